@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Vite would resolve `graphql` to its .mjs build while yoga loads the .js one; two copies break
+    // `instanceof GraphQLError` and yoga then masks the gateway's own coded errors.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Throttle and rate-limit tests measure real time windows; running files in parallel on two cores
+    // would make their figures depend on the neighbours.
+    fileParallelism: false,
+  },
+});
