@@ -1,0 +1,20 @@
+/** What every resolver receives: the dependencies, never imported by the resolvers themselves. */
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { FaceIdClient } from './faceid/client.js';
+import type { FaceIdRegion } from './faceid/wire.js';
+
+/** Facts about this gateway that clients may read through `Query.gateway`. */
+export interface GatewayFacts {
+  upstream: 'TENCENT_CLOUD' | 'EMULATOR';
+  region: FaceIdRegion;
+  rateLimitPerSecond: number;
+}
+
+/** The dependencies the app puts in every context. */
+export interface GatewayServices {
+  faceid: FaceIdClient;
+  facts: GatewayFacts;
+}
+
+/** A resolver's context: yoga's (with the HTTP request and its abort signal) plus the services. */
+export type GatewayContext = YogaInitialContext & GatewayServices;

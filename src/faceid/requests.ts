@@ -1,0 +1,208 @@
+/**
+ * The two token requests in the gateway's own terms, and the checks they must pass before any upstream call.
+ *
+ * Names here are the public GraphQL names (SCREAMING_SNAKE enum values, camelCase fields); the translation to
+ * Tencent's wire format lives in wire.ts. Every rule throws an InvalidInputError naming the input field, so a
+ * request that reaches the throttle is one Tencent is expected to accept.
+ */
+import { InvalidInputError } from '../errors.js';
+
+export const CHECK_MODES = ['LIVENESS', 'LIVENESS_AND_COMPARE', 'OCR_LIVENESS_AND_COMPARE'] as const;
+export type CheckMode = (typeof CHECK_MODES)[number];
+
+export const SECURITY_LEVELS = ['VIDEO', 'MOTION', 'REFLECTION', 'MOTION_AND_REFLECTION'] as const;
+export type SecurityLevel = (typeof SECURITY_LEVELS)[number];
+
+export const LIVENESS_ACTIONS = ['BLINK', 'MOUTH', 'NOD', 'SHAKE'] as const;
+export type LivenessAction = (typeof LIVENESS_ACTIONS)[number];
+
+export const SDK_VERSIONS = ['BASIC', 'ENHANCED', 'PRO', 'PLUS'] as const;
+export type SdkVersion = (typeof SDK_VERSIONS)[number];
+
+export const ID_CARD_TYPES = [
+  'HONG_KONG_ID_CARD',
+  'MALAYSIA_ID_CARD',
+  'INDONESIA_ID_CARD',
+  'PHILIPPINES_VOTER_ID',
+  'PHILIPPINES_DRIVING_LICENSE',
+  'PHILIPPINES_TIN_ID',
+  'PHILIPPINES_SSS_ID',
+  'PHILIPPINES_UMID',
+  'PASSPORT',
+  'MACAO_ID_CARD',
+  'THAILAND_ID_CARD',
+  'MAINLAND_CHINA_ID_CARD',
+  'SINGAPORE_ID_CARD',
+  'JAPAN_ID_CARD',
+  'MALAYSIA_DRIVING_LICENSE',
+  'INDONESIA_DRIVING_LICENSE',
+  'THAILAND_DRIVING_LICENSE',
+  'SINGAPORE_DRIVING_LICENSE',
+  'JAPAN_DRIVING_LICENSE',
+  'TAIWAN_ID_CARD',
+  'HONG_KONG_MACAO_TAIWAN_PERMIT',
+] as const;
+export type IdCardType = (typeof ID_CARD_TYPES)[number];
+
+/** Security levels with which Tencent accepts an action list (motion-based liveness). */
+export const SECURITY_LEVELS_WITH_ACTIONS: readonly SecurityLevel[] = ['MOTION', 'MOTION_AND_REFLECTION'];
+/** Tencent's default security level for both actions. */
+export const DEFAULT_SECURITY_LEVEL: SecurityLevel = 'MOTION_AND_REFLECTION';
+/** How many liveness actions one check may ask for. */
+export const MAX_LIVENESS_ACTIONS = 2;
+/** Range of `retryLimit` accepted by Tencent. */
+export const RETRY_LIMIT_RANGE = { min: 1, max: 5 } as const;
+/** Largest `extra` in UTF-8 bytes. Seed 001 says "1,024 bits", which no pass-through field means; bytes it is. */
+export const MAX_EXTRA_BYTES = 1024;
+/**
+ * Largest image, in base64 characters (about 6 MiB of JPEG). Tencent documents no limit for these two actions;
+ * its sibling face APIs cap base64 images at 8 MiB, so larger images would be refused upstream anyway.
+ */
+export const MAX_IMAGE_BASE64_LENGTH = 8 * 1024 * 1024;
+/** Lifetime of a selfie SDK token (seed 000). */
+export const SELFIE_TOKEN_TTL_SECONDS = 10 * 60;
+/** Lifetime of an eKYC SDK token (seed 001). */
+export const EKYC_TOKEN_TTL_SECONDS = 7200;
+
+/** Input of `getSelfieToken`; `null` means the same as absent (GraphQL allows both). */
+export interface SelfieTokenRequest {
+  checkMode?: CheckMode | null;
+  securityLevel?: SecurityLevel | null;
+  image?: string | null;
+  extra?: string | null;
+  actionList?: readonly LivenessAction[] | null;
+  sdkVersion?: SdkVersion | null;
+  retryLimit?: number | null;
+}
+
+/** Input of `applyEkycToken`; `null` means the same as absent. */
+export interface EkycTokenRequest {
+  checkMode?: CheckMode | null;
+  securityLevel?: SecurityLevel | null;
+  idCardType?: IdCardType | null;
+  compareImage?: string | null;
+  disableChangeOcrResult?: boolean | null;
+  disableCheckOcrWarnings?: boolean | null;
+  extra?: string | null;
+  actionList?: readonly LivenessAction[] | null;
+  sdkVersion?: SdkVersion | null;
+  retryLimit?: number | null;
+  selectedWarningCodes?: readonly number[] | null;
+  allowExpiredDocument?: boolean | null;
+  skipResultPage?: boolean | null;
+  skipLaunchPage?: boolean | null;
+  skipOcrConfirmPage?: boolean | null;
+  hideProgressBar?: boolean | null;
+  allowUploadPhoto?: boolean | null;
+  enableForgeryDetectionImages?: boolean | null;
+  cardOcrDisplayFields?: readonly string[] | null;
+  metaData?: string | null;
+}
+
+const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
+const IMAGE_DATA_URL_PREFIX = /^data:image\/[a-z0-9.+-]+;base64,/i;
+
+function reject(field: string, message: string): never {
+  throw new InvalidInputError(`${field}: ${message}`, { field });
+}
+
+/**
+ * Checks a base64 image and returns it without a `data:image/...;base64,` prefix, which browsers produce with
+ * FileReader.readAsDataURL and Tencent does not accept. The message never contains image bytes.
+ */
+export function normalizeImage(field: string, value: string): string {
+  let base64 = value;
+  if (base64.startsWith('data:')) {
+    if (!IMAGE_DATA_URL_PREFIX.test(base64)) {
+      reject(field, 'a data: URL must be an image in base64 (data:image/<type>;base64,...)');
+    }
+    base64 = base64.slice(base64.indexOf(',') + 1);
+  }
+  if (base64.length === 0) reject(field, 'must not be empty');
+  if (base64.length > MAX_IMAGE_BASE64_LENGTH) {
+    reject(field, `is ${base64.length} base64 characters; the limit is ${MAX_IMAGE_BASE64_LENGTH} (about 6 MiB of image)`);
+  }
+  if (base64.length % 4 !== 0 || !BASE64_PATTERN.test(base64)) {
+    reject(field, 'must be standard base64 (A-Z, a-z, 0-9, +, / with = padding; no line breaks, no base64url)');
+  }
+  return base64;
+}
+
+function checkExtra(field: string, extra: string): void {
+  const bytes = Buffer.byteLength(extra, 'utf8');
+  if (bytes > MAX_EXTRA_BYTES) reject(field, `is ${bytes} bytes in UTF-8; the limit is ${MAX_EXTRA_BYTES}`);
+}
+
+function checkRetryLimit(field: string, retryLimit: number): void {
+  if (!Number.isInteger(retryLimit) || retryLimit < RETRY_LIMIT_RANGE.min || retryLimit > RETRY_LIMIT_RANGE.max) {
+    reject(field, `must be an integer from ${RETRY_LIMIT_RANGE.min} to ${RETRY_LIMIT_RANGE.max}, got ${retryLimit}`);
+  }
+}
+
+function checkActionList(
+  field: string,
+  actions: readonly LivenessAction[],
+  securityLevel: SecurityLevel,
+  securityLevelField: string,
+): void {
+  if (actions.length === 0 || actions.length > MAX_LIVENESS_ACTIONS) {
+    reject(field, `must list one or two actions, got ${actions.length}`);
+  }
+  if (new Set(actions).size !== actions.length) reject(field, `must not repeat an action, got ${actions.join(', ')}`);
+  if (!SECURITY_LEVELS_WITH_ACTIONS.includes(securityLevel)) {
+    reject(
+      field,
+      `is only allowed when ${securityLevelField} is MOTION or MOTION_AND_REFLECTION (the default); it is ${securityLevel}`,
+    );
+  }
+}
+
+function present<T>(value: T | null | undefined): value is T {
+  return value !== null && value !== undefined;
+}
+
+/** Validates a selfie token request; returns it with images normalized. Throws InvalidInputError. */
+export function validateSelfieTokenRequest(request: SelfieTokenRequest): SelfieTokenRequest {
+  const checkMode = request.checkMode ?? 'LIVENESS';
+  const securityLevel = request.securityLevel ?? DEFAULT_SECURITY_LEVEL;
+  let image = request.image;
+  if (checkMode === 'OCR_LIVENESS_AND_COMPARE') {
+    reject(
+      'input.checkMode',
+      'OCR_LIVENESS_AND_COMPARE needs an identity document; use applyEkycToken for it (selfie checks take LIVENESS or LIVENESS_AND_COMPARE)',
+    );
+  }
+  if (checkMode === 'LIVENESS_AND_COMPARE') {
+    if (!present(image)) reject('input.image', 'is required when checkMode is LIVENESS_AND_COMPARE');
+    image = normalizeImage('input.image', image);
+  } else if (present(image)) {
+    reject('input.image', `is only used when checkMode is LIVENESS_AND_COMPARE; checkMode is ${checkMode}, so the image was not sent`);
+  }
+  if (present(request.actionList)) checkActionList('input.actionList', request.actionList, securityLevel, 'input.securityLevel');
+  if (present(request.retryLimit)) checkRetryLimit('input.retryLimit', request.retryLimit);
+  if (present(request.extra)) checkExtra('input.extra', request.extra);
+  return { ...request, image };
+}
+
+/** Validates an eKYC token request; returns it with images normalized. Throws InvalidInputError. */
+export function validateEkycTokenRequest(request: EkycTokenRequest): EkycTokenRequest {
+  const checkMode = request.checkMode ?? 'OCR_LIVENESS_AND_COMPARE';
+  const securityLevel = request.securityLevel ?? DEFAULT_SECURITY_LEVEL;
+  let compareImage = request.compareImage;
+  if (checkMode === 'LIVENESS_AND_COMPARE') {
+    if (!present(compareImage)) reject('input.compareImage', 'is required when checkMode is LIVENESS_AND_COMPARE');
+    compareImage = normalizeImage('input.compareImage', compareImage);
+  } else if (present(compareImage)) {
+    reject(
+      'input.compareImage',
+      `is only used when checkMode is LIVENESS_AND_COMPARE; checkMode is ${checkMode}, so the image was not sent`,
+    );
+  }
+  if (present(request.actionList)) checkActionList('input.actionList', request.actionList, securityLevel, 'input.securityLevel');
+  if (present(request.retryLimit)) checkRetryLimit('input.retryLimit', request.retryLimit);
+  if (present(request.extra)) checkExtra('input.extra', request.extra);
+  request.cardOcrDisplayFields?.forEach((name, index) => {
+    if (name.trim() === '') reject(`input.cardOcrDisplayFields[${index}]`, 'must not be empty');
+  });
+  return { ...request, compareImage };
+}

@@ -1,0 +1,70 @@
+/**
+ * Wires a configuration into a running gateway: the upstream (Tencent, or the built-in emulator started in this
+ * process), the FaceID client and the app. Still no port and no signals: server.ts owns those.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createApp, type GatewayApp } from './app.js';
+import type { Config } from './config.js';
+import type { GatewayFacts } from './context.js';
+import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
+import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
+
+export interface Gateway {
+  app: GatewayApp;
+  faceid: FaceIdClient;
+  facts: GatewayFacts;
+  /** The in-process emulator, in emulator mode. */
+  emulator: FaceIdEmulator | undefined;
+  /** Releases sockets and stops the emulator. */
+  close(): Promise<void>;
+}
+
+/** Starts the upstream side of the gateway and builds the app. */
+export async function createGateway(config: Config, logger: Logger): Promise<Gateway> {
+  let endpoint: string;
+  let credentials: FaceIdCredentials;
+  let emulator: FaceIdEmulator | undefined;
+  if (config.upstream.mode === 'emulator') {
+    // A fresh random key pair per start: the embedded emulator accepts nothing but this process.
+    credentials = { secretId: `AKIDEMULATOR${randomBytes(12).toString('hex')}`, secretKey: randomBytes(24).toString('hex') };
+    emulator = await startFaceIdEmulator({ keyPairs: [credentials], rateLimitPerSecond: 20 });
+    endpoint = emulator.url;
+    logger.warn(
+      { emulatorUrl: emulator.url },
+      'EMULATOR MODE: no TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY given, so tokens come from the built-in FaceID emulator. They are fake: the real Tencent SDK rejects them. Set the credentials to use Tencent Cloud.',
+    );
+  } else {
+    endpoint = config.upstream.endpoint;
+    credentials = config.upstream.credentials;
+  }
+
+  const faceid = createFaceIdClient({
+    endpoint,
+    region: config.region,
+    credentials,
+    language: config.language,
+    rateLimitPerSecond: config.rateLimitPerSecond,
+    maxQueueWaitMs: config.maxQueueWaitMs,
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    totalTimeoutMs: config.totalTimeoutMs,
+    retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries },
+    logger: logger.child({ component: 'faceid' }),
+  });
+  const facts: GatewayFacts = {
+    upstream: emulator ? 'EMULATOR' : 'TENCENT_CLOUD',
+    region: config.region,
+    rateLimitPerSecond: config.rateLimitPerSecond,
+  };
+  const app = createApp({ faceid, facts, logger, graphiql: !config.production });
+  return {
+    app,
+    faceid,
+    facts,
+    emulator,
+    async close() {
+      faceid.close();
+      await emulator?.close();
+    },
+  };
+}
