@@ -17,7 +17,7 @@ import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
 import { signTc3 } from './tc3.js';
-import { createActionThrottle, type ActionThrottle } from './throttle.js';
+import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
 import {
   EKYC_TOKEN_TTL_SECONDS,
   SELFIE_TOKEN_TTL_SECONDS,
@@ -160,9 +160,17 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   });
 
   /** One attempt; resolves with the token or the gateway error it amounts to. */
-  async function sendOnce(action: FaceIdActionName, body: string, signal: AbortSignal): Promise<TokenAnswer | GatewayError> {
+  async function sendOnce(
+    action: FaceIdActionName,
+    body: string,
+    signal: AbortSignal,
+    slot: UpstreamSlot,
+  ): Promise<TokenAnswer | GatewayError> {
     try {
-      const response = await http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
+      const request = http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
+      // The throttle counts from when the bytes left, not from when the slot was granted.
+      request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent(now())));
+      const response = await request;
       if (response.statusCode !== 200) {
         return new UpstreamUnavailableError(`Tencent Cloud answered ${action} with HTTP ${response.statusCode}.`, { action });
       }
@@ -214,9 +222,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
 
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await throttle.acquire(signal);
+        const slot = await throttle.acquire(signal);
         const sentAt = now();
-        const outcome = await sendOnce(action, body, signal);
+        const outcome = await sendOnce(action, body, signal, slot);
         if (!(outcome instanceof GatewayError)) {
           logger.debug({ action, attempt, requestId: outcome.requestId, ms: now() - startedAt }, 'faceid token issued');
           return { ...outcome, expiresAt: new Date(sentAt + ttlSeconds * 1000) };

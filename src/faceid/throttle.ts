@@ -1,19 +1,28 @@
 /**
- * The gateway's single throttle boundary: at most `limit` upstream attempts per action in any sliding window,
- * with a bounded wait queue.
+ * The gateway's single throttle boundary: at most `limit` upstream attempts per action in any sliding window of
+ * arrivals, with a bounded wait queue.
  *
- * p-throttle (strict mode) decides *when* a slot opens. It reserves a slot at call time, so a caller that left
- * while queued would still burn one; to avoid that, callers wait in our own FIFO and only one p-throttle call is
- * outstanding at a time: when its slot opens it goes to the first caller still waiting.
+ * Two rules decide when a slot opens:
+ * 1. p-throttle paces slots evenly, one every (window + guard) / limit ms (51.25 ms at 20/s), instead of
+ *    releasing bursts of `limit`: a burst leaves the process over tens of milliseconds and its tail would share
+ *    the upstream's next one-second window with the following burst.
+ * 2. A slot never opens less than window + guard after the moment the request `limit` slots back actually left
+ *    the process (`UpstreamSlot.markSent`). A request that was slow to leave — the first on a cold process, a
+ *    new TLS connection — would otherwise be counted upstream later than it was granted here.
+ *
+ * p-throttle reserves its slot at call time, so a caller that left while queued would still burn one; to avoid
+ * that, callers wait in our own FIFO and only one p-throttle call is outstanding at a time: when its slot opens
+ * it goes to the first caller still waiting.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pThrottle from 'p-throttle';
 import { RateLimitedError } from '../errors.js';
 
 /** Window of Tencent's limit ("20 requests per second"). */
 export const RATE_WINDOW_MS = 1000;
 /**
- * Added to the window so that the time between taking a slot and the request reaching Tencent (signing, socket,
- * network jitter) cannot squeeze 21 arrivals into one second. Costs 2.4% of the budget at 20/s.
+ * Added to the window: the jitter between a request leaving the process and reaching the upstream that the
+ * spacing absorbs. Costs 1 - 1000/1025 = 2.4% of the budget.
  */
 export const RATE_WINDOW_GUARD_MS = 25;
 
@@ -32,13 +41,19 @@ export interface ActionThrottleOptions {
   now?: () => number;
 }
 
+/** A granted slot: the holder may send one request, and reports when it left. */
+export interface UpstreamSlot {
+  /** Records when the request was handed to the network (defaults to the grant time if never called). */
+  markSent(at: number): void;
+}
+
 /** One action's throttle. */
 export interface ActionThrottle {
   /**
    * Resolves when the caller may send one request. Rejects at once with RateLimitedError when the expected wait
    * exceeds the queue bound, and with `signal.reason` if the signal aborts while queued (no slot is spent).
    */
-  acquire(signal?: AbortSignal): Promise<void>;
+  acquire(signal?: AbortSignal): Promise<UpstreamSlot>;
   /** Callers currently waiting. */
   readonly queueDepth: number;
   /** The wait a caller arriving now would expect, in ms. */
@@ -46,10 +61,14 @@ export interface ActionThrottle {
 }
 
 interface Waiter {
-  resolve(): void;
+  resolve(slot: UpstreamSlot): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+}
+
+interface SlotRecord {
+  sentAt: number;
 }
 
 /** Creates the throttle of one action. */
@@ -59,11 +78,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   if (!(maxQueueWaitMs >= 0)) throw new TypeError(`Expected \`maxQueueWaitMs\` to be >= 0, got ${maxQueueWaitMs}`);
   const now = options.now ?? Date.now;
   const windowMs = (options.windowMs ?? RATE_WINDOW_MS) + (options.guardMs ?? RATE_WINDOW_GUARD_MS);
+  const spacingMs = windowMs / limit;
 
-  const nextSlot = pThrottle({ limit, interval: windowMs, strict: true })(() => undefined);
+  const nextPacedSlot = pThrottle({ limit: 1, interval: spacingMs, strict: true })(() => undefined);
   const waiters: Waiter[] = [];
-  /** Times of the latest `limit` grants, oldest first: enough to predict when the next slots open. */
-  const grantTimes: number[] = [];
+  /** The latest `limit` slots, oldest first. */
+  const recent: SlotRecord[] = [];
   let pumping = false;
 
   function remove(waiter: Waiter): void {
@@ -72,34 +92,44 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     waiter.signal?.removeEventListener('abort', waiter.onAbort);
   }
 
+  /** Waits until the slot `limit` places back left the process a full window (plus guard) ago. */
+  async function respectSendTimes(): Promise<void> {
+    const oldest = recent.length >= limit ? recent[recent.length - limit] : undefined;
+    const wait = oldest ? oldest.sentAt + windowMs - now() : 0;
+    if (wait > 0) await sleep(wait);
+  }
+
   async function pump(): Promise<void> {
     if (pumping) return;
     pumping = true;
     try {
       while (waiters.length > 0) {
-        await nextSlot();
+        await nextPacedSlot();
+        await respectSendTimes();
         const waiter = waiters[0];
-        // Everyone left while the slot was pending: that one slot is lost, as it was already counted.
+        // Everyone left while the slot was pending: that one slot is lost, as p-throttle already counted it.
         if (!waiter) break;
         remove(waiter);
-        grantTimes.push(now());
-        if (grantTimes.length > limit) grantTimes.shift();
-        waiter.resolve();
+        const record: SlotRecord = { sentAt: now() };
+        recent.push(record);
+        if (recent.length > limit) recent.shift();
+        waiter.resolve({
+          markSent(at) {
+            record.sentAt = Math.max(record.sentAt, at);
+          },
+        });
       }
     } finally {
       pumping = false;
     }
   }
 
+  /** When the caller at `position` (1 = next) would be granted, counted from now. */
   function expectedWaitFor(position: number): number {
     const at = now();
-    const times = grantTimes.filter((time) => time > at - windowMs);
-    let slot = at;
-    for (let k = 0; k < position; k += 1) {
-      slot = times.length < limit ? at : Math.max(at, (times[times.length - limit] as number) + windowMs);
-      times.push(slot);
-    }
-    return slot - at;
+    const last = recent.at(-1);
+    const nextPaced = last ? Math.max(at, last.sentAt + spacingMs) : at;
+    return nextPaced + (position - 1) * spacingMs - at;
   }
 
   return {
@@ -118,7 +148,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           ),
         );
       }
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<UpstreamSlot>((resolve, reject) => {
         const waiter: Waiter = {
           resolve,
           reject,

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
+import { SELFIE_MUTATION, TEST_KEY_PAIR } from './helpers/harness.js';
+import { spawnGateway, type GatewayProcess } from './helpers/gateway-process.js';
+
+let gateway: GatewayProcess | undefined;
+let emulator: FaceIdEmulator | undefined;
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+  }
+  await emulator?.close();
+  gateway = undefined;
+  emulator = undefined;
+});
+
+async function mintSelfieToken(port: number) {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: SELFIE_MUTATION, variables: { input: { checkMode: 'LIVENESS' } } }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+}
+
+describe('the gateway process', () => {
+  it('refuses to start in production without credentials, naming TENCENTCLOUD_SECRET_ID', async () => {
+    gateway = spawnGateway({ NODE_ENV: 'production', PORT: '0' });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr()).toContain('faceid-gateway cannot start. Invalid configuration:');
+    expect(gateway.stderr()).toContain('TENCENTCLOUD_SECRET_ID');
+    expect(gateway.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('lists every configuration problem at once and prints no secret', async () => {
+    gateway = spawnGateway({ PORT: 'eighty', FACEID_RATE_LIMIT: '0', TENCENTCLOUD_SECRET_KEY: 'do-not-print-this-key' });
+    expect(await gateway.exited).toBe(1);
+    const stderr = gateway.stderr();
+    expect(stderr).toContain('PORT must be a whole number');
+    expect(stderr).toContain('FACEID_RATE_LIMIT must be a whole number');
+    expect(stderr).toContain('TENCENTCLOUD_SECRET_ID is required when TENCENTCLOUD_SECRET_KEY is set');
+    expect(stderr).not.toContain('do-not-print-this-key');
+  });
+
+  it('runs on the built-in emulator without credentials, says so loudly, and stops cleanly on SIGTERM', async () => {
+    gateway = spawnGateway({ PORT: '0' });
+    const port = await gateway.listening;
+    const warning = gateway
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((entry) => entry.msg.startsWith('EMULATOR MODE'));
+    expect(warning?.level).toBe(40);
+
+    const { status, body } = await mintSelfieToken(port);
+    expect(status).toBe(200);
+    expect(body.data.getSelfieToken.sdkToken).toMatch(/^[0-9A-F-]{36}$/);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('uses Tencent (here an emulator standing in for it) when credentials are given, even in production', async () => {
+    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
+    gateway = spawnGateway({
+      NODE_ENV: 'production',
+      PORT: '0',
+      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+      FACEID_ENDPOINT: emulator.url,
+    });
+    const port = await gateway.listening;
+    expect(gateway.stdout()).not.toContain('EMULATOR MODE');
+    const { body } = await mintSelfieToken(port);
+    expect(body.data.getSelfieToken.sdkToken).toBeTruthy();
+    expect(emulator.requests).toHaveLength(1);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+});

@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { signTc3 } from '../src/faceid/tc3.js';
+import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function start(options: HarnessOptions = {}): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+const SELFIE = 'GetFaceIdTokenIntl';
+
+describe('Tencent error codes become documented GraphQL errors', () => {
+  it.each([
+    ['InvalidParameter', 'BAD_USER_INPUT', false, 400],
+    ['InvalidParameterValue', 'BAD_USER_INPUT', false, 400],
+    ['InvalidParameterValue.BizTokenIllegal', 'BAD_USER_INPUT', false, 400],
+    ['MissingParameter', 'BAD_USER_INPUT', false, 400],
+    ['UnknownParameter', 'BAD_USER_INPUT', false, 400],
+    ['FailedOperation.ImageSizeTooLarge', 'BAD_USER_INPUT', false, 400],
+    ['FailedOperation.ImageDecodeFailed', 'BAD_USER_INPUT', false, 400],
+    ['RequestSizeLimitExceeded', 'BAD_USER_INPUT', false, 400],
+    ['RequestLimitExceeded', 'RATE_LIMITED', true, 429],
+    ['RequestLimitExceeded.UinLimitExceeded', 'RATE_LIMITED', true, 429],
+    ['RequestLimitExceeded.IPLimitExceeded', 'RATE_LIMITED', true, 429],
+    ['FailedOperation.RequestLimitExceeded', 'RATE_LIMITED', true, 429],
+    ['InternalError', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['InternalError.UnKnown', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['ServiceUnavailable', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['ResourceUnavailable', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['ResourceInsufficient', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['FailedOperation.CompareSystemError', 'UPSTREAM_UNAVAILABLE', true, 503],
+    ['AuthFailure.SignatureFailure', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['AuthFailure.SecretIdNotFound', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['AuthFailure.SignatureExpire', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['AuthFailure.TokenFailure', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['UnauthorizedOperation.Nonactivated', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['UnauthorizedOperation.Arrears', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['UnsupportedRegion', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['InvalidAction', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['NoSuchVersion', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['IpNotInWhitelist', 'UPSTREAM_MISCONFIGURED', false, 500],
+    ['FailedOperation.UnKnown', 'UPSTREAM_FAILED', false, 502],
+    ['LimitExceeded', 'UPSTREAM_FAILED', false, 502],
+    ['SomethingNew.NeverSeen', 'UPSTREAM_FAILED', false, 502],
+  ])('maps %s to %s (retryable %s, HTTP %i)', async (tencentCode, code, retryable, status) => {
+    const { emulator, graphql } = await start({ client: { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } } });
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: tencentCode, message: 'Tencent says no.' });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.status).toBe(status);
+    expect(response.body.data).toBeNull();
+    const [error] = response.body.errors!;
+    const requestId = emulator.requests[0]!.responseRequestId;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error!.extensions).toEqual({
+      code,
+      retryable,
+      tencentCode,
+      requestId,
+      ...(code === 'RATE_LIMITED' ? { retryAfter: 1 } : {}),
+    });
+    if (code === 'RATE_LIMITED') expect(response.headers.get('retry-after')).toBe('1');
+  });
+
+  it('keeps Tencent\'s text out of a misconfiguration error and logs it for the operator', async () => {
+    const { emulator, graphql, log } = await start();
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'AuthFailure.SecretIdNotFound', message: 'The SecretId is not found: AKID-internal' });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.body.errors![0]!.message).toBe(
+      'The gateway is misconfigured for Tencent Cloud FaceID; the operator has been notified in the server log.',
+    );
+    expect(response.text).not.toContain('AKID-internal');
+    const logged = log.entries().find((entry) => entry.tencentCode === 'AuthFailure.SecretIdNotFound');
+    expect(logged).toMatchObject({ level: 50, code: 'UPSTREAM_MISCONFIGURED', action: SELFIE });
+    expect(String(logged!.msg)).toContain('The SecretId is not found');
+  });
+
+  it('forwards Tencent\'s message for input errors without any echoed image bytes', async () => {
+    const { emulator, graphql } = await start();
+    const echoed = 'iVBORw0KGgo'.padEnd(120, 'A');
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'InvalidParameterValue', message: `Image is invalid: ${echoed}` });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.body.errors![0]!.message).toBe(
+      'Tencent Cloud rejected the request (InvalidParameterValue): Image is invalid: […]',
+    );
+  });
+});
+
+describe('transport failures are UPSTREAM_UNAVAILABLE and retried', () => {
+  it.each([
+    ['an HTTP 502 from an edge proxy', { kind: 'httpStatus', status: 502 } as const, /answered GetFaceIdTokenIntl with HTTP 502/],
+    ['an HTTP 404', { kind: 'httpStatus', status: 404 } as const, /HTTP 404/],
+    ['a connection reset', { kind: 'reset' } as const, /could not be reached for GetFaceIdTokenIntl \(ECONNRESET\)/],
+    ['a malformed body', { kind: 'malformedBody' } as const, /could not be read: the body is not JSON/],
+  ])('retries %s up to the limit, then answers UPSTREAM_UNAVAILABLE', async (_name, fault, message) => {
+    const { emulator, graphql } = await start();
+    emulator.scriptFault(SELFIE, fault, { times: 3 });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.status).toBe(503);
+    expect(response.body.errors![0]!.message).toMatch(message);
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(emulator.requests).toHaveLength(3);
+  });
+
+  it('succeeds when a retry succeeds, signing every attempt anew', async () => {
+    let tick = 0;
+    const { emulator, graphql } = await start({ client: { now: () => Date.now() + 1000 * tick++ } });
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'InternalError' });
+    emulator.scriptFault(SELFIE, { kind: 'reset' });
+    const response = await graphql(SELFIE_MUTATION, { input: { extra: 'retry-me' } });
+    expect(response.body.data!.getSelfieToken.sdkToken).toBeTruthy();
+    expect(emulator.requests).toHaveLength(3);
+    const timestamps = emulator.requests.map((request) => request.headers['x-tc-timestamp']);
+    expect(new Set(timestamps).size).toBe(3);
+    for (const request of emulator.requests) {
+      expect(request.body).toBe('{"Extra":"retry-me"}');
+      const expected = signTc3({
+        ...TEST_KEY_PAIR,
+        service: 'faceid',
+        host: '127.0.0.1',
+        contentType: 'application/json',
+        payload: request.body,
+        timestamp: Number(request.headers['x-tc-timestamp']),
+      });
+      expect(request.headers.authorization).toBe(expected.authorization);
+    }
+    expect(new Set(emulator.requests.map((request) => request.headers.authorization)).size).toBe(3);
+  });
+
+  it('does not retry what cannot succeed', async () => {
+    const { emulator, graphql } = await start();
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'InvalidParameter' }, { times: 3 });
+    await graphql(SELFIE_MUTATION, { input: {} });
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('retries a Tencent rate limit after about a second, through the throttle', async () => {
+    const { emulator, graphql } = await start();
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'RequestLimitExceeded' });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.body.data!.getSelfieToken.sdkToken).toBeTruthy();
+    const [first, second] = emulator.requests;
+    const gap = second!.receivedAtMs - first!.receivedAtMs;
+    expect(gap).toBeGreaterThanOrEqual(490);
+    expect(gap).toBeLessThan(1500);
+  });
+
+  it('times out one attempt, and the whole call within its deadline', async () => {
+    const { emulator, graphql } = await start({
+      client: { attemptTimeoutMs: 300, totalTimeoutMs: 1000, retry: { maxRetries: 10, baseDelayMs: 1, maxDelayMs: 1 } },
+    });
+    emulator.scriptFault(SELFIE, { kind: 'latency', ms: 2000 }, { times: 20 });
+    const started = Date.now();
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    const elapsed = Date.now() - started;
+    expect(response.status).toBe(503);
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(response.body.errors![0]!.message).toMatch(/did not answer GetFaceIdTokenIntl within (300|1000) ms/);
+    expect(elapsed).toBeLessThan(1600);
+    expect(emulator.requests.length).toBeGreaterThanOrEqual(3);
+    expect(emulator.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE when nothing listens at the endpoint', async () => {
+    const { graphql } = await start({ client: { endpoint: 'http://127.0.0.1:1', retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } } });
+    const response = await graphql(EKYC_MUTATION, { input: {} });
+    expect(response.status).toBe(503);
+    expect(response.body.errors![0]!.message).toBe('Tencent Cloud could not be reached for ApplySdkVerificationToken (ECONNREFUSED).');
+  });
+});
+
+describe('temporary credentials', () => {
+  it('sends the session token as X-TC-Token, unsigned', async () => {
+    const sessionToken = 'sts-session-token-value';
+    const { emulator, graphql } = await start({
+      emulator: { keyPairs: [{ ...TEST_KEY_PAIR, sessionToken }] },
+      client: { credentials: { ...TEST_KEY_PAIR, sessionToken } },
+    });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.body.errors).toBeUndefined();
+    expect(emulator.requests[0]!.headers['x-tc-token']).toBe(sessionToken);
+    expect(emulator.requests[0]!.headers.authorization).toContain('SignedHeaders=content-type;host,');
+  });
+
+  it('is refused by Tencent without the session token', async () => {
+    const { graphql } = await start({ emulator: { keyPairs: [{ ...TEST_KEY_PAIR, sessionToken: 'required-token' }] } });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_MISCONFIGURED', tencentCode: 'AuthFailure.TokenFailure' });
+  });
+});
