@@ -13,5 +13,7 @@ export default defineConfig({
     // Throttle and rate-limit tests measure real time windows; running files in parallel on two cores
     // would make their figures depend on the neighbours.
     fileParallelism: false,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-artifacts/vitest.json' },
   },
 });

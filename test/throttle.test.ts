@@ -36,20 +36,27 @@ function sustainedUtilisation(arrivals: number[], limit: number): number {
 describe('throttle', () => {
   it('keeps every sliding second at or under 20 arrivals per action while using at least 95% of the budget', async () => {
     const { emulator, graphql } = await start({ client: { maxQueueWaitMs: 9000, totalTimeoutMs: 20_000 } });
-    const total = 130;
-    const responses = await Promise.all(
-      Array.from({ length: total }, (_unused, index) =>
-        graphql(index % 2 === 0 ? SELFIE_MUTATION : EKYC_MUTATION, { input: {} }),
-      ),
-    );
+    const mutations = [SELFIE_MUTATION, EKYC_MUTATION];
+    // Warm the process first: a cold start stalls the event loop the emulator shares with the gateway, which
+    // would make the emulator's clock, not the throttle, decide the measured arrival times.
+    await Promise.all(mutations.map((mutation) => graphql(mutation, { input: {} })));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    emulator.clearRecords();
+
+    // Sustained load: 40 calls per second per action, twice the limit, for four seconds.
+    const perAction = 160;
+    const pending: Array<ReturnType<Harness['graphql']>> = [];
+    for (let tick = 0; tick < perAction; tick += 1) {
+      for (const mutation of mutations) pending.push(graphql(mutation, { input: {} }));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const responses = await Promise.all(pending);
     expect(responses.filter((response) => response.body.errors)).toEqual([]);
-    const t0 = emulator.requests[0]!.receivedAtMs;
-    console.info(emulator.requests.filter((r) => r.action === 'GetFaceIdTokenIntl').map((r) => `${r.receivedAtMs - t0}${r.responseCode === 'OK' ? '' : '!'}`).join(' '));
-    expect(emulator.requests.every((request) => request.responseCode === "OK")).toBe(true);
+    expect(emulator.requests.filter((request) => request.responseCode !== 'OK')).toEqual([]);
 
     for (const action of ['GetFaceIdTokenIntl', 'ApplySdkVerificationToken']) {
       const arrivals = emulator.requests.filter((request) => request.action === action).map((request) => request.receivedAtMs);
-      expect(arrivals).toHaveLength(total / 2);
+      expect(arrivals).toHaveLength(perAction);
       const worst = maxPerWindow(arrivals);
       const utilisation = sustainedUtilisation(arrivals, 20);
       console.info(`${action}: max ${worst} per sliding second, sustained utilisation ${(utilisation * 100).toFixed(1)}%`);

@@ -109,7 +109,8 @@ describe('transport failures are UPSTREAM_UNAVAILABLE and retried', () => {
 
   it('succeeds when a retry succeeds, signing every attempt anew', async () => {
     let tick = 0;
-    const { emulator, graphql } = await start({ client: { now: () => Date.now() + 1000 * tick++ } });
+    // A clock that moves a second per reading, so each attempt's signature must differ from the last.
+    const { emulator, graphql } = await start({ client: { now: () => Date.now() + 1000 * tick++, totalTimeoutMs: 600_000 } });
     emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'InternalError' });
     emulator.scriptFault(SELFIE, { kind: 'reset' });
     const response = await graphql(SELFIE_MUTATION, { input: { extra: 'retry-me' } });

@@ -27,7 +27,7 @@ export const RATE_WINDOW_MS = 1000;
 export const RATE_WINDOW_GUARD_MS = 25;
 
 export interface ActionThrottleOptions {
-  /** Slots per window. */
+  /** Slots per window; `Infinity` lifts the throttle (benchmarks measure the gateway without it). */
   limit: number;
   /** Longest expected wait a caller is queued for; beyond it the caller gets RATE_LIMITED at once. */
   maxQueueWaitMs: number;
@@ -74,6 +74,7 @@ interface SlotRecord {
 /** Creates the throttle of one action. */
 export function createActionThrottle(options: ActionThrottleOptions): ActionThrottle {
   const { limit, maxQueueWaitMs, action } = options;
+  if (limit === Number.POSITIVE_INFINITY) return createUnthrottled();
   if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Expected \`limit\` to be a positive integer, got ${limit}`);
   if (!(maxQueueWaitMs >= 0)) throw new TypeError(`Expected \`maxQueueWaitMs\` to be >= 0, got ${maxQueueWaitMs}`);
   const now = options.now ?? Date.now;
@@ -163,5 +164,15 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         void pump();
       });
     },
+  };
+}
+
+/** A throttle that admits everything at once. */
+function createUnthrottled(): ActionThrottle {
+  const slot: UpstreamSlot = { markSent: () => undefined };
+  return {
+    queueDepth: 0,
+    expectedWaitMs: () => 0,
+    acquire: (signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(slot)),
   };
 }
