@@ -1,0 +1,6 @@
+/** The built-in FaceID emulator: a local stand-in for faceid.intl.tencentcloudapi.com. */
+export { startFaceIdEmulator } from './server.js';
+export type { FaceIdEmulator, FaceIdEmulatorOptions, RecordedRequest } from './server.js';
+export type { EmulatorKeyPair } from './authenticate.js';
+export type { EmulatorFault } from './faults.js';
+export { EMULATOR_DEVELOPMENT_KEY_PAIR } from './development-key-pair.js';
