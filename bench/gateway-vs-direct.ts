@@ -54,11 +54,26 @@ async function load(total: number, concurrency: number, call: () => Promise<bool
   return { p50: at(0.5), p99: at(0.99), perSecond: total / seconds, failures };
 }
 
+/** One keep-alive agent and plain node:http for every path, so the load generator costs each path the same. */
+const loadAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function postJson(url: string, headers: Record<string, string>, body: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent: loadAgent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 function gatewayCall(url: string) {
   const body = JSON.stringify({ query: SELFIE_MUTATION, variables: { input: { checkMode: 'LIVENESS', extra: 'bench' } } });
   return async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const json = (await response.json()) as { data?: { getSelfieToken?: { sdkToken?: string } } };
+    const json = (await postJson(url, {}, body)) as { data?: { getSelfieToken?: { sdkToken?: string } } };
     return Boolean(json.data?.getSelfieToken?.sdkToken);
   };
 }
@@ -75,10 +90,9 @@ function directCall(emulator: FaceIdEmulator) {
       payload: body,
       timestamp,
     });
-    const response = await fetch(emulator.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
+    const json = (await postJson(
+      emulator.url,
+      {
         authorization,
         'x-tc-action': 'GetFaceIdTokenIntl',
         'x-tc-version': FACEID_API_VERSION,
@@ -86,8 +100,7 @@ function directCall(emulator: FaceIdEmulator) {
         'x-tc-timestamp': String(timestamp),
       },
       body,
-    });
-    const json = (await response.json()) as { Response: { SdkToken?: string } };
+    )) as { Response: { SdkToken?: string } };
     return Boolean(json.Response.SdkToken);
   };
 }
@@ -154,7 +167,7 @@ async function latencyAndThroughput(): Promise<void> {
   const gateway = await startGateway(emulator, Number.POSITIVE_INFINITY);
   const paths: Array<[string, () => Promise<boolean>]> = [
     ['gateway (GraphQL over HTTP)', gatewayCall(gateway.url)],
-    ['direct signed call (fetch + TC3)', directCall(emulator)],
+    ['direct signed call (node:http + TC3)', directCall(emulator)],
     ['official SDK (intl-en 3.0.1335)', sdkCall(emulator)],
   ];
   console.log(`\n## 1. Latency and throughput, throttle lifted: ${REQUESTS} GetFaceIdTokenIntl calls, ${CONCURRENCY} in flight\n`);
@@ -175,8 +188,7 @@ async function throttleAtDefaultLimit(): Promise<void> {
   const emulator = await startFaceIdEmulator({ keyPairs: [KEY_PAIR], rateLimitPerSecond: limit });
   const gateway = await startGateway(emulator, limit);
   const ekycMutation = 'mutation { applyEkycToken(input: {}) { sdkToken } }';
-  const send = (query: string) =>
-    fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const send = (query: string) => postJson(gateway.url, {}, JSON.stringify({ query }));
   await Promise.all([
     ...Array.from({ length: perAction }, () => send('mutation { getSelfieToken(input: {}) { sdkToken } }')),
     ...Array.from({ length: perAction }, () => send(ekycMutation)),
