@@ -49,7 +49,7 @@ builder.mutationField('applyEkycToken', (t) =>
     type: EkycToken,
     description:
       'Mints an SDK token for one eKYC verification (identity document OCR, liveness and face comparison), through Tencent ApplySdkVerificationToken.',
-    args: { input: t.arg({ type: ApplyEkycTokenInput, required: true }) },
+    args: { input: t.arg({ type: ApplyEkycTokenInput, required: true, description: 'What the eKYC verification checks, and how.' }) },
     resolve: (_root, { input }, context) =>
       withGraphQLErrors(context.faceid.applyEkycToken(input, { signal: context.request.signal })),
   }),

@@ -52,6 +52,7 @@ const Gateway = builder.objectRef<GatewayFacts>('Gateway').implement({
 });
 
 builder.queryType({
+  description: 'Read-only facts; no query costs a Tencent request.',
   fields: (t) => ({
     gateway: t.field({
       type: Gateway,

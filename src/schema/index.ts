@@ -6,7 +6,7 @@ import './gateway.js';
 import './selfie.js';
 import './ekyc.js';
 
-builder.mutationType({});
+builder.mutationType({ description: 'Token minting: each mutation makes one Tencent FaceID request (retries aside).' });
 
 /** Builds the GraphQL schema. */
 export function createSchema() {

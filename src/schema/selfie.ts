@@ -27,7 +27,7 @@ builder.mutationField('getSelfieToken', (t) =>
     type: SelfieToken,
     description:
       'Mints an SDK token for one selfie (liveness, optionally face-compare) verification, through Tencent GetFaceIdTokenIntl.',
-    args: { input: t.arg({ type: GetSelfieTokenInput, required: true }) },
+    args: { input: t.arg({ type: GetSelfieTokenInput, required: true, description: 'What the selfie verification checks, and how.' }) },
     resolve: (_root, { input }, context) =>
       withGraphQLErrors(context.faceid.getSelfieToken(input, { signal: context.request.signal })),
   }),
