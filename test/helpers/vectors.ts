@@ -1,5 +1,6 @@
 /** The signing vectors recorded from the official Tencent SDKs (kept beside the repository, in ../shared). */
 import { readFileSync } from 'node:fs';
+import type { Tc3Signature } from '../../src/faceid/tc3.js';
 
 export interface SigningVector {
   id: string;
@@ -23,16 +24,7 @@ export interface SigningVector {
     contentType: string;
     bodyByteLength: number;
     bodySha256: string;
-    intermediate: {
-      canonicalRequest: string;
-      hashedCanonicalRequest: string;
-      credentialScope: string;
-      stringToSign: string;
-      kDateHex: string;
-      kServiceHex: string;
-      kSigningHex: string;
-      signature: string;
-    };
+    intermediate: Omit<Tc3Signature, 'hashedPayload' | 'authorization'>;
   };
 }
 
