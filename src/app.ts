@@ -5,8 +5,9 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import type { GatewayFacts, GatewayServices } from './context.js';
+import type { Caller, GatewayFacts, GatewayServices } from './context.js';
 import type { FaceIdClient } from './faceid/client.js';
+import { SCOPES } from './schema/builder.js';
 import { createSchema } from './schema/index.js';
 
 export interface AppDependencies {
@@ -48,6 +49,11 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
+/** Until authentication is configured, every caller may use every operation. */
+function openCaller(_request: Request): Caller {
+  return { id: 'anonymous', authenticated: false, scopes: new Set(Object.values(SCOPES)) };
+}
+
 /** Builds the yoga app. */
 export function createApp({ faceid, facts, logger, graphiql = false }: AppDependencies): GatewayApp {
   return createYoga<Record<string, never>, GatewayServices>({
@@ -57,7 +63,7 @@ export function createApp({ faceid, facts, logger, graphiql = false }: AppDepend
     landingPage: false,
     graphiql,
     logging: logger.child({ component: 'yoga' }),
-    context: () => ({ faceid, facts }),
+    context: ({ request }) => ({ faceid, facts, caller: openCaller(request) }),
     plugins: [useVariableErrorCodes()],
   });
 }

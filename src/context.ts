@@ -10,10 +10,21 @@ export interface GatewayFacts {
   rateLimitPerSecond: number;
 }
 
+/** Who is calling, as far as authentication could tell. */
+export interface Caller {
+  /** Stable id for fairness and logs: `jwt:<sub>`, `key:<name>`, or `ip:<address>` when anonymous. */
+  id: string;
+  /** Whether credentials were presented and verified. */
+  authenticated: boolean;
+  /** Granted scopes (an open gateway grants every scope). */
+  scopes: ReadonlySet<string>;
+}
+
 /** The dependencies the app puts in every context. */
 export interface GatewayServices {
   faceid: FaceIdClient;
   facts: GatewayFacts;
+  caller: Caller;
 }
 
 /** A resolver's context: yoga's (with the HTTP request and its abort signal) plus the services. */

@@ -6,10 +6,11 @@ import { createSchema } from '../src/schema/index.js';
 function describedThings(): Array<[string, string | null | undefined]> {
   const things: Array<[string, string | null | undefined]> = [];
   for (const type of Object.values(createSchema().getTypeMap())) {
-    if (type.name.startsWith('__') || (isScalarType(type) && isSpecifiedScalarType(type))) continue;
+    // `_`-prefixed names and `link__` scalars are Federation's machinery, described by its spec, not ours.
+    if (type.name.startsWith('_') || type.name.startsWith('link__') || (isScalarType(type) && isSpecifiedScalarType(type))) continue;
     things.push([type.name, type.description]);
     if (isObjectType(type)) {
-      for (const field of Object.values(type.getFields())) {
+      for (const field of Object.values(type.getFields()).filter((field) => !field.name.startsWith('_'))) {
         things.push([`${type.name}.${field.name}`, field.description]);
         for (const arg of field.args) things.push([`${type.name}.${field.name}(${arg.name})`, arg.description]);
       }

@@ -1,11 +1,42 @@
-/** The Pothos builder and the types every schema file shares. Defines no GraphQL types of its own. */
+/** The Pothos builder and its plugins. Defines no GraphQL types of its own. */
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
+
+/** Scopes a caller needs, one per mutation, so a frontend can be allowed selfie checks but not eKYC. */
+export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc' } as const;
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultFieldNullability: false;
+  AuthScopes: { selfie: boolean; ekyc: boolean };
 }>({
+  // scope-auth first, so that no other plugin's wrapper runs before the check; federation last.
+  plugins: [ScopeAuthPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
+  // Lets tools that print the schema (codegen) keep the federation @link directive.
+  directives: { useGraphQLToolsUnorderedDirectives: true },
+  scopeAuth: {
+    authScopes: ({ caller }) => ({
+      selfie: caller.scopes.has(SCOPES.selfie),
+      ekyc: caller.scopes.has(SCOPES.ekyc),
+    }),
+    // No credentials at all: 401, log in. Credentials without the scope: 403, asking again will not help.
+    unauthorizedError: (_parent, { caller }) =>
+      caller.authenticated
+        ? new GraphQLError('The caller is not allowed to use this operation: its credentials lack the required scope.', {
+            extensions: { code: 'FORBIDDEN', retryable: false, http: { status: 403 } },
+          })
+        : new GraphQLError('Authentication required: send a Bearer token or an API key.', {
+            extensions: {
+              code: 'UNAUTHENTICATED',
+              retryable: false,
+              http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+            },
+          }),
+  },
 });

@@ -46,6 +46,7 @@ export const EkycToken = tokenPayloadType(
 
 builder.mutationField('applyEkycToken', (t) =>
   t.field({
+    authScopes: { ekyc: true },
     type: EkycToken,
     description:
       'Mints an SDK token for one eKYC verification (identity document OCR, liveness and face comparison), through Tencent ApplySdkVerificationToken.',

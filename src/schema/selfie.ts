@@ -24,6 +24,7 @@ export const SelfieToken = tokenPayloadType(
 
 builder.mutationField('getSelfieToken', (t) =>
   t.field({
+    authScopes: { selfie: true },
     type: SelfieToken,
     description:
       'Mints an SDK token for one selfie (liveness, optionally face-compare) verification, through Tencent GetFaceIdTokenIntl.',
