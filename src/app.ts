@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Caller, GatewayFacts, GatewayServices } from './context.js';
 import type { FaceIdClient } from './faceid/client.js';
+import { graphiqlOptions } from './graphiql.js';
 import { SCOPES } from './schema/builder.js';
 import { createSchema } from './schema/index.js';
 
@@ -61,7 +62,7 @@ export function createApp({ faceid, facts, logger, graphiql = false }: AppDepend
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql,
+    ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
     context: ({ request }) => ({ faceid, facts, caller: openCaller(request) }),
     plugins: [useVariableErrorCodes()],

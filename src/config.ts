@@ -36,6 +36,8 @@ export interface Config {
   maxRetries: number;
   /** @default 'info' */
   logLevel: LogLevel;
+  /** Serve GraphiQL on GET /graphql. @default true outside production, false in production */
+  graphiql: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -88,6 +90,7 @@ export function loadConfig(env: Environment): Config {
   const totalTimeoutMs = integer('FACEID_TIMEOUT_MS', 15_000, 100, 300_000);
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
+  const graphiql = oneOf('GRAPHIQL', ['true', 'false'] as const, production ? 'false' : 'true') === 'true';
 
   if (attemptTimeoutMs > totalTimeoutMs) {
     problems.push(`FACEID_ATTEMPT_TIMEOUT_MS (${attemptTimeoutMs}) must not exceed FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
@@ -111,6 +114,7 @@ export function loadConfig(env: Environment): Config {
     totalTimeoutMs,
     maxRetries,
     logLevel,
+    graphiql,
   };
 }
 

@@ -56,7 +56,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     region: config.region,
     rateLimitPerSecond: config.rateLimitPerSecond,
   };
-  const app = createApp({ faceid, facts, logger, graphiql: !config.production });
+  const app = createApp({ faceid, facts, logger, graphiql: config.graphiql });
   return {
     app,
     faceid,

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       totalTimeoutMs: 15000,
       maxRetries: 2,
       logLevel: 'info',
+      graphiql: true,
     });
   });
 
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      GRAPHIQL: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -65,6 +67,7 @@ describe('loadConfig', () => {
       totalTimeoutMs: 3000,
       maxRetries: 0,
       logLevel: 'warn',
+      graphiql: true,
     });
   });
 
@@ -81,6 +84,11 @@ describe('loadConfig', () => {
     expect(config.upstream.mode === 'tencent' && config.upstream.credentials.sessionToken).toBe('tccli-token');
   });
 
+  it('turns GraphiQL off in production unless asked for', () => {
+    expect(loadConfig({ ...CREDENTIALS, NODE_ENV: 'production' }).graphiql).toBe(false);
+    expect(loadConfig({ GRAPHIQL: 'false' }).graphiql).toBe(false);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', TENCENTCLOUD_SECRET_ID: ' ', TENCENTCLOUD_SECRET_KEY: '' }).upstream).toEqual({ mode: 'emulator' });
   });
@@ -93,6 +101,7 @@ describe('loadConfig', () => {
     ['an unknown region', { TENCENTCLOUD_REGION: 'ap-guangzhou' }, 'TENCENTCLOUD_REGION must be one of ap-singapore, ap-jakarta, ap-bangkok, ap-hongkong, sa-saopaulo, got "ap-guangzhou"'],
     ['an unknown language', { FACEID_LANGUAGE: 'fr-FR' }, 'FACEID_LANGUAGE must be one of en-US, zh-CN, got "fr-FR"'],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    ['a GraphiQL switch that is not a boolean', { GRAPHIQL: 'yes' }, 'GRAPHIQL must be one of true, false, got "yes"'],
     ['negative retries', { FACEID_MAX_RETRIES: '-1' }, 'FACEID_MAX_RETRIES must be a whole number from 0 to 10, got "-1"'],
     [
       'an attempt timeout above the total',

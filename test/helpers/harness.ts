@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type GatewayApp } from '../../src/app.js';
+import { createApp, type AppDependencies, type GatewayApp } from '../../src/app.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdClientOptions } from '../../src/faceid/client.js';
 import { startFaceIdEmulator, type FaceIdEmulator, type FaceIdEmulatorOptions } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -40,6 +40,8 @@ export interface GraphQLResponse {
 export interface HarnessOptions {
   client?: Partial<FaceIdClientOptions>;
   emulator?: Partial<FaceIdEmulatorOptions>;
+  /** Overrides of the app's dependencies (authentication, limits, GraphiQL …). */
+  app?: Partial<AppDependencies>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -62,6 +64,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     faceid,
     facts: { upstream: 'EMULATOR', region: 'ap-singapore', rateLimitPerSecond: options.client?.rateLimitPerSecond ?? 20 },
     logger,
+    ...options.app,
   });
   const servers: Server[] = [];
 

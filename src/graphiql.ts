@@ -1,0 +1,23 @@
+/** GraphiQL, served on GET /graphql with every asset inlined: it works with no internet access. */
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { YogaServerOptions } from 'graphql-yoga';
+
+/** The operation GraphiQL opens with. */
+export const GRAPHIQL_EXAMPLE_OPERATION = `# Mint a selfie verification SDK token. Press the run button.
+mutation GetSelfieToken {
+  getSelfieToken(input: { checkMode: LIVENESS, securityLevel: MOTION, actionList: [BLINK] }) {
+    sdkToken
+    requestId
+    expiresAt
+  }
+}
+`;
+
+/** Yoga's GraphiQL options: off, or on with the offline renderer and the example operation. */
+export function graphiqlOptions(enabled: boolean): Pick<YogaServerOptions<object, object>, 'graphiql' | 'renderGraphiQL'> {
+  if (!enabled) return { graphiql: false };
+  return {
+    graphiql: { title: 'faceid-gateway', defaultQuery: GRAPHIQL_EXAMPLE_OPERATION },
+    renderGraphiQL,
+  };
+}
