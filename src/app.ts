@@ -1,15 +1,27 @@
 /**
- * The GraphQL app: schema, context and error policy. No environment, no port: the process (server.ts) and the
- * tests both get the same app from createApp.
+ * The GraphQL app: schema, context, error policy, authentication, request hardening, logs and metrics. No
+ * environment, no port: the process (server.ts) and the tests both get the same app from createApp.
  */
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { GraphQLError } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Caller, GatewayFacts, GatewayServices } from './context.js';
+import { API_KEY_HEADER, createAuthenticator, type Authenticate } from './auth/authenticate.js';
+import type { GatewayFacts, GatewayServices } from './context.js';
 import type { FaceIdClient } from './faceid/client.js';
+import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
-import { SCOPES } from './schema/builder.js';
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { REQUEST_ID_HEADER, createRequestTracker } from './observability/request-log.js';
+import { OperationLimitsRule } from './protection/operation-limits.js';
 import { createSchema } from './schema/index.js';
+
+/** The request body limit: the largest allowed image plus room for the rest of a request. */
+export const MAX_REQUEST_BODY_BYTES = MAX_IMAGE_BASE64_LENGTH + 64 * 1024;
+/** Where the GraphQL API is served. */
+export const GRAPHQL_ENDPOINT = '/graphql';
 
 export interface AppDependencies {
   faceid: FaceIdClient;
@@ -17,9 +29,30 @@ export interface AppDependencies {
   logger: Logger;
   /** Serve GraphiQL on GET /graphql. @default false */
   graphiql?: boolean;
+  /** Who may call. @default everyone may use every operation (an open gateway) */
+  authenticate?: Authenticate;
+  /** @default a fresh registry */
+  metrics?: GatewayMetrics;
+  /** Origins allowed cross-origin; `*` for any; empty for none. @default ['*'] */
+  corsOrigins?: readonly string[];
+  /** @default true */
+  introspection?: boolean;
+  /** Operations per batched request; 0 refuses batches. @default 0 */
+  batchingLimit?: number;
+  /** When set, only these operations run, by SHA-256 of their printed text (Apollo `persistedQuery` extension). */
+  persistedOperations?: ReadonlyMap<string, DocumentNode> | undefined;
+  /** Take the client address from the first X-Forwarded-For entry. @default false */
+  trustProxy?: boolean;
+  /** Readiness for /ready. @default always ready */
+  isReady?: () => boolean;
 }
 
-export type GatewayApp = YogaServerInstance<Record<string, never>, GatewayServices>;
+/** What node:http hands yoga with each request. */
+export interface NodeServerContext {
+  req?: IncomingMessage;
+}
+
+export type GatewayApp = YogaServerInstance<NodeServerContext, GatewayServices>;
 
 /**
  * Variables that do not fit the schema (an unknown enum value, a string for an Int, a missing required field)
@@ -50,21 +83,86 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
-/** Until authentication is configured, every caller may use every operation. */
-function openCaller(_request: Request): Caller {
-  return { id: 'anonymous', authenticated: false, scopes: new Set(Object.values(SCOPES)) };
+/** Adds the gateway's validation rules: operation limits always, no introspection when it is off. */
+function useValidationRules(introspection: boolean): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(OperationLimitsRule);
+      if (!introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** Serves the Prometheus registry on GET /metrics. */
+function useMetricsEndpoint(metrics: GatewayMetrics): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics') return;
+      endResponse(
+        new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+      );
+    },
+  };
+}
+
+function clientAddressOf(request: Request, serverContext: NodeServerContext, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return serverContext.req?.socket.remoteAddress ?? 'unknown';
 }
 
 /** Builds the yoga app. */
-export function createApp({ faceid, facts, logger, graphiql = false }: AppDependencies): GatewayApp {
-  return createYoga<Record<string, never>, GatewayServices>({
+export function createApp(dependencies: AppDependencies): GatewayApp {
+  const { faceid, facts, logger, graphiql = false, introspection = true, batchingLimit = 0, trustProxy = false } = dependencies;
+  const authenticate = dependencies.authenticate ?? createAuthenticator({ mode: 'open' });
+  const metrics = dependencies.metrics ?? createMetrics();
+  const corsOrigins = dependencies.corsOrigins ?? ['*'];
+  const isReady = dependencies.isReady ?? (() => true);
+  metrics.watchThrottles(faceid.throttles);
+  const tracker = createRequestTracker({ logger: logger.child({ component: 'http' }), metrics, graphqlEndpoint: GRAPHQL_ENDPOINT });
+
+  const plugins: Plugin[] = [
+    tracker.plugin,
+    useMetricsEndpoint(metrics),
+    useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
+    // A browser sends JSON only after a CORS preflight, so a cross-site form or GET cannot trigger an operation.
+    useCSRFPrevention(),
+    useValidationRules(introspection),
+    useVariableErrorCodes(),
+  ];
+  if (dependencies.persistedOperations) {
+    const allowed = dependencies.persistedOperations;
+    plugins.push(usePersistedOperations({ getPersistedOperation: (hash) => allowed.get(hash) ?? null, allowArbitraryOperations: false }));
+  }
+
+  return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
     ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
-    context: ({ request }) => ({ faceid, facts, caller: openCaller(request) }),
-    plugins: [useVariableErrorCodes()],
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
+    cors:
+      corsOrigins.length === 0
+        ? false
+        : {
+            origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
+            methods: ['GET', 'POST', 'OPTIONS'],
+            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, REQUEST_ID_HEADER, 'x-graphql-yoga-csrf'],
+            exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+            credentials: false,
+            maxAge: 600,
+          },
+    context: async ({ request, ...serverContext }) => {
+      const trace = tracker.traceOf(request);
+      const caller = await authenticate(request, clientAddressOf(request, serverContext, trustProxy));
+      tracker.setCaller(request, caller.id);
+      return { faceid, facts, caller, trace };
+    },
+    plugins,
   });
 }

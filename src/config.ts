@@ -4,6 +4,7 @@
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
 import type { FaceIdCredentials } from './faceid/client.js';
+import { ALL_SCOPES, type ApiKeyEntry, type AuthSettings, type JwtSettings } from './auth/authenticate.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -38,6 +39,22 @@ export interface Config {
   logLevel: LogLevel;
   /** Serve GraphiQL on GET /graphql. @default true outside production, false in production */
   graphiql: boolean;
+  /** Who may mint tokens. @default open outside production; required in production */
+  auth: AuthSettings;
+  /** Largest share of each action's budget one caller may take. @default 0.5 */
+  callerMaxShare: number;
+  /** Origins allowed cross-origin; `['*']` for any. @default ['*'] outside production, none in production */
+  corsOrigins: readonly string[];
+  /** Answer introspection queries. @default true outside production, false in production */
+  introspection: boolean;
+  /** Operations per batched request; 0 refuses batches. @default 0 */
+  batchingLimit: number;
+  /** Accept only the operations in schema/operations. @default false */
+  persistedOperationsOnly: boolean;
+  /** Take the client address from X-Forwarded-For (behind a trusted proxy). @default false */
+  trustProxy: boolean;
+  /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
+  shutdownTimeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,7 +107,17 @@ export function loadConfig(env: Environment): Config {
   const totalTimeoutMs = integer('FACEID_TIMEOUT_MS', 15_000, 100, 300_000);
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
-  const graphiql = oneOf('GRAPHIQL', ['true', 'false'] as const, production ? 'false' : 'true') === 'true';
+  const flag = (name: string, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
+  const graphiql = flag('GRAPHIQL', !production);
+  const introspection = flag('INTROSPECTION', !production);
+  if (graphiql && !introspection) problems.push('GRAPHIQL=true needs INTROSPECTION=true: GraphiQL reads the schema by introspection');
+  const callerSharePercent = integer('CALLER_MAX_SHARE_PERCENT', 50, 1, 100);
+  const corsOrigins = readCorsOrigins(read('CORS_ORIGINS'), production, problems);
+  const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
+  const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
+  const trustProxy = flag('TRUST_PROXY', false);
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+  const auth = readAuth(read, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
 
   if (attemptTimeoutMs > totalTimeoutMs) {
     problems.push(`FACEID_ATTEMPT_TIMEOUT_MS (${attemptTimeoutMs}) must not exceed FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
@@ -115,7 +142,103 @@ export function loadConfig(env: Environment): Config {
     maxRetries,
     logLevel,
     graphiql,
+    auth,
+    callerMaxShare: callerSharePercent / 100,
+    corsOrigins,
+    introspection,
+    batchingLimit,
+    persistedOperationsOnly,
+    trustProxy,
+    shutdownTimeoutMs,
   };
+}
+
+function readCorsOrigins(raw: string | undefined, production: boolean, problems: string[]): readonly string[] {
+  if (raw === undefined) return production ? [] : ['*'];
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || url.origin !== origin) {
+      problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+function readAuth(
+  read: (name: string) => string | undefined,
+  allowUnauthenticated: boolean,
+  production: boolean,
+  problems: string[],
+): AuthSettings {
+  const secret = read('AUTH_JWT_SECRET');
+  const jwksUrl = read('AUTH_JWKS_URL');
+  const issuer = read('AUTH_JWT_ISSUER');
+  const audience = read('AUTH_JWT_AUDIENCE');
+  const apiKeysRaw = read('AUTH_API_KEYS');
+
+  let jwt: JwtSettings | undefined;
+  if (secret !== undefined || jwksUrl !== undefined) {
+    if (secret !== undefined && jwksUrl !== undefined) problems.push('set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+      problems.push('AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
+    }
+    if (jwksUrl !== undefined && !(URL.canParse(jwksUrl) && ['http:', 'https:'].includes(new URL(jwksUrl).protocol))) {
+      problems.push(`AUTH_JWKS_URL must be an http(s) URL, got "${jwksUrl}"`);
+    }
+    if (issuer === undefined) problems.push('AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)');
+    if (audience === undefined) problems.push('AUTH_JWT_AUDIENCE is required with JWT authentication (the "aud" every token must carry)');
+    jwt = { secret, jwksUrl, issuer: issuer ?? '', audience: audience ?? '' };
+  } else if (issuer !== undefined || audience !== undefined) {
+    problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
+  }
+  const apiKeys = apiKeysRaw === undefined ? [] : parseApiKeys(apiKeysRaw, problems);
+
+  if (jwt === undefined && apiKeys.length === 0) {
+    if (production && !allowUnauthenticated) {
+      problems.push(
+        'no authentication is configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL (with AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE) and/or AUTH_API_KEYS, or set ALLOW_UNAUTHENTICATED=true to run an open gateway',
+      );
+    }
+    return { mode: 'open' };
+  }
+  return { mode: 'required', jwt, apiKeys };
+}
+
+const API_KEYS_FORMAT = 'AUTH_API_KEYS must be a JSON array of {"name": "...", "sha256": "<64 hex digits>", "scopes": ["faceid:selfie", "faceid:ekyc"]}';
+
+function parseApiKeys(raw: string, problems: string[]): ApiKeyEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${API_KEYS_FORMAT}; it is not JSON`);
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push(API_KEYS_FORMAT);
+    return [];
+  }
+  const entries: ApiKeyEntry[] = [];
+  parsed.forEach((item: unknown, index) => {
+    const entry = item as Partial<Record<'name' | 'sha256' | 'scopes', unknown>> | null;
+    const where = `AUTH_API_KEYS[${index}]`;
+    if (typeof entry !== 'object' || entry === null) return problems.push(`${where}: ${API_KEYS_FORMAT}`);
+    const { name, sha256, scopes } = entry;
+    if (typeof name !== 'string' || !/^[\w.-]{1,64}$/.test(name)) return problems.push(`${where}.name must be 1–64 letters, digits, _ . or -`);
+    // Never echo the value: a key pasted here by mistake must not reach the log.
+    if (typeof sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
+      return problems.push(`${where}.sha256 must be the SHA-256 of the key in hex (64 digits), not the key itself`);
+    }
+    if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((scope) => typeof scope === 'string' && ALL_SCOPES.includes(scope))) {
+      return problems.push(`${where}.scopes must list one or more of ${ALL_SCOPES.join(', ')}`);
+    }
+    if (entries.some((other) => other.name === name)) return problems.push(`${where}.name "${name}" is used twice`);
+    entries.push({ name, sha256: sha256.toLowerCase(), scopes });
+    return undefined;
+  });
+  return entries;
 }
 
 function readUpstream(

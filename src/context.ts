@@ -20,11 +20,20 @@ export interface Caller {
   scopes: ReadonlySet<string>;
 }
 
+/** What one request's log line collects while it runs. */
+export interface RequestTrace {
+  /** The incoming `x-request-id` when it is sane, else a new UUID; echoed in the response. */
+  requestId: string;
+  /** Tencent RequestIds of the calls this request made (successful or not). */
+  tencentRequestIds: string[];
+}
+
 /** The dependencies the app puts in every context. */
 export interface GatewayServices {
   faceid: FaceIdClient;
   facts: GatewayFacts;
   caller: Caller;
+  trace: RequestTrace;
 }
 
 /** A resolver's context: yoga's (with the HTTP request and its abort signal) plus the services. */

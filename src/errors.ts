@@ -136,15 +136,3 @@ export function toGraphQLError(error: GatewayError): GraphQLError {
   });
 }
 
-/**
- * Awaits resolver work and turns a gateway error into its GraphQL error. Thrown from the resolver, a GraphQLError
- * without an `originalError` passes yoga's masking untouched (and unlogged: it is expected, not a bug).
- */
-export async function withGraphQLErrors<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isGatewayError(error)) throw toGraphQLError(error);
-    throw error;
-  }
-}

@@ -7,8 +7,16 @@ import type { Logger } from 'pino';
 import { createApp, type GatewayApp } from './app.js';
 import type { Config } from './config.js';
 import type { GatewayFacts } from './context.js';
+import { fileURLToPath } from 'node:url';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createCallerQuota } from './faceid/caller-quota.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
 import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { loadPersistedOperations } from './protection/persisted-operations.js';
+
+/** The committed example operations: the allowlist of persisted-operations mode. */
+export const OPERATIONS_DIRECTORY = fileURLToPath(new URL('../schema/operations', import.meta.url));
 
 export interface Gateway {
   app: GatewayApp;
@@ -16,6 +24,9 @@ export interface Gateway {
   facts: GatewayFacts;
   /** The in-process emulator, in emulator mode. */
   emulator: FaceIdEmulator | undefined;
+  metrics: GatewayMetrics;
+  /** False once shutdown has begun: /ready answers 503 so load balancers stop sending. */
+  setReady(ready: boolean): void;
   /** Releases sockets and stops the emulator. */
   close(): Promise<void>;
 }
@@ -39,6 +50,8 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     credentials = config.upstream.credentials;
   }
 
+  const metrics = createMetrics();
+  const callerQuota = createCallerQuota({ perSecond: Math.max(1, Math.floor(config.rateLimitPerSecond * config.callerMaxShare)) });
   const faceid = createFaceIdClient({
     endpoint,
     region: config.region,
@@ -50,18 +63,41 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     totalTimeoutMs: config.totalTimeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries },
     logger: logger.child({ component: 'faceid' }),
+    callerQuota,
+    observer: metrics.clientObserver,
   });
   const facts: GatewayFacts = {
     upstream: emulator ? 'EMULATOR' : 'TENCENT_CLOUD',
     region: config.region,
     rateLimitPerSecond: config.rateLimitPerSecond,
   };
-  const app = createApp({ faceid, facts, logger, graphiql: config.graphiql });
+  let ready = true;
+  const app = createApp({
+    faceid,
+    facts,
+    logger,
+    graphiql: config.graphiql,
+    authenticate: createAuthenticator(config.auth),
+    metrics,
+    corsOrigins: config.corsOrigins,
+    introspection: config.introspection,
+    batchingLimit: config.batchingLimit,
+    persistedOperations: config.persistedOperationsOnly ? loadPersistedOperations(OPERATIONS_DIRECTORY) : undefined,
+    trustProxy: config.trustProxy,
+    isReady: () => ready,
+  });
+  if (config.auth.mode === 'open') {
+    logger.warn('OPEN GATEWAY: no authentication is configured, so anyone who reaches it can mint tokens.');
+  }
   return {
     app,
     faceid,
     facts,
     emulator,
+    metrics,
+    setReady(value) {
+      ready = value;
+    },
     async close() {
       faceid.close();
       await emulator?.close();

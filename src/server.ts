@@ -1,14 +1,18 @@
 /**
- * The process: reads the environment, starts the gateway, listens, and shuts down on SIGTERM/SIGINT.
+ * The process: reads the environment, starts the gateway, listens, and shuts down gracefully on SIGTERM/SIGINT.
  * The only file that touches process.env or the network port.
  */
 import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from './config.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
+/** How often draining checks whether every connection has finished. */
+const DRAIN_POLL_MS = 50;
+
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -21,27 +25,48 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, logger);
   const server = createServer(gateway.app);
+  let inFlight = 0;
+  server.on('request', (_request, response) => {
+    inFlight += 1;
+    response.once('close', () => {
+      inFlight -= 1;
+    });
+  });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { port, upstream: gateway.facts.upstream, region: config.region },
+      { port, upstream: gateway.facts.upstream, region: config.region, auth: config.auth.mode },
       `faceid-gateway listening on http://localhost:${port}/graphql`,
     );
   });
 
+  /**
+   * Stop taking connections, let every accepted request (including those queued in the throttle) finish within
+   * SHUTDOWN_TIMEOUT_MS, then exit 0. Keep-alive sockets are closed as soon as they are idle so clients
+   * reconnect elsewhere instead of sending to a closing process.
+   */
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      void gateway.close().then(() => process.exit(0));
-    });
-    server.closeIdleConnections();
+    gateway.setReady(false);
+    logger.info({ signal, inFlight, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    while (inFlight > 0 && Date.now() < deadline) {
+      server.closeIdleConnections();
+      await sleep(DRAIN_POLL_MS);
+    }
+    if (inFlight > 0) logger.warn({ inFlight }, 'shutdown deadline reached: closing the remaining connections');
+    server.closeAllConnections();
+    await closed;
+    await gateway.close();
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 void main();

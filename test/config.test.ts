@@ -29,6 +29,14 @@ describe('loadConfig', () => {
       maxRetries: 2,
       logLevel: 'info',
       graphiql: true,
+      auth: { mode: 'open' },
+      callerMaxShare: 0.5,
+      corsOrigins: ['*'],
+      introspection: true,
+      batchingLimit: 0,
+      persistedOperationsOnly: false,
+      trustProxy: false,
+      shutdownTimeoutMs: 10000,
     });
   });
 
@@ -49,6 +57,17 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       GRAPHIQL: 'true',
+      INTROSPECTION: 'true',
+      AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!',
+      AUTH_JWT_ISSUER: 'https://issuer.example.com',
+      AUTH_JWT_AUDIENCE: 'faceid-gateway',
+      AUTH_API_KEYS: JSON.stringify([{ name: 'backend', sha256: 'AB'.repeat(32), scopes: ['faceid:ekyc'] }]),
+      CALLER_MAX_SHARE_PERCENT: '25',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      GRAPHQL_BATCHING_LIMIT: '5',
+      PERSISTED_OPERATIONS_ONLY: 'true',
+      TRUST_PROXY: 'true',
+      SHUTDOWN_TIMEOUT_MS: '2000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -68,6 +87,23 @@ describe('loadConfig', () => {
       maxRetries: 0,
       logLevel: 'warn',
       graphiql: true,
+      auth: {
+        mode: 'required',
+        jwt: {
+          secret: 'a-shared-secret-of-at-least-32-bytes!!',
+          jwksUrl: undefined,
+          issuer: 'https://issuer.example.com',
+          audience: 'faceid-gateway',
+        },
+        apiKeys: [{ name: 'backend', sha256: 'ab'.repeat(32), scopes: ['faceid:ekyc'] }],
+      },
+      callerMaxShare: 0.25,
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      introspection: true,
+      batchingLimit: 5,
+      persistedOperationsOnly: true,
+      trustProxy: true,
+      shutdownTimeoutMs: 2000,
     });
   });
 
@@ -84,8 +120,12 @@ describe('loadConfig', () => {
     expect(config.upstream.mode === 'tencent' && config.upstream.credentials.sessionToken).toBe('tccli-token');
   });
 
-  it('turns GraphiQL off in production unless asked for', () => {
-    expect(loadConfig({ ...CREDENTIALS, NODE_ENV: 'production' }).graphiql).toBe(false);
+  it('is closed by default in production: no GraphiQL, no introspection, no cross-origin callers', () => {
+    const config = loadConfig({ ...CREDENTIALS, NODE_ENV: 'production', ALLOW_UNAUTHENTICATED: 'true' });
+    expect(config.graphiql).toBe(false);
+    expect(config.introspection).toBe(false);
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.auth).toEqual({ mode: 'open' });
     expect(loadConfig({ GRAPHIQL: 'false' }).graphiql).toBe(false);
   });
 
@@ -145,9 +185,26 @@ describe('loadConfig', () => {
     ],
     [
       'production without credentials',
-      { NODE_ENV: 'production' },
+      { NODE_ENV: 'production', ALLOW_UNAUTHENTICATED: 'true' },
       'TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are required when NODE_ENV=production (the built-in emulator never serves production)',
     ],
+    [
+      'production without authentication',
+      { ...CREDENTIALS, NODE_ENV: 'production' },
+      'no authentication is configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL (with AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE) and/or AUTH_API_KEYS, or set ALLOW_UNAUTHENTICATED=true to run an open gateway',
+    ],
+    ['GraphiQL without introspection', { GRAPHIQL: 'true', INTROSPECTION: 'false' }, 'GRAPHIQL=true needs INTROSPECTION=true: GraphiQL reads the schema by introspection'],
+    ['a JWT secret without issuer and audience', { AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWT_AUDIENCE: 'gw' }, 'AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)'],
+    ['a short JWT secret', { AUTH_JWT_SECRET: 'short', AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' }, 'AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)'],
+    ['both a JWT secret and a JWKS URL', { AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://issuer.example.com/jwks', AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' }, 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both'],
+    ['a JWKS URL that is not a URL', { AUTH_JWKS_URL: 'jwks.json', AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' }, 'AUTH_JWKS_URL must be an http(s) URL, got "jwks.json"'],
+    ['an issuer without a key', { AUTH_JWT_ISSUER: 'i' }, 'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL'],
+    ['API keys that are not JSON', { AUTH_API_KEYS: 'backend:abc' }, 'AUTH_API_KEYS must be a JSON array of {"name": "...", "sha256": "<64 hex digits>", "scopes": ["faceid:selfie", "faceid:ekyc"]}; it is not JSON'],
+    ['an API key in clear instead of its hash', { AUTH_API_KEYS: '[{"name":"backend","sha256":"my-plain-key","scopes":["faceid:selfie"]}]' }, 'AUTH_API_KEYS[0].sha256 must be the SHA-256 of the key in hex (64 digits), not the key itself'],
+    ['an API key with an unknown scope', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['admin'] }]) }, 'AUTH_API_KEYS[0].scopes must list one or more of faceid:selfie, faceid:ekyc'],
+    ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
+    ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
+    ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });
@@ -155,7 +212,7 @@ describe('loadConfig', () => {
   it('lists every problem in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ NODE_ENV: 'production', PORT: 'x', FACEID_RATE_LIMIT: '0', TENCENTCLOUD_REGION: 'mars-1' });
+      loadConfig({ NODE_ENV: 'production', ALLOW_UNAUTHENTICATED: 'true', PORT: 'x', FACEID_RATE_LIMIT: '0', TENCENTCLOUD_REGION: 'mars-1' });
     } catch (caught) {
       error = caught;
     }
@@ -168,6 +225,8 @@ describe('loadConfig', () => {
 
   it('never names a secret value in its message', () => {
     const env = {
+      AUTH_JWT_SECRET: 'jwt-secret-that-is-far-too-obvious',
+      AUTH_API_KEYS: '[{"name":"backend","sha256":"plain-api-key-value","scopes":[]}]',
       TENCENTCLOUD_SECRET_KEY: 'super-secret-key-value',
       TENCENTCLOUD_SESSION_TOKEN: 'secret-session-token',
       TENCENTCLOUD_TOKEN: 'other-secret-token',
@@ -178,6 +237,8 @@ describe('loadConfig', () => {
     expect(message).not.toContain('pass-in-url');
     expect(message).not.toContain('config-secret-key-value');
     expect(message).not.toContain('super-secret-key-value');
+    expect(message).not.toContain('jwt-secret-that-is-far-too-obvious');
+    expect(message).not.toContain('plain-api-key-value');
     expect(message).not.toContain('secret-session-token');
     expect(message).not.toContain('other-secret-token');
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
-import { SELFIE_MUTATION, TEST_KEY_PAIR } from './helpers/harness.js';
+import { TEST_KEY_PAIR, selfieTokenRequest } from './helpers/harness.js';
 import { spawnGateway, type GatewayProcess } from './helpers/gateway-process.js';
 
 let gateway: GatewayProcess | undefined;
@@ -19,14 +19,14 @@ async function mintSelfieToken(port: number) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: SELFIE_MUTATION, variables: { input: { checkMode: 'LIVENESS' } } }),
+    body: JSON.stringify(selfieTokenRequest({ checkMode: 'LIVENESS' })),
   });
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
 }
 
 describe('the gateway process', () => {
   it('refuses to start in production without credentials, naming TENCENTCLOUD_SECRET_ID', async () => {
-    gateway = spawnGateway({ NODE_ENV: 'production', PORT: '0' });
+    gateway = spawnGateway({ NODE_ENV: 'production', PORT: '0', ALLOW_UNAUTHENTICATED: 'true' });
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr()).toContain('faceid-gateway cannot start. Invalid configuration:');
     expect(gateway.stderr()).toContain('TENCENTCLOUD_SECRET_ID');
@@ -72,6 +72,7 @@ describe('the gateway process', () => {
       TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
       TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
       FACEID_ENDPOINT: emulator.url,
+      ALLOW_UNAUTHENTICATED: 'true',
     });
     const port = await gateway.listening;
     expect(gateway.stdout()).not.toContain('EMULATOR MODE');

@@ -17,6 +17,7 @@ import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
 import { signTc3 } from './tc3.js';
+import type { CallerQuota } from './caller-quota.js';
 import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
 import {
   EKYC_TOKEN_TTL_SECONDS,
@@ -80,6 +81,23 @@ export interface FaceIdClientOptions {
   now?: () => number;
   /** Jitter source. @default Math.random */
   random?: () => number;
+  /** Per-caller share of each action's budget; none means callers are not told apart. */
+  callerQuota?: CallerQuota | undefined;
+  /** Receives what the client measures (metrics). */
+  observer?: FaceIdClientObserver | undefined;
+}
+
+/** Why a call was refused before reaching Tencent. */
+export type RejectionReason = 'queue_full' | 'caller_quota';
+
+/** What the client reports as it works; every method is optional. */
+export interface FaceIdClientObserver {
+  /** One upstream attempt ended: `outcome` is `OK` or the gateway error code it amounted to. */
+  upstreamAttempt?(action: FaceIdActionName, outcome: string, seconds: number): void;
+  /** A caller waited this long for a throttle slot. */
+  throttleWait?(action: FaceIdActionName, seconds: number): void;
+  /** A call was refused locally. */
+  rejected?(action: FaceIdActionName, reason: RejectionReason): void;
 }
 
 /** A minted SDK token. */
@@ -91,6 +109,8 @@ export interface IssuedToken extends TokenAnswer {
 export interface CallOptions {
   /** Aborts the call when the caller goes away; a caller still queued then spends no slot. */
   signal?: AbortSignal | undefined;
+  /** Who is calling, for the per-caller quota. */
+  callerId?: string | undefined;
 }
 
 /** The gateway's view of Tencent FaceID. */
@@ -110,7 +130,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 2
 export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const { logger, credentials } = options;
+  const { logger, credentials, observer } = options;
   const endpoint = new URL(options.endpoint);
   // The Host header carries the port; the signature never does (Tencent signs URL.hostname).
   const signedHost = endpoint.hostname;
@@ -219,12 +239,26 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     const signal = callOptions.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
     const startedAt = now();
     const throttle = throttles[action];
+    if (options.callerQuota && callOptions.callerId !== undefined) {
+      try {
+        options.callerQuota.admit(callOptions.callerId, action);
+      } catch (error) {
+        observer?.rejected?.(action, 'caller_quota');
+        throw error;
+      }
+    }
 
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const slot = await throttle.acquire(signal);
+        const waitStartedAt = now();
+        const slot = await throttle.acquire(signal).catch((error: unknown) => {
+          if (error instanceof RateLimitedError) observer?.rejected?.(action, 'queue_full');
+          throw error;
+        });
         const sentAt = now();
+        observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         const outcome = await sendOnce(action, body, signal, slot);
+        observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
           logger.debug({ action, attempt, requestId: outcome.requestId, ms: now() - startedAt }, 'faceid token issued');
           return { ...outcome, expiresAt: new Date(sentAt + ttlSeconds * 1000) };

@@ -1,8 +1,7 @@
 /** applyEkycToken: a token for the eKYC SDK, document plus selfie (Tencent ApplySdkVerificationToken). */
-import { withGraphQLErrors } from '../errors.js';
 import { builder } from './builder.js';
 import { IdCardTypeEnum } from './enums.js';
-import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, tokenPayloadType } from './token-fields.js';
+import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveToken, tokenPayloadType } from './token-fields.js';
 
 export const ApplyEkycTokenInput = builder.inputType('ApplyEkycTokenInput', {
   description: 'Options of an eKYC verification. Every field is optional; Tencent\'s default applies to those left out.',
@@ -52,6 +51,6 @@ builder.mutationField('applyEkycToken', (t) =>
       'Mints an SDK token for one eKYC verification (identity document OCR, liveness and face comparison), through Tencent ApplySdkVerificationToken.',
     args: { input: t.arg({ type: ApplyEkycTokenInput, required: true, description: 'What the eKYC verification checks, and how.' }) },
     resolve: (_root, { input }, context) =>
-      withGraphQLErrors(context.faceid.applyEkycToken(input, { signal: context.request.signal })),
+      resolveToken(context, (options) => context.faceid.applyEkycToken(input, options)),
   }),
 );

@@ -1,6 +1,8 @@
 /** Fields that the selfie and the eKYC schema share: the liveness options and the token payload. */
 import type { InputFieldBuilder, SchemaTypes } from '@pothos/core';
-import type { IssuedToken } from '../faceid/client.js';
+import type { GatewayContext } from '../context.js';
+import { isGatewayError, toGraphQLError } from '../errors.js';
+import type { CallOptions, IssuedToken } from '../faceid/client.js';
 import { MAX_EXTRA_BYTES, MAX_IMAGE_BASE64_LENGTH, RETRY_LIMIT_RANGE } from '../faceid/requests.js';
 import { builder } from './builder.js';
 import { ActionEnum, CheckModeEnum, SdkVersionEnum, SecurityLevelEnum } from './enums.js';
@@ -52,4 +54,25 @@ export function tokenPayloadType(name: string, description: string, lifetime: st
       }),
     }),
   });
+}
+
+/**
+ * Runs one token mutation for the caller: passes the caller's id (fairness) and abort signal (a caller that
+ * leaves while queued spends no slot), records Tencent's RequestId for the request log, and turns a gateway
+ * error into its GraphQL error. Thrown from the resolver, a GraphQLError without an `originalError` passes
+ * yoga's masking untouched (and unlogged: it is expected, not a bug).
+ */
+export async function resolveToken(
+  context: GatewayContext,
+  mint: (options: CallOptions) => Promise<IssuedToken>,
+): Promise<IssuedToken> {
+  try {
+    const token = await mint({ signal: context.request.signal, callerId: context.caller.id });
+    context.trace.tencentRequestIds.push(token.requestId);
+    return token;
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    if (error.requestId) context.trace.tencentRequestIds.push(error.requestId);
+    throw toGraphQLError(error);
+  }
 }

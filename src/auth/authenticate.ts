@@ -1,0 +1,131 @@
+/**
+ * Who is calling: a Bearer JWT (HS256 shared secret, or keys from a JWKS URL, with issuer and audience checks),
+ * an API key (compared by SHA-256 hash; the configuration never holds a key in clear), or nobody.
+ *
+ * Credentials that are presented but wrong are refused outright (UNAUTHENTICATED, 401) with the reason; absent
+ * credentials make an unauthenticated caller, whom the schema's scope checks then refuse where a scope is needed.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { GraphQLError } from 'graphql';
+import type { Caller } from '../context.js';
+import { SCOPES } from '../schema/builder.js';
+
+/** Every scope the gateway knows. */
+export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
+
+/** A server-to-server caller's key, as configured: its name, the SHA-256 of the key (hex), and its scopes. */
+export interface ApiKeyEntry {
+  name: string;
+  sha256: string;
+  scopes: readonly string[];
+}
+
+/** JWT verification settings; exactly one of `secret` and `jwksUrl`. */
+export interface JwtSettings {
+  /** HS256 shared secret. */
+  secret?: string | undefined;
+  /** URL of the issuer's JSON Web Key Set (RS256, ES256, PS256, EdDSA keys). */
+  jwksUrl?: string | undefined;
+  issuer: string;
+  audience: string;
+}
+
+/** How callers are authenticated. `open` lets anyone use every operation. */
+export type AuthSettings = { mode: 'open' } | { mode: 'required'; jwt: JwtSettings | undefined; apiKeys: readonly ApiKeyEntry[] };
+
+/** Header carrying an API key. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/** Turns a request into a Caller, or throws UNAUTHENTICATED for credentials that do not verify. */
+export type Authenticate = (request: Request, clientAddress: string) => Promise<Caller>;
+
+function unauthenticated(reason: string): GraphQLError {
+  return new GraphQLError(`Authentication failed: ${reason}.`, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      retryable: false,
+      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+    },
+  });
+}
+
+/** The SHA-256 (hex) of an API key: what AUTH_API_KEYS stores. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Scopes of a JWT: OAuth's space-separated `scope`, or `scp` as a string or a list (Azure AD, Okta). */
+function scopesOfToken(payload: JWTPayload): Set<string> {
+  const raw = payload.scope ?? payload.scp;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(' ') : [];
+  return new Set(list.filter((scope): scope is string => typeof scope === 'string' && scope !== ''));
+}
+
+function describeJwtFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's "${error.claim}" claim is not accepted`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches the token';
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) return 'the token is not a valid JWT';
+  return 'the token could not be verified';
+}
+
+/** Creates the authenticator for the configured settings. */
+export function createAuthenticator(settings: AuthSettings): Authenticate {
+  if (settings.mode === 'open') {
+    const everything = new Set(ALL_SCOPES);
+    return async (_request, clientAddress) => ({ id: `ip:${clientAddress}`, authenticated: false, scopes: everything });
+  }
+
+  const { jwt, apiKeys } = settings;
+  let verifyJwt: ((token: string) => Promise<JWTPayload>) | undefined;
+  if (jwt) {
+    const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: 30 };
+    if (jwt.secret !== undefined) {
+      const secret = new TextEncoder().encode(jwt.secret);
+      verifyJwt = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+    } else if (jwt.jwksUrl !== undefined) {
+      // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation).
+      const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
+      verifyJwt = async (token) =>
+        (await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] })).payload;
+    }
+  }
+  const keysByHash = new Map(apiKeys.map((entry) => [entry.sha256.toLowerCase(), entry]));
+
+  function findApiKey(key: string): ApiKeyEntry | undefined {
+    const hash = hashApiKey(key);
+    // The map lookup is by hash, so timing reveals nothing about any configured key; compare once more in
+    // constant time to stay explicit about it.
+    const entry = keysByHash.get(hash);
+    return entry && timingSafeEqual(Buffer.from(entry.sha256.toLowerCase()), Buffer.from(hash)) ? entry : undefined;
+  }
+
+  return async (request, clientAddress) => {
+    const authorization = request.headers.get('authorization');
+    const apiKey = request.headers.get(API_KEY_HEADER);
+    if (authorization !== null) {
+      const [scheme, token, ...rest] = authorization.trim().split(/\s+/);
+      if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) {
+        throw unauthenticated('the Authorization header must be "Bearer <token>"');
+      }
+      if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
+      let payload: JWTPayload;
+      try {
+        payload = await verifyJwt(token);
+      } catch (error) {
+        throw unauthenticated(describeJwtFailure(error));
+      }
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no "sub" claim');
+      return { id: `jwt:${payload.sub}`, authenticated: true, scopes: scopesOfToken(payload) };
+    }
+    if (apiKey !== null) {
+      const entry = findApiKey(apiKey.trim());
+      if (!entry) throw unauthenticated('the API key is not recognised');
+      return { id: `key:${entry.name}`, authenticated: true, scopes: new Set(entry.scopes) };
+    }
+    return { id: `ip:${clientAddress}`, authenticated: false, scopes: new Set() };
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Prometheus metrics, served on GET /metrics. A registry per app (no global state), so tests and several apps
+ * in one process do not share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FaceIdClientObserver } from '../faceid/client.js';
+import type { ActionThrottle } from '../faceid/throttle.js';
+
+/** The gateway's metrics and the hooks that feed them. */
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Feeds upstream latency, throttle waits and local rejections from the FaceID client. */
+  clientObserver: FaceIdClientObserver;
+  /** Counts one GraphQL request. */
+  countRequest(operation: string, outcome: string): void;
+  /** Counts a refusal that happened before the FaceID client (authentication, limits, body size …). */
+  countRejection(reason: string): void;
+  /** Reports each action's throttle queue depth at every scrape. */
+  watchThrottles(throttles: Readonly<Record<string, ActionThrottle>>): void;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Creates the registry and every metric. */
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'faceid_gateway_requests_total',
+    help: 'GraphQL requests by operation name and outcome code (OK or the first error code).',
+    labelNames: ['operation', 'outcome'],
+    registers: [registry],
+  });
+  const upstream = new Histogram({
+    name: 'faceid_gateway_upstream_duration_seconds',
+    help: 'Duration of each Tencent FaceID attempt by action and outcome code.',
+    labelNames: ['action', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const throttleWait = new Histogram({
+    name: 'faceid_gateway_throttle_wait_seconds',
+    help: 'Time a call waited for a throttle slot, by action.',
+    labelNames: ['action'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'faceid_gateway_rejections_total',
+    help: 'Requests refused before reaching Tencent, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  let watched: Readonly<Record<string, ActionThrottle>> = {};
+  new Gauge({
+    name: 'faceid_gateway_throttle_queue_depth',
+    help: 'Calls waiting for a throttle slot, by action.',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      for (const [action, throttle] of Object.entries(watched)) this.set({ action }, throttle.queueDepth);
+    },
+  });
+
+  return {
+    registry,
+    clientObserver: {
+      upstreamAttempt: (action, outcome, seconds) => upstream.observe({ action, outcome }, seconds),
+      throttleWait: (action, seconds) => throttleWait.observe({ action }, seconds),
+      rejected: (_action, reason) => rejections.inc({ reason }),
+    },
+    countRequest: (operation, outcome) => requests.inc({ operation, outcome }),
+    countRejection: (reason) => rejections.inc({ reason }),
+    watchThrottles(throttles) {
+      watched = throttles;
+    },
+  };
+}

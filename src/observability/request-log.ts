@@ -1,0 +1,122 @@
+/**
+ * One JSON log line per GraphQL request — request id, caller, operation, Tencent RequestIds, duration, HTTP
+ * status and outcome code — and the request metrics. Nothing of the request body, its variables or the token
+ * minted is logged: images and SDK tokens travel in those.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { RequestTrace } from '../context.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** Header carrying the request id, both ways. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+interface RequestRecord {
+  trace: RequestTrace;
+  startedAt: number;
+  operation: string;
+  callerId: string;
+  outcome: string;
+}
+
+/** Follows each request from arrival to response; the context reads its trace from here. */
+export interface RequestTracker {
+  /** The trace of a request being served (created on first use). */
+  traceOf(request: Request): RequestTrace;
+  /** Records who the caller turned out to be. */
+  setCaller(request: Request, callerId: string): void;
+  plugin: Plugin;
+}
+
+function operationNameOf(params: { operationName?: string | null; query?: string | null }): string {
+  if (params.operationName) return params.operationName;
+  const named = params.query ? /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(params.query) : null;
+  return named?.[1] ?? 'anonymous';
+}
+
+/** The first error's code, or why the request was refused when there is no GraphQL error to read. */
+function outcomeOf(errors: readonly GraphQLError[] | undefined): string {
+  if (!errors?.length) return 'OK';
+  const code = errors[0]?.extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+}
+
+/** Local refusals that the FaceID client does not count itself. */
+function rejectionReasonOf(outcome: string, status: number, tencentRequestIds: readonly string[]): string | undefined {
+  if (outcome === 'UNAUTHENTICATED') return 'unauthenticated';
+  if (outcome === 'FORBIDDEN') return 'forbidden';
+  if (status === 413) return 'body_too_large';
+  if (outcome === 'PERSISTED_QUERY_NOT_IN_LIST' || outcome === 'PERSISTED_QUERY_ONLY') return 'not_a_persisted_operation';
+  if (outcome === 'BAD_USER_INPUT' && tencentRequestIds.length === 0) return 'invalid_input';
+  if (outcome !== 'OK' && status === 403) return 'csrf';
+  return undefined;
+}
+
+/** Creates the tracker and its yoga plugin. */
+export function createRequestTracker(options: { logger: Logger; metrics: GatewayMetrics; graphqlEndpoint: string }): RequestTracker {
+  const { logger, metrics, graphqlEndpoint } = options;
+  const records = new WeakMap<Request, RequestRecord>();
+
+  function recordOf(request: Request): RequestRecord {
+    let record = records.get(request);
+    if (!record) {
+      const incoming = request.headers.get(REQUEST_ID_HEADER);
+      record = {
+        trace: { requestId: incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID(), tencentRequestIds: [] },
+        startedAt: performance.now(),
+        operation: 'unknown',
+        callerId: 'unknown',
+        outcome: 'OK',
+      };
+      records.set(request, record);
+    }
+    return record;
+  }
+
+  return {
+    traceOf: (request) => recordOf(request).trace,
+    setCaller(request, callerId) {
+      recordOf(request).callerId = callerId;
+    },
+    plugin: {
+      onRequest({ request, url }) {
+        if (url.pathname === graphqlEndpoint) recordOf(request);
+      },
+      onParams({ params, request }) {
+        recordOf(request).operation = operationNameOf(params);
+      },
+      onResultProcess({ request, result }) {
+        const record = records.get(request);
+        if (!record) return;
+        const results = Array.isArray(result) ? result : [result];
+        const errors = results.flatMap((item) => ('errors' in item && item.errors ? item.errors : [])) as GraphQLError[];
+        record.outcome = outcomeOf(errors);
+      },
+      onResponse({ request, response }) {
+        const record = records.get(request);
+        if (!record) return;
+        response.headers.set(REQUEST_ID_HEADER, record.trace.requestId);
+        const status = response.status;
+        const outcome = record.outcome === 'OK' && status >= 400 ? `HTTP_${status}` : record.outcome;
+        metrics.countRequest(record.operation, outcome);
+        const reason = rejectionReasonOf(outcome, status, record.trace.tencentRequestIds);
+        if (reason) metrics.countRejection(reason);
+        logger.info(
+          {
+            requestId: record.trace.requestId,
+            caller: record.callerId,
+            operation: record.operation,
+            tencentRequestIds: record.trace.tencentRequestIds,
+            durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
+            status,
+            outcome,
+          },
+          'request',
+        );
+      },
+    },
+  };
+}

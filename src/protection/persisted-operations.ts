@@ -1,0 +1,35 @@
+/**
+ * Persisted-operations mode: the gateway runs only the operations committed in schema/operations, identified by
+ * the SHA-256 of their text as graphql-js `print()` writes it, sent as Apollo's
+ * `extensions.persistedQuery = { version: 1, sha256Hash }`. Anything else is refused before parsing.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kind, parse, print, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+
+/** The id of an operation document: hex SHA-256 of its printed text. */
+export function persistedOperationId(document: DocumentNode): string {
+  return createHash('sha256').update(print(document), 'utf8').digest('hex');
+}
+
+/**
+ * Reads every `.graphql` file of `directory` and returns each operation (with the fragments of its file) by id.
+ * Throws when the directory holds no operation: an empty allowlist would refuse every request.
+ */
+export function loadPersistedOperations(directory: string): Map<string, DocumentNode> {
+  const operations = new Map<string, DocumentNode>();
+  for (const file of readdirSync(directory).filter((name) => name.endsWith('.graphql')).sort()) {
+    const document = parse(readFileSync(join(directory, file), 'utf8'));
+    const fragments = document.definitions.filter(
+      (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+    );
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      const single: DocumentNode = { kind: Kind.DOCUMENT, definitions: [definition, ...fragments] };
+      operations.set(persistedOperationId(single), single);
+    }
+  }
+  if (operations.size === 0) throw new Error(`No GraphQL operation found in ${directory}: persisted-operations mode would refuse everything.`);
+  return operations;
+}
