@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../src/auth/authenticate.js';
+import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
+import { startHarness, type Harness } from './helpers/harness.js';
+import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ app: { authenticate: createAuthenticator(REQUIRED_AUTH) } });
+});
+afterAll(() => harness.close());
+beforeEach(() => harness.emulator.clearRecords());
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('authentication', () => {
+  it('refuses a mutation without credentials: UNAUTHENTICATED, 401, no upstream call', async () => {
+    const response = await sendGraphQL(harness.app, SELFIE);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', retryable: false });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('answers queries without credentials (they cost no Tencent request)', async () => {
+    const response = await sendGraphQL(harness.app, '{ gateway { region } }');
+    expect(response.body).toEqual({ data: { gateway: { region: 'ap-singapore' } } });
+  });
+
+  it.each([
+    ['OAuth "scope" string', { scope: 'openid faceid:selfie' }],
+    ['"scp" list', { scp: ['faceid:selfie'] }],
+    ['"scp" string', { scp: 'faceid:selfie profile' }],
+  ])('mints a selfie token for a JWT whose %s grants faceid:selfie', async (_form, claims) => {
+    const response = await sendGraphQL(harness.app, SELFIE, { headers: bearer(await signToken(claims)) });
+    expect(response.status).toBe(200);
+    expect(response.body.data!.getSelfieToken.sdkToken).toMatch(/^[0-9A-F-]{36}$/);
+    expect(harness.emulator.requests).toHaveLength(1);
+  });
+
+  it('refuses the eKYC mutation to a JWT with only the selfie scope: FORBIDDEN, 403, no upstream call', async () => {
+    const response = await sendGraphQL(harness.app, EKYC, { headers: bearer(await signToken({ scope: 'faceid:selfie' })) });
+    expect(response.status).toBe(403);
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'FORBIDDEN', retryable: false });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['an expired token', () => signToken({ scope: 'faceid:selfie' }, { expiresIn: Math.floor(Date.now() / 1000) - 120 }), 'the token has expired'],
+    ['another issuer', () => signToken({ scope: 'faceid:selfie', iss: 'https://evil.test' }), 'the token\'s "iss" claim is not accepted'],
+    ['another audience', () => signToken({ scope: 'faceid:selfie', aud: 'someone-else' }), 'the token\'s "aud" claim is not accepted'],
+    ['a wrong signature', () => signToken({ scope: 'faceid:selfie' }, { secret: 'another-secret-of-at-least-32-bytes!!' }), 'the token signature does not verify'],
+    ['no subject', () => signToken({ scope: 'faceid:selfie', sub: null as unknown as string }), 'the token has no "sub" claim'],
+    ['garbage', async () => 'not.a.jwt', 'the token is not a valid JWT'],
+  ])('refuses %s with the reason, 401, and no upstream call', async (_case, makeToken, reason) => {
+    const response = await sendGraphQL(harness.app, SELFIE, { headers: bearer(await makeToken()) });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe(`Authentication failed: ${reason}.`);
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', retryable: false });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses an Authorization header that is not a Bearer token', async () => {
+    const response = await sendGraphQL(harness.app, SELFIE, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe('Authentication failed: the Authorization header must be "Bearer <token>".');
+  });
+
+  it('accepts an API key with the eKYC scope for eKYC only', async () => {
+    const headers = { 'x-api-key': API_KEYS.ekycBackend };
+    const ekyc = await sendGraphQL(harness.app, EKYC, { headers });
+    expect(ekyc.body.data!.applyEkycToken.sdkToken).toBeTruthy();
+    const selfie = await sendGraphQL(harness.app, SELFIE, { headers });
+    expect(selfie.status).toBe(403);
+    expect(selfie.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(harness.emulator.requests).toHaveLength(1);
+  });
+
+  it('refuses an unknown API key', async () => {
+    const response = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': 'ak_guessed_key' } });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe('Authentication failed: the API key is not recognised.');
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('authentication with a JWKS URL', () => {
+  let jwks: Server;
+  let jwksHarness: Harness;
+  let sign: (claims: Record<string, unknown>, kid?: string) => Promise<string>;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+    jwksHarness = await startHarness({
+      app: { authenticate: createAuthenticator({ mode: 'required', jwt: { jwksUrl, issuer: JWT_ISSUER, audience: JWT_AUDIENCE }, apiKeys: [] }) },
+    });
+    sign = (claims, kid = 'key-1') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(JWT_ISSUER)
+        .setAudience(JWT_AUDIENCE)
+        .setSubject('user-9')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+  });
+  afterAll(async () => {
+    await jwksHarness.close();
+    jwks.closeAllConnections();
+    await new Promise((resolve) => jwks.close(resolve));
+  });
+
+  it('verifies an RS256 token against the issuer keys', async () => {
+    const response = await sendGraphQL(jwksHarness.app, EKYC, { headers: bearer(await sign({ scope: 'faceid:ekyc' })) });
+    expect(response.body.data!.applyEkycToken.sdkToken).toBeTruthy();
+  });
+
+  it('refuses a token signed by a key the issuer does not publish', async () => {
+    const response = await sendGraphQL(jwksHarness.app, EKYC, { headers: bearer(await sign({ scope: 'faceid:ekyc' }, 'key-2')) });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe('Authentication failed: no key of the issuer matches the token.');
+  });
+
+  it('refuses an HS256 token made with the public key material as a secret (algorithm confusion)', async () => {
+    const forged = await signToken({ scope: 'faceid:ekyc' }, { secret: 'public-key-material-used-as-hmac-secret' });
+    const response = await sendGraphQL(jwksHarness.app, EKYC, { headers: bearer(forged) });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('an open gateway', () => {
+  it('lets anyone use every operation when no authentication is configured', async () => {
+    const open = await startHarness();
+    try {
+      const response = await sendGraphQL(open.app, EKYC);
+      expect(response.body.data!.applyEkycToken.sdkToken).toBeTruthy();
+    } finally {
+      await open.close();
+    }
+  });
+});
