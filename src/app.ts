@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { API_KEY_HEADER, createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import type { GatewayFacts, GatewayServices } from './context.js';
@@ -113,6 +113,28 @@ function clientAddressOf(request: Request, serverContext: NodeServerContext, tru
   return serverContext.req?.socket.remoteAddress ?? 'unknown';
 }
 
+/**
+ * CORS: only listed origins get an `Access-Control-Allow-Origin`, and it names the caller's own origin (yoga
+ * would otherwise send a single configured origin to everyone). No list, no cross-origin access.
+ */
+function corsPolicy(origins: readonly string[]): YogaServerOptions<NodeServerContext, GatewayServices>['cors'] {
+  if (origins.length === 0) return false;
+  const anyOrigin = origins.includes('*');
+  const shared = {
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, REQUEST_ID_HEADER, 'x-graphql-yoga-csrf'],
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+    // Credentials travel in headers, never cookies: browsers need not send cookies cross-origin.
+    credentials: false,
+    maxAge: 600,
+  };
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (anyOrigin) return { ...shared, origin: '*' };
+    return origin !== null && origins.includes(origin) ? { ...shared, origin } : false;
+  };
+}
+
 /** Builds the yoga app. */
 export function createApp(dependencies: AppDependencies): GatewayApp {
   const { faceid, facts, logger, graphiql = false, introspection = true, batchingLimit = 0, trustProxy = false } = dependencies;
@@ -146,17 +168,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     logging: logger.child({ component: 'yoga' }),
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
-    cors:
-      corsOrigins.length === 0
-        ? false
-        : {
-            origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
-            methods: ['GET', 'POST', 'OPTIONS'],
-            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, REQUEST_ID_HEADER, 'x-graphql-yoga-csrf'],
-            exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
-            credentials: false,
-            maxAge: 600,
-          },
+    cors: corsPolicy(corsOrigins),
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
       const caller = await authenticate(request, clientAddressOf(request, serverContext, trustProxy));

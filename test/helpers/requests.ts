@@ -15,7 +15,7 @@ export async function sendGraphQL(
 ): Promise<SentResponse> {
   const response = await app.fetch('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...options.headers },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...options.headers },
     body: JSON.stringify({ query, variables: options.variables }),
   });
   const text = await response.text();

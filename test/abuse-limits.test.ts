@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../src/auth/authenticate.js';
+import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
+import { createCallerQuota } from '../src/faceid/caller-quota.js';
+import { persistedOperationId } from '../src/protection/persisted-operations.js';
+import { parse } from 'graphql';
+import { API_KEYS, REQUIRED_AUTH } from './helpers/credentials.js';
+import { startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
+import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+async function start(options: HarnessOptions = {}): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+describe('per-caller fairness', () => {
+  it('caps a greedy caller at its share while another caller keeps being served', async () => {
+    const { app, emulator } = await start({
+      client: { callerQuota: createCallerQuota({ perSecond: 10 }), maxQueueWaitMs: 5000 },
+      app: { authenticate: createAuthenticator(REQUIRED_AUTH) },
+    });
+    const greedy = { 'x-api-key': API_KEYS.ekycBackend };
+    const polite = { 'x-api-key': API_KEYS.selfieBackend };
+    const outcomes = { greedy: { served: 0, limited: 0, retryAfter: new Set<string>() }, polite: { served: 0, limited: 0 } };
+    const pending: Promise<void>[] = [];
+    // Three rounds of 1.2 s (a little over the quota's window): the greedy caller asks 30 eKYC tokens at the top
+    // of every round, the polite one 4 selfie tokens spread over it. Together they ask far more than the budget.
+    for (let second = 0; second < 3; second += 1) {
+      for (let index = 0; index < 30; index += 1) {
+        pending.push(
+          sendGraphQL(app, EKYC, { headers: greedy }).then((response) => {
+            if (response.body.data?.applyEkycToken) outcomes.greedy.served += 1;
+            else {
+              expect(response.status).toBe(429);
+              expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfter: 1 });
+              outcomes.greedy.limited += 1;
+              outcomes.greedy.retryAfter.add(response.headers.get('retry-after') ?? '');
+            }
+          }),
+        );
+      }
+      for (let index = 0; index < 4; index += 1) {
+        pending.push(
+          sendGraphQL(app, SELFIE, { headers: polite }).then((response) => {
+            if (response.body.data?.getSelfieToken) outcomes.polite.served += 1;
+            else outcomes.polite.limited += 1;
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    await Promise.all(pending);
+    expect(outcomes.polite).toEqual({ served: 12, limited: 0 });
+    expect(outcomes.greedy.served).toBe(30);
+    expect(outcomes.greedy.limited).toBe(60);
+    expect([...outcomes.greedy.retryAfter]).toEqual(['1']);
+    expect(emulator.requests.filter((request) => request.responseCode === 'OK')).toHaveLength(42);
+  });
+
+  it('forgets callers whose window has emptied', () => {
+    let now = 0;
+    const quota = createCallerQuota({ perSecond: 1, now: () => now });
+    for (let caller = 0; caller < 1200; caller += 1) quota.admit(`ip:10.0.${caller}`, 'GetFaceIdTokenIntl');
+    now = 5000;
+    for (let caller = 0; caller < 1000; caller += 1) quota.admit(`ip:10.1.${caller}`, 'GetFaceIdTokenIntl');
+    expect(quota.trackedKeys).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('request hardening', () => {
+  it('answers 413 to a body larger than the largest allowed image needs', async () => {
+    const { app, emulator } = await start();
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: SELFIE, variables: { padding: 'A'.repeat(MAX_REQUEST_BODY_BYTES) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['too deep', `{ ${'__schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }'} }`, /nested 9 levels deep; the limit is 8/],
+    ['too many aliases', `{ ${Array.from({ length: 11 }, (_unused, index) => `a${index}: __typename`).join(' ')} }`, /uses 11 aliases; the limit is 10/],
+    [
+      'too many token mutations',
+      'mutation Many { a: getSelfieToken(input: {}) { sdkToken } b: getSelfieToken(input: {}) { sdkToken } c: applyEkycToken(input: {}) { sdkToken } }',
+      /Operation "Many" asks for 3 tokens; the limit is 2 per operation/,
+    ],
+  ])('refuses an operation with %s before executing it', async (_case, query, message) => {
+    const { app, emulator } = await start();
+    const response = await sendGraphQL(app, query);
+    expect(response.status).toBe(400);
+    expect(response.body.errors![0]!.message).toMatch(message);
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', retryable: false });
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses batched requests unless batching is configured', async () => {
+    const batch = JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    const post = (app: Harness['app']) =>
+      app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch });
+    const closed = await start();
+    expect((await post(closed.app)).status).toBe(400);
+    await closed.close();
+    const open = await start({ app: { batchingLimit: 2 } });
+    const response = await post(open.app);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }]);
+  });
+
+  it('refuses requests a browser could send cross-site without a preflight (CSRF)', async () => {
+    const { app, emulator } = await start();
+    const form = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(SELFIE)}`,
+    });
+    expect(form.status).toBe(403);
+    const simpleGet = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(simpleGet.status).toBe(403);
+    const getWithHeader = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
+    });
+    expect(getWithHeader.status).toBe(200);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['an allowed origin', ['https://app.example.com'], 'https://app.example.com', 'https://app.example.com'],
+    ['another origin', ['https://app.example.com'], 'https://evil.example.com', null],
+    ['any origin when none is configured (production default)', [], 'https://app.example.com', null],
+  ])('answers the CORS preflight of %s', async (_case, corsOrigins, origin, allowed) => {
+    const { app } = await start({ app: { corsOrigins } });
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
+  });
+
+  it('refuses introspection when it is off, and still answers __typename', async () => {
+    const { app } = await start({ app: { introspection: false } });
+    const introspection = await sendGraphQL(app, '{ __schema { queryType { name } } }');
+    expect(introspection.status).toBe(400);
+    expect(introspection.body.errors![0]!.message).toMatch(/introspection/i);
+    expect((await sendGraphQL(app, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('runs only persisted operations in persisted-operations mode', async () => {
+    const allowed = parse('mutation Selfie { getSelfieToken(input: {}) { sdkToken requestId expiresAt } }');
+    const { app, emulator } = await start({ app: { persistedOperations: new Map([[persistedOperationId(allowed), allowed]]) } });
+    const post = (body: unknown) =>
+      app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const persisted = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: persistedOperationId(allowed) } } });
+    expect(((await persisted.json()) as any).data.getSelfieToken.sdkToken).toBeTruthy();
+    const unknown = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    expect(((await unknown.json()) as any).errors[0].message).toBe('PersistedQueryNotFound');
+    const arbitrary = await post({ query: SELFIE });
+    expect(((await arbitrary.json()) as any).errors[0].message).toBe('PersistedQueryOnly');
+    expect(emulator.requests).toHaveLength(1);
+  });
+});
