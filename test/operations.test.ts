@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../src/auth/authenticate.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { API_KEYS, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
+import { SAMPLE_IMAGE_BASE64, startHarness, type Harness } from './helpers/harness.js';
+import { sendGraphQL } from './helpers/requests.js';
+
+const IMAGE = Buffer.from('an-id-photo-that-must-never-be-logged-'.repeat(30)).toString('base64');
+const COMPARE = 'mutation Compare($image: String!) { getSelfieToken(input: { checkMode: LIVENESS_AND_COMPARE, image: $image }) { sdkToken requestId } }';
+const EKYC = 'mutation Ekyc { applyEkycToken(input: {}) { sdkToken requestId } }';
+
+let harness: Harness;
+let ready = true;
+const metrics = createMetrics();
+const sdkTokens: string[] = [];
+const jwtFor = () => signToken({ scope: 'faceid:selfie faceid:ekyc', sub: 'frontend-user-7' });
+
+beforeAll(async () => {
+  harness = await startHarness({
+    client: { observer: metrics.clientObserver },
+    app: { authenticate: createAuthenticator(REQUIRED_AUTH), metrics, isReady: () => ready },
+  });
+});
+afterAll(() => harness.close());
+
+function requestLines(): Array<Record<string, any>> {
+  return harness.log.entries().filter((entry) => entry.msg === 'request');
+}
+
+describe('request logs', () => {
+  it('writes one line per request with its id, caller, operation, Tencent RequestId, duration, status and outcome', async () => {
+    const response = await sendGraphQL(harness.app, COMPARE, {
+      variables: { image: IMAGE },
+      headers: { authorization: `Bearer ${await jwtFor()}`, 'x-request-id': 'trace-abc-123' },
+    });
+    const token = response.body.data!.getSelfieToken;
+    sdkTokens.push(token.sdkToken);
+    expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+    const lines = requestLines().filter((line) => line.requestId === 'trace-abc-123');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      caller: 'jwt:frontend-user-7',
+      operation: 'Compare',
+      tencentRequestIds: [token.requestId],
+      status: 200,
+      outcome: 'OK',
+    });
+    expect(lines[0]!.durationMs).toBeGreaterThan(0);
+  });
+
+  it('makes a request id when the incoming one is missing or unsafe, and logs refusals with their code', async () => {
+    const refused = await sendGraphQL(harness.app, EKYC, { headers: { 'x-request-id': 'bad id\nwith newline' } });
+    const id = refused.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestLines().find((line) => line.requestId === id)).toMatchObject({
+      caller: expect.stringMatching(/^ip:/),
+      operation: 'Ekyc',
+      tencentRequestIds: [],
+      status: 401,
+      outcome: 'UNAUTHENTICATED',
+    });
+  });
+
+  it('logs the Tencent RequestId of a failed call and the error code', async () => {
+    harness.emulator.scriptFault('ApplySdkVerificationToken', { kind: 'tencentError', code: 'FailedOperation.UnKnown' });
+    const response = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': API_KEYS.ekycBackend } });
+    const requestId = response.body.errors![0]!.extensions!.requestId;
+    const line = requestLines().find((entry) => entry.requestId === response.headers.get('x-request-id'));
+    expect(line).toMatchObject({ caller: 'key:ekyc-backend', tencentRequestIds: [requestId], status: 502, outcome: 'UPSTREAM_FAILED' });
+  });
+
+  it('never logs a secret, an Authorization header, an API key, image bytes or a full SDK token', async () => {
+    const jwt = await jwtFor();
+    const minted = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': API_KEYS.ekycBackend } });
+    sdkTokens.push(minted.body.data!.applyEkycToken.sdkToken);
+    await sendGraphQL(harness.app, COMPARE, { variables: { image: `${IMAGE}!` }, headers: { authorization: `Bearer ${jwt}` } });
+    await sendGraphQL(harness.app, COMPARE, { variables: { image: SAMPLE_IMAGE_BASE64 }, headers: { authorization: 'Bearer not-a-jwt' } });
+    await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': 'ak_wrong_key_value_123456' } });
+
+    const log = harness.log.lines.join('\n');
+    expect(harness.log.lines.length).toBeGreaterThan(10);
+    for (const secret of [jwt, jwt.split('.')[2]!, API_KEYS.ekycBackend, 'ak_wrong_key_value_123456', IMAGE.slice(0, 40), IMAGE.slice(-40), ...sdkTokens]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('metrics, health and readiness', () => {
+  it('exposes requests, upstream latency, throttle queue and wait, and rejections on /metrics', async () => {
+    const response = await harness.app.fetch('http://gateway.test/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Compare",outcome="OK"\} [1-9]/);
+    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Ekyc",outcome="UNAUTHENTICATED"\} 1/);
+    expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="GetFaceIdTokenIntl",outcome="OK"\} [1-9]/);
+    expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="ApplySdkVerificationToken",outcome="UPSTREAM_FAILED"\} 1/);
+    expect(text).toMatch(/faceid_gateway_throttle_wait_seconds_count\{action="GetFaceIdTokenIntl"\} [1-9]/);
+    expect(text).toMatch(/faceid_gateway_throttle_queue_depth\{action="ApplySdkVerificationToken"\} 0/);
+    expect(text).toMatch(/faceid_gateway_rejections_total\{reason="unauthenticated"\} [1-9]/);
+    expect(text).toMatch(/faceid_gateway_rejections_total\{reason="invalid_input"\} 1/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('answers /health and /ready without spending the Tencent budget', async () => {
+    harness.emulator.clearRecords();
+    expect((await harness.app.fetch('http://gateway.test/health')).status).toBe(200);
+    expect((await harness.app.fetch('http://gateway.test/ready')).status).toBe(200);
+    ready = false;
+    expect((await harness.app.fetch('http://gateway.test/ready')).status).toBe(503);
+    ready = true;
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+});
