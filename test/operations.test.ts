@@ -93,7 +93,7 @@ describe('metrics, health and readiness', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toMatch(/faceid_gateway_requests_total\{operation="Compare",outcome="OK"\} [1-9]/);
-    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Ekyc",outcome="UNAUTHENTICATED"\} 1/);
+    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Ekyc",outcome="UNAUTHENTICATED"\} 2/);
     expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="GetFaceIdTokenIntl",outcome="OK"\} [1-9]/);
     expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="ApplySdkVerificationToken",outcome="UPSTREAM_FAILED"\} 1/);
     expect(text).toMatch(/faceid_gateway_throttle_wait_seconds_count\{action="GetFaceIdTokenIntl"\} [1-9]/);
