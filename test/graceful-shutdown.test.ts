@@ -1,0 +1,71 @@
+import http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
+import { TEST_KEY_PAIR } from './helpers/harness.js';
+import { spawnGateway, type GatewayProcess } from './helpers/gateway-process.js';
+
+let gateway: GatewayProcess | undefined;
+let emulator: FaceIdEmulator | undefined;
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+  }
+  await emulator?.close();
+});
+
+const SELFIE = JSON.stringify({ query: 'mutation { getSelfieToken(input: {}) { sdkToken } }' });
+
+/** One POST on its own connection; resolves with the status and body, or the connection error code. */
+function post(port: number): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const request = http.request(
+      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    request.end(SELFIE);
+  });
+}
+
+describe('graceful shutdown', () => {
+  it('finishes every accepted request, in flight or queued, refuses new connections, then exits 0', async () => {
+    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
+    // Every upstream call takes 600 ms and slots open every 51 ms, so at SIGTERM (400 ms) some of the 15 calls
+    // are waiting on Tencent and the rest are still queued in the throttle.
+    emulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
+    gateway = spawnGateway({
+      PORT: '0',
+      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+      FACEID_ENDPOINT: emulator.url,
+      CALLER_MAX_SHARE_PERCENT: '100',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    const port = await gateway.listening;
+
+    const accepted = Array.from({ length: 15 }, () => post(port));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    gateway.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const late = await post(port);
+    const queuedAtSigterm = emulator.requests.length;
+
+    const results = await Promise.all(accepted);
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 200 });
+      expect(JSON.parse((result as { body: string }).body).data.getSelfieToken.sdkToken).toMatch(/^[0-9A-F-]{36}$/);
+    }
+    expect(late).toEqual({ error: 'ECONNREFUSED' });
+    expect(queuedAtSigterm).toBeLessThan(15);
+    expect(await gateway.exited).toBe(0);
+    expect(emulator.requests.filter((request) => request.responseCode === 'OK')).toHaveLength(15);
+    const log = gateway.stdout();
+    expect(log).toContain('shutting down: draining in-flight requests');
+    expect(log).toContain('"msg":"stopped"');
+  }, 30_000);
+});
