@@ -156,7 +156,21 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   ];
   if (dependencies.persistedOperations) {
     const allowed = dependencies.persistedOperations;
-    plugins.push(usePersistedOperations({ getPersistedOperation: (hash) => allowed.get(hash) ?? null, allowArbitraryOperations: false }));
+    const refusal = (code: string, message: string) => ({ message, extensions: { code, retryable: false, http: { status: 400 } } });
+    plugins.push(
+      usePersistedOperations({
+        getPersistedOperation: (hash) => allowed.get(hash) ?? null,
+        allowArbitraryOperations: false,
+        customErrors: {
+          notFound: refusal('PERSISTED_QUERY_NOT_IN_LIST', 'No operation of schema/operations has this sha256Hash.'),
+          persistedQueryOnly: refusal(
+            'PERSISTED_QUERY_ONLY',
+            'This gateway runs only the operations of schema/operations: send extensions.persistedQuery.sha256Hash, not the query text.',
+          ),
+          keyNotFound: refusal('PERSISTED_QUERY_ID_REQUIRED', 'Send extensions.persistedQuery = { "version": 1, "sha256Hash": "<hash>" }.'),
+        },
+      }),
+    );
   }
 
   return createYoga<NodeServerContext, GatewayServices>({

@@ -161,9 +161,14 @@ describe('request hardening', () => {
     const persisted = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: persistedOperationId(allowed) } } });
     expect(((await persisted.json()) as any).data.getSelfieToken.sdkToken).toBeTruthy();
     const unknown = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
-    expect(((await unknown.json()) as any).errors[0].message).toBe('PersistedQueryNotFound');
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as any).errors[0]).toMatchObject({
+      message: 'No operation of schema/operations has this sha256Hash.',
+      extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', retryable: false },
+    });
     const arbitrary = await post({ query: SELFIE });
-    expect(((await arbitrary.json()) as any).errors[0].message).toBe('PersistedQueryOnly');
+    expect(arbitrary.status).toBe(400);
+    expect(((await arbitrary.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_ONLY');
     expect(emulator.requests).toHaveLength(1);
   });
 });

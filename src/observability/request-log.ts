@@ -49,7 +49,7 @@ function rejectionReasonOf(outcome: string, status: number, tencentRequestIds: r
   if (outcome === 'UNAUTHENTICATED') return 'unauthenticated';
   if (outcome === 'FORBIDDEN') return 'forbidden';
   if (status === 413) return 'body_too_large';
-  if (outcome === 'PERSISTED_QUERY_NOT_IN_LIST' || outcome === 'PERSISTED_QUERY_ONLY') return 'not_a_persisted_operation';
+  if (outcome.startsWith('PERSISTED_QUERY_')) return 'not_a_persisted_operation';
   if (outcome === 'BAD_USER_INPUT' && tencentRequestIds.length === 0) return 'invalid_input';
   if (outcome !== 'OK' && status === 403) return 'csrf';
   return undefined;
