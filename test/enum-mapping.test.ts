@@ -1,5 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EKYC_MUTATION, SAMPLE_IMAGE_BASE64, SELFIE_MUTATION, startHarness, type Harness } from './helpers/harness.js';
+import type {
+  Action,
+  ApplyEkycTokenInput,
+  CheckMode,
+  GetSelfieTokenInput,
+  IdCardType,
+  SdkVersion,
+  SecurityLevel,
+} from '../schema/generated/graphql.js';
+import {
+  EKYC_MUTATION,
+  SAMPLE_IMAGE_BASE64,
+  SELFIE_MUTATION,
+  ekycTokenRequest,
+  selfieTokenRequest,
+  startHarness,
+  type GraphQLRequest,
+  type Harness,
+} from './helpers/harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -9,31 +27,31 @@ afterAll(() => harness.close());
 beforeEach(() => harness.emulator.clearRecords());
 
 /** Sends one mutation and returns the exact JSON body the emulator received. */
-async function wireBodyOf(mutation: string, input: Record<string, unknown>): Promise<unknown> {
-  const response = await harness.graphql(mutation, { input });
+async function wireBodyOf(request: GraphQLRequest): Promise<unknown> {
+  const response = await harness.graphql(request);
   expect(response.body.errors).toBeUndefined();
   expect(harness.emulator.requests).toHaveLength(1);
   return JSON.parse(harness.emulator.requests[0]!.body);
 }
 
 describe('selfie (GetFaceIdTokenIntl) wire values', () => {
-  it.each([
+  it.each<[CheckMode, GetSelfieTokenInput, unknown]>([
     ['LIVENESS', {}, { CheckMode: 'liveness' }],
     ['LIVENESS_AND_COMPARE', { image: SAMPLE_IMAGE_BASE64 }, { CheckMode: 'compare', Image: SAMPLE_IMAGE_BASE64 }],
   ])('sends checkMode %s as CheckMode', async (checkMode, extra, expected) => {
-    expect(await wireBodyOf(SELFIE_MUTATION, { checkMode, ...extra })).toEqual(expected);
+    expect(await wireBodyOf(selfieTokenRequest({ checkMode, ...extra }))).toEqual(expected);
   });
 
-  it.each([
+  it.each<[SecurityLevel, string]>([
     ['VIDEO', '1'],
     ['MOTION', '2'],
     ['REFLECTION', '3'],
     ['MOTION_AND_REFLECTION', '4'],
   ])('sends securityLevel %s as the string SecureLevel "%s"', async (securityLevel, wire) => {
-    expect(await wireBodyOf(SELFIE_MUTATION, { securityLevel })).toEqual({ SecureLevel: wire });
+    expect(await wireBodyOf(selfieTokenRequest({ securityLevel }))).toEqual({ SecureLevel: wire });
   });
 
-  it.each([
+  it.each<[Action[], string]>([
     [['BLINK'], 'blink'],
     [['MOUTH'], 'mouth'],
     [['NOD'], 'nod'],
@@ -41,27 +59,29 @@ describe('selfie (GetFaceIdTokenIntl) wire values', () => {
     [['BLINK', 'MOUTH'], 'blink,mouth'],
     [['SHAKE', 'NOD'], 'shake,nod'],
   ])('sends actionList %j as ActionList "%s"', async (actionList, wire) => {
-    expect(await wireBodyOf(SELFIE_MUTATION, { securityLevel: 'MOTION', actionList })).toEqual({
+    expect(await wireBodyOf(selfieTokenRequest({ securityLevel: 'MOTION', actionList }))).toEqual({
       SecureLevel: '2',
       ActionList: wire,
     });
   });
 
-  it.each(['BASIC', 'ENHANCED', 'PRO', 'PLUS'])('sends sdkVersion %s unchanged', async (sdkVersion) => {
-    expect(await wireBodyOf(SELFIE_MUTATION, { sdkVersion })).toEqual({ SdkVersion: sdkVersion });
+  it.each<SdkVersion>(['BASIC', 'ENHANCED', 'PRO', 'PLUS'])('sends sdkVersion %s unchanged', async (sdkVersion) => {
+    expect(await wireBodyOf(selfieTokenRequest({ sdkVersion }))).toEqual({ SdkVersion: sdkVersion });
   });
 
   it('sends every field with its wire name and type, and nothing that was not asked for', async () => {
     expect(
-      await wireBodyOf(SELFIE_MUTATION, {
-        checkMode: 'LIVENESS_AND_COMPARE',
-        securityLevel: 'MOTION_AND_REFLECTION',
-        image: `data:image/jpeg;base64,${SAMPLE_IMAGE_BASE64}`,
-        extra: 'order-42 – café',
-        actionList: ['NOD'],
-        sdkVersion: 'PLUS',
-        retryLimit: 3,
-      }),
+      await wireBodyOf(
+        selfieTokenRequest({
+          checkMode: 'LIVENESS_AND_COMPARE',
+          securityLevel: 'MOTION_AND_REFLECTION',
+          image: `data:image/jpeg;base64,${SAMPLE_IMAGE_BASE64}`,
+          extra: 'order-42 – café',
+          actionList: ['NOD'],
+          sdkVersion: 'PLUS',
+          retryLimit: 3,
+        }),
+      ),
     ).toEqual({
       CheckMode: 'compare',
       SecureLevel: '4',
@@ -74,29 +94,29 @@ describe('selfie (GetFaceIdTokenIntl) wire values', () => {
   });
 
   it('sends an empty object when no option is given, leaving Tencent its defaults', async () => {
-    expect(await wireBodyOf(SELFIE_MUTATION, {})).toEqual({});
+    expect(await wireBodyOf(selfieTokenRequest({}))).toEqual({});
   });
 });
 
 describe('eKYC (ApplySdkVerificationToken) wire values', () => {
-  it.each([
+  it.each<[CheckMode, ApplyEkycTokenInput, unknown]>([
     ['OCR_LIVENESS_AND_COMPARE', {}, { CheckMode: 1 }],
     ['LIVENESS_AND_COMPARE', { compareImage: SAMPLE_IMAGE_BASE64 }, { CheckMode: 2, CompareImage: SAMPLE_IMAGE_BASE64 }],
     ['LIVENESS', {}, { CheckMode: 3 }],
   ])('sends checkMode %s as the integer CheckMode', async (checkMode, extra, expected) => {
-    expect(await wireBodyOf(EKYC_MUTATION, { checkMode, ...extra })).toEqual(expected);
+    expect(await wireBodyOf(ekycTokenRequest({ checkMode, ...extra }))).toEqual(expected);
   });
 
-  it.each([
+  it.each<[SecurityLevel, number]>([
     ['VIDEO', 1],
     ['MOTION', 2],
     ['REFLECTION', 3],
     ['MOTION_AND_REFLECTION', 4],
   ])('sends securityLevel %s as the integer SecurityLevel %i', async (securityLevel, wire) => {
-    expect(await wireBodyOf(EKYC_MUTATION, { securityLevel })).toEqual({ SecurityLevel: wire });
+    expect(await wireBodyOf(ekycTokenRequest({ securityLevel }))).toEqual({ SecurityLevel: wire });
   });
 
-  it.each([
+  it.each<[IdCardType, string]>([
     ['HONG_KONG_ID_CARD', 'HK'],
     ['MALAYSIA_ID_CARD', 'ML'],
     ['INDONESIA_ID_CARD', 'IndonesiaIDCard'],
@@ -119,7 +139,7 @@ describe('eKYC (ApplySdkVerificationToken) wire values', () => {
     ['TAIWAN_ID_CARD', 'TaiWanIDCard'],
     ['HONG_KONG_MACAO_TAIWAN_PERMIT', 'HMTPermit'],
   ])('sends idCardType %s as IdCardType "%s"', async (idCardType, wire) => {
-    expect(await wireBodyOf(EKYC_MUTATION, { idCardType })).toEqual({ IdCardType: wire });
+    expect(await wireBodyOf(ekycTokenRequest({ idCardType }))).toEqual({ IdCardType: wire });
   });
 
   it('maps all 21 document types one-to-one', async () => {
@@ -129,37 +149,39 @@ describe('eKYC (ApplySdkVerificationToken) wire values', () => {
     expect(values.every((value) => value.description.length > 10)).toBe(true);
   });
 
-  it.each([
+  it.each<[Action[], string]>([
     [['BLINK', 'SHAKE'], 'blink,shake'],
     [['MOUTH'], 'mouth'],
   ])('sends actionList %j as ActionList "%s"', async (actionList, wire) => {
-    expect(await wireBodyOf(EKYC_MUTATION, { actionList })).toEqual({ ActionList: wire });
+    expect(await wireBodyOf(ekycTokenRequest({ actionList }))).toEqual({ ActionList: wire });
   });
 
   it('sends every field with its wire name and type', async () => {
     expect(
-      await wireBodyOf(EKYC_MUTATION, {
-        checkMode: 'LIVENESS_AND_COMPARE',
-        securityLevel: 'MOTION',
-        idCardType: 'PASSPORT',
-        compareImage: SAMPLE_IMAGE_BASE64,
-        disableChangeOcrResult: true,
-        disableCheckOcrWarnings: false,
-        extra: 'user-42',
-        actionList: ['BLINK'],
-        sdkVersion: 'ENHANCED',
-        retryLimit: 1,
-        selectedWarningCodes: [-9101, -9102],
-        allowExpiredDocument: true,
-        skipResultPage: false,
-        skipLaunchPage: true,
-        skipOcrConfirmPage: false,
-        hideProgressBar: true,
-        allowUploadPhoto: false,
-        enableForgeryDetectionImages: true,
-        cardOcrDisplayFields: ['Name', 'Birthday'],
-        metaData: '{"theme":"dark"}',
-      }),
+      await wireBodyOf(
+        ekycTokenRequest({
+          checkMode: 'LIVENESS_AND_COMPARE',
+          securityLevel: 'MOTION',
+          idCardType: 'PASSPORT',
+          compareImage: SAMPLE_IMAGE_BASE64,
+          disableChangeOcrResult: true,
+          disableCheckOcrWarnings: false,
+          extra: 'user-42',
+          actionList: ['BLINK'],
+          sdkVersion: 'ENHANCED',
+          retryLimit: 1,
+          selectedWarningCodes: [-9101, -9102],
+          allowExpiredDocument: true,
+          skipResultPage: false,
+          skipLaunchPage: true,
+          skipOcrConfirmPage: false,
+          hideProgressBar: true,
+          allowUploadPhoto: false,
+          enableForgeryDetectionImages: true,
+          cardOcrDisplayFields: ['Name', 'Birthday'],
+          metaData: '{"theme":"dark"}',
+        }),
+      ),
     ).toEqual({
       CheckMode: 2,
       SecurityLevel: 2,

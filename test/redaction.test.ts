@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, startHarness, type Harness } from './helpers/harness.js';
+import {
+  TEST_KEY_PAIR,
+  ekycTokenRequest,
+  selfieTokenRequest,
+  startHarness,
+  type GraphQLRequest,
+  type Harness,
+} from './helpers/harness.js';
 
 const SESSION_TOKEN = 'sts-token-MUST-NOT-LEAK-0123456789';
 /** A distinctive valid base64 "image": any 24-character run of it in a log or response is a leak. */
@@ -14,22 +21,22 @@ beforeAll(async () => {
     client: { credentials: { ...TEST_KEY_PAIR, sessionToken: SESSION_TOKEN }, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } },
   });
   const { emulator, graphql } = harness;
-  const selfie = { checkMode: 'LIVENESS_AND_COMPARE', image: IMAGE, extra: 'customer-7' };
-  const ekyc = { checkMode: 'LIVENESS_AND_COMPARE', compareImage: `data:image/jpeg;base64,${IMAGE}` };
-  const run = async (mutation: string, input: Record<string, unknown>) => responses.push((await graphql(mutation, { input })).text);
+  const selfie = selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: IMAGE, extra: 'customer-7' });
+  const ekyc = ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', compareImage: `data:image/jpeg;base64,${IMAGE}` });
+  const run = async (request: GraphQLRequest) => responses.push((await graphql(request)).text);
 
-  await run(SELFIE_MUTATION, selfie);
-  await run(EKYC_MUTATION, ekyc);
+  await run(selfie);
+  await run(ekyc);
   for (const code of ['AuthFailure.SignatureFailure', 'InvalidParameterValue', 'InternalError', 'FailedOperation.UnKnown']) {
     emulator.scriptFault('GetFaceIdTokenIntl', { kind: 'tencentError', code, message: `Rejected: ${IMAGE}` }, { times: 2 });
-    await run(SELFIE_MUTATION, selfie);
+    await run(selfie);
   }
   emulator.scriptFault('ApplySdkVerificationToken', { kind: 'reset' }, { times: 2 });
-  await run(EKYC_MUTATION, ekyc);
+  await run(ekyc);
   emulator.scriptFault('ApplySdkVerificationToken', { kind: 'httpStatus', status: 502 }, { times: 2 });
-  await run(EKYC_MUTATION, ekyc);
-  await run(SELFIE_MUTATION, { checkMode: 'LIVENESS', image: IMAGE });
-  await run(SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: `${IMAGE}!` });
+  await run(ekyc);
+  await run(selfieTokenRequest({ checkMode: 'LIVENESS', image: IMAGE }));
+  await run(selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: `${IMAGE}!` }));
 });
 afterAll(() => harness.close());
 

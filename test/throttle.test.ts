@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EKYC_MUTATION, SELFIE_MUTATION, startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
+import {
+  SELFIE_MUTATION,
+  ekycTokenRequest,
+  selfieTokenRequest,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from './helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -36,10 +43,10 @@ function sustainedUtilisation(arrivals: number[], limit: number): number {
 describe('throttle', () => {
   it('keeps every sliding second at or under 20 arrivals per action while using at least 95% of the budget', async () => {
     const { emulator, graphql } = await start({ client: { maxQueueWaitMs: 9000, totalTimeoutMs: 20_000 } });
-    const mutations = [SELFIE_MUTATION, EKYC_MUTATION];
+    const requests = [selfieTokenRequest({}), ekycTokenRequest({})];
     // Warm the process first: a cold start stalls the event loop the emulator shares with the gateway, which
     // would make the emulator's clock, not the throttle, decide the measured arrival times.
-    await Promise.all(mutations.map((mutation) => graphql(mutation, { input: {} })));
+    await Promise.all(requests.map((request) => graphql(request)));
     await new Promise((resolve) => setTimeout(resolve, 1100));
     emulator.clearRecords();
 
@@ -47,7 +54,7 @@ describe('throttle', () => {
     const perAction = 160;
     const pending: Array<ReturnType<Harness['graphql']>> = [];
     for (let tick = 0; tick < perAction; tick += 1) {
-      for (const mutation of mutations) pending.push(graphql(mutation, { input: {} }));
+      for (const request of requests) pending.push(graphql(request));
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const responses = await Promise.all(pending);
@@ -98,7 +105,7 @@ describe('throttle', () => {
       fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: SELFIE_MUTATION, variables: { input: {} } }),
+        body: JSON.stringify(selfieTokenRequest({})),
         signal,
       });
 

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BASE64_LENGTH } from '../src/faceid/requests.js';
-import { EKYC_MUTATION, SAMPLE_IMAGE_BASE64, SELFIE_MUTATION, startHarness, type Harness } from './helpers/harness.js';
+import {
+  EKYC_MUTATION,
+  SAMPLE_IMAGE_BASE64,
+  SELFIE_MUTATION,
+  ekycTokenRequest,
+  selfieTokenRequest,
+  startHarness,
+  uncheckedRequest,
+  type GraphQLRequest,
+  type Harness,
+} from './helpers/harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -11,44 +21,44 @@ beforeEach(() => harness.emulator.clearRecords());
 
 const OVERSIZED_IMAGE = 'A'.repeat(MAX_IMAGE_BASE64_LENGTH + 4);
 
-type Case = [description: string, mutation: string, input: Record<string, unknown>, field: string, message: RegExp];
+type Case = [description: string, request: GraphQLRequest, field: string, message: RegExp];
 
 const cases: Case[] = [
-  ['selfie compare mode without an image', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE' }, 'input.image', /required when checkMode is LIVENESS_AND_COMPARE/],
-  ['selfie OCR mode', SELFIE_MUTATION, { checkMode: 'OCR_LIVENESS_AND_COMPARE' }, 'input.checkMode', /use applyEkycToken/],
-  ['selfie image outside compare mode', SELFIE_MUTATION, { image: SAMPLE_IMAGE_BASE64 }, 'input.image', /only used when checkMode is LIVENESS_AND_COMPARE/],
-  ['selfie actions with VIDEO', SELFIE_MUTATION, { securityLevel: 'VIDEO', actionList: ['BLINK'] }, 'input.actionList', /only allowed when input.securityLevel is MOTION or MOTION_AND_REFLECTION.*VIDEO/],
-  ['selfie actions with REFLECTION', SELFIE_MUTATION, { securityLevel: 'REFLECTION', actionList: ['NOD'] }, 'input.actionList', /REFLECTION/],
-  ['selfie three actions', SELFIE_MUTATION, { actionList: ['BLINK', 'MOUTH', 'NOD'] }, 'input.actionList', /one or two actions, got 3/],
-  ['selfie an empty action list', SELFIE_MUTATION, { actionList: [] }, 'input.actionList', /one or two actions, got 0/],
-  ['selfie a repeated action', SELFIE_MUTATION, { actionList: ['BLINK', 'BLINK'] }, 'input.actionList', /must not repeat an action/],
-  ['selfie retryLimit 0', SELFIE_MUTATION, { retryLimit: 0 }, 'input.retryLimit', /integer from 1 to 5, got 0/],
-  ['selfie retryLimit 6', SELFIE_MUTATION, { retryLimit: 6 }, 'input.retryLimit', /integer from 1 to 5, got 6/],
-  ['selfie an image that is not base64', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'not base64!' }, 'input.image', /must be standard base64/],
-  ['selfie base64url', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: '_-8A' }, 'input.image', /no base64url/],
-  ['selfie base64 with a line break', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAA\nAAAA' }, 'input.image', /standard base64/],
-  ['selfie truncated base64', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAAA' }, 'input.image', /standard base64/],
-  ['selfie an empty image', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: '' }, 'input.image', /must not be empty/],
-  ['selfie a non-image data URL', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'data:text/plain;base64,AAAA' }, 'input.image', /data: URL must be an image in base64/],
-  ['selfie a data URL that is not base64', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'data:image/png,%89PNG' }, 'input.image', /data: URL must be an image in base64/],
-  ['selfie an image over the limit', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: OVERSIZED_IMAGE }, 'input.image', new RegExp(`limit is ${MAX_IMAGE_BASE64_LENGTH}`)],
-  ['selfie extra over 1,024 bytes', SELFIE_MUTATION, { extra: 'x'.repeat(1025) }, 'input.extra', /1025 bytes in UTF-8; the limit is 1024/],
-  ['selfie extra over 1,024 bytes in UTF-8 only', SELFIE_MUTATION, { extra: 'é'.repeat(513) }, 'input.extra', /1026 bytes/],
-  ['eKYC compare mode without compareImage', EKYC_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE' }, 'input.compareImage', /required when checkMode is LIVENESS_AND_COMPARE/],
-  ['eKYC compareImage in OCR mode', EKYC_MUTATION, { compareImage: SAMPLE_IMAGE_BASE64 }, 'input.compareImage', /only used when checkMode is LIVENESS_AND_COMPARE; checkMode is OCR_LIVENESS_AND_COMPARE/],
-  ['eKYC an invalid compareImage', EKYC_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', compareImage: '***' }, 'input.compareImage', /standard base64/],
-  ['eKYC an oversized compareImage', EKYC_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', compareImage: OVERSIZED_IMAGE }, 'input.compareImage', /the limit is/],
-  ['eKYC actions with VIDEO', EKYC_MUTATION, { securityLevel: 'VIDEO', actionList: ['SHAKE'] }, 'input.actionList', /MOTION or MOTION_AND_REFLECTION/],
-  ['eKYC three actions', EKYC_MUTATION, { actionList: ['BLINK', 'MOUTH', 'SHAKE'] }, 'input.actionList', /one or two actions/],
-  ['eKYC a repeated action', EKYC_MUTATION, { actionList: ['NOD', 'NOD'] }, 'input.actionList', /must not repeat/],
-  ['eKYC retryLimit 9', EKYC_MUTATION, { retryLimit: 9 }, 'input.retryLimit', /1 to 5/],
-  ['eKYC extra over 1,024 bytes', EKYC_MUTATION, { extra: '🙂'.repeat(257) }, 'input.extra', /1028 bytes/],
-  ['eKYC an empty OCR display field', EKYC_MUTATION, { cardOcrDisplayFields: ['Name', ' '] }, 'input.cardOcrDisplayFields[1]', /must not be empty/],
+  ['selfie compare mode without an image', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE' }), 'input.image', /required when checkMode is LIVENESS_AND_COMPARE/],
+  ['selfie OCR mode', selfieTokenRequest({ checkMode: 'OCR_LIVENESS_AND_COMPARE' }), 'input.checkMode', /use applyEkycToken/],
+  ['selfie image outside compare mode', selfieTokenRequest({ image: SAMPLE_IMAGE_BASE64 }), 'input.image', /only used when checkMode is LIVENESS_AND_COMPARE/],
+  ['selfie actions with VIDEO', selfieTokenRequest({ securityLevel: 'VIDEO', actionList: ['BLINK'] }), 'input.actionList', /only allowed when input.securityLevel is MOTION or MOTION_AND_REFLECTION.*VIDEO/],
+  ['selfie actions with REFLECTION', selfieTokenRequest({ securityLevel: 'REFLECTION', actionList: ['NOD'] }), 'input.actionList', /REFLECTION/],
+  ['selfie three actions', selfieTokenRequest({ actionList: ['BLINK', 'MOUTH', 'NOD'] }), 'input.actionList', /one or two actions, got 3/],
+  ['selfie an empty action list', selfieTokenRequest({ actionList: [] }), 'input.actionList', /one or two actions, got 0/],
+  ['selfie a repeated action', selfieTokenRequest({ actionList: ['BLINK', 'BLINK'] }), 'input.actionList', /must not repeat an action/],
+  ['selfie retryLimit 0', selfieTokenRequest({ retryLimit: 0 }), 'input.retryLimit', /integer from 1 to 5, got 0/],
+  ['selfie retryLimit 6', selfieTokenRequest({ retryLimit: 6 }), 'input.retryLimit', /integer from 1 to 5, got 6/],
+  ['selfie an image that is not base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'not base64!' }), 'input.image', /must be standard base64/],
+  ['selfie base64url', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: '_-8A' }), 'input.image', /no base64url/],
+  ['selfie base64 with a line break', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAA\nAAAA' }), 'input.image', /standard base64/],
+  ['selfie truncated base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAAA' }), 'input.image', /standard base64/],
+  ['selfie an empty image', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: '' }), 'input.image', /must not be empty/],
+  ['selfie a non-image data URL', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'data:text/plain;base64,AAAA' }), 'input.image', /data: URL must be an image in base64/],
+  ['selfie a data URL that is not base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'data:image/png,%89PNG' }), 'input.image', /data: URL must be an image in base64/],
+  ['selfie an image over the limit', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: OVERSIZED_IMAGE }), 'input.image', new RegExp(`limit is ${MAX_IMAGE_BASE64_LENGTH}`)],
+  ['selfie extra over 1,024 bytes', selfieTokenRequest({ extra: 'x'.repeat(1025) }), 'input.extra', /1025 bytes in UTF-8; the limit is 1024/],
+  ['selfie extra over 1,024 bytes in UTF-8 only', selfieTokenRequest({ extra: 'é'.repeat(513) }), 'input.extra', /1026 bytes/],
+  ['eKYC compare mode without compareImage', ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE' }), 'input.compareImage', /required when checkMode is LIVENESS_AND_COMPARE/],
+  ['eKYC compareImage in OCR mode', ekycTokenRequest({ compareImage: SAMPLE_IMAGE_BASE64 }), 'input.compareImage', /only used when checkMode is LIVENESS_AND_COMPARE; checkMode is OCR_LIVENESS_AND_COMPARE/],
+  ['eKYC an invalid compareImage', ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', compareImage: '***' }), 'input.compareImage', /standard base64/],
+  ['eKYC an oversized compareImage', ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', compareImage: OVERSIZED_IMAGE }), 'input.compareImage', /the limit is/],
+  ['eKYC actions with VIDEO', ekycTokenRequest({ securityLevel: 'VIDEO', actionList: ['SHAKE'] }), 'input.actionList', /MOTION or MOTION_AND_REFLECTION/],
+  ['eKYC three actions', ekycTokenRequest({ actionList: ['BLINK', 'MOUTH', 'SHAKE'] }), 'input.actionList', /one or two actions/],
+  ['eKYC a repeated action', ekycTokenRequest({ actionList: ['NOD', 'NOD'] }), 'input.actionList', /must not repeat/],
+  ['eKYC retryLimit 9', ekycTokenRequest({ retryLimit: 9 }), 'input.retryLimit', /1 to 5/],
+  ['eKYC extra over 1,024 bytes', ekycTokenRequest({ extra: '🙂'.repeat(257) }), 'input.extra', /1028 bytes/],
+  ['eKYC an empty OCR display field', ekycTokenRequest({ cardOcrDisplayFields: ['Name', ' '] }), 'input.cardOcrDisplayFields[1]', /must not be empty/],
 ];
 
 describe('validation before any upstream call', () => {
-  it.each(cases)('rejects %s', async (_description, mutation, input, field, message) => {
-    const response = await harness.graphql(mutation, { input });
+  it.each(cases)('rejects %s', async (_description, request, field, message) => {
+    const response = await harness.graphql(request);
     expect(response.status).toBe(400);
     expect(response.body.data).toBeNull();
     expect(response.body.errors).toHaveLength(1);
@@ -66,12 +76,12 @@ describe('validation before any upstream call', () => {
   });
 
   it.each([
-    ['an unknown enum value', SELFIE_MUTATION, { checkMode: 'SMILE' }, /Value "SMILE" does not exist in "CheckMode" enum/],
-    ['a string for retryLimit', SELFIE_MUTATION, { retryLimit: 'three' }, /Int cannot represent non-integer value/],
-    ['an unknown field', EKYC_MUTATION, { idCardType: 'HONG_KONG_ID_CARD', needVerifyIdCard: true }, /Field "needVerifyIdCard" is not defined/],
-    ['an unknown document type', EKYC_MUTATION, { idCardType: 'HK' }, /Value "HK" does not exist in "IdCardType" enum/],
-  ])('rejects %s as BAD_USER_INPUT before execution', async (_description, mutation, input, message) => {
-    const response = await harness.graphql(mutation, { input });
+    ['an unknown enum value', uncheckedRequest(SELFIE_MUTATION, { input: { checkMode: 'SMILE' } }), /Value "SMILE" does not exist in "CheckMode" enum/],
+    ['a string for retryLimit', uncheckedRequest(SELFIE_MUTATION, { input: { retryLimit: 'three' } }), /Int cannot represent non-integer value/],
+    ['an unknown field', uncheckedRequest(EKYC_MUTATION, { input: { idCardType: 'HONG_KONG_ID_CARD', needVerifyIdCard: true } }), /Field "needVerifyIdCard" is not defined/],
+    ['an unknown document type', uncheckedRequest(EKYC_MUTATION, { input: { idCardType: 'HK' } }), /Value "HK" does not exist in "IdCardType" enum/],
+  ])('rejects %s as BAD_USER_INPUT before execution', async (_description, request, message) => {
+    const response = await harness.graphql(request);
     expect(response.status).toBe(400);
     expect(response.body.errors).toHaveLength(1);
     expect(response.body.errors![0]!.message).toMatch(message);
@@ -80,22 +90,22 @@ describe('validation before any upstream call', () => {
   });
 
   it.each([
-    ['a selfie image with a data: prefix', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: `data:image/jpeg;base64,${SAMPLE_IMAGE_BASE64}` }, 'Image'],
-    ['an eKYC compareImage with a data: prefix', EKYC_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', compareImage: `data:image/png;base64,${SAMPLE_IMAGE_BASE64}` }, 'CompareImage'],
-  ])('accepts %s and strips the prefix', async (_description, mutation, input, wireField) => {
-    const response = await harness.graphql(mutation, { input });
+    ['a selfie image with a data: prefix', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: `data:image/jpeg;base64,${SAMPLE_IMAGE_BASE64}` }), 'Image'],
+    ['an eKYC compareImage with a data: prefix', ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', compareImage: `data:image/png;base64,${SAMPLE_IMAGE_BASE64}` }), 'CompareImage'],
+  ])('accepts %s and strips the prefix', async (_description, request, wireField) => {
+    const response = await harness.graphql(request);
     expect(response.body.errors).toBeUndefined();
     expect(JSON.parse(harness.emulator.requests[0]!.body)[wireField]).toBe(SAMPLE_IMAGE_BASE64);
   });
 
   it.each([
-    ['exactly 1,024 bytes of extra', SELFIE_MUTATION, { extra: 'x'.repeat(1024) }],
-    ['two actions with MOTION_AND_REFLECTION', SELFIE_MUTATION, { securityLevel: 'MOTION_AND_REFLECTION', actionList: ['BLINK', 'MOUTH'] }],
-    ['actions with the default security level', EKYC_MUTATION, { actionList: ['NOD'] }],
-    ['retryLimit 1 and 5', SELFIE_MUTATION, { retryLimit: 1 }],
-    ['an image of exactly the limit', SELFIE_MUTATION, { checkMode: 'LIVENESS_AND_COMPARE', image: 'A'.repeat(MAX_IMAGE_BASE64_LENGTH) }],
-  ])('accepts %s', async (_description, mutation, input) => {
-    const response = await harness.graphql(mutation, { input });
+    ['exactly 1,024 bytes of extra', selfieTokenRequest({ extra: 'x'.repeat(1024) })],
+    ['two actions with MOTION_AND_REFLECTION', selfieTokenRequest({ securityLevel: 'MOTION_AND_REFLECTION', actionList: ['BLINK', 'MOUTH'] })],
+    ['actions with the default security level', ekycTokenRequest({ actionList: ['NOD'] })],
+    ['retryLimit 1 and 5', selfieTokenRequest({ retryLimit: 1 })],
+    ['an image of exactly the limit', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'A'.repeat(MAX_IMAGE_BASE64_LENGTH) })],
+  ])('accepts %s', async (_description, request) => {
+    const response = await harness.graphql(request);
     expect(response.body.errors).toBeUndefined();
     expect(harness.emulator.requests).toHaveLength(1);
   });

@@ -1,0 +1,185 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A liveness action the user performs in front of the camera, for the MOTION security levels. */
+export type Action =
+  /** Blink (Tencent "blink"; the action Tencent picks when none is given). */
+  | 'BLINK'
+  /** Open the mouth (Tencent "mouth"). */
+  | 'MOUTH'
+  /** Nod the head (Tencent "nod"). */
+  | 'NOD'
+  /** Shake the head (Tencent "shake"). */
+  | 'SHAKE';
+
+/** Options of an eKYC verification. Every field is optional; Tencent's default applies to those left out. */
+export type ApplyEkycTokenInput = {
+  /** One or two distinct actions, in the order the user performs them. Only with securityLevel MOTION or MOTION_AND_REFLECTION. Default: Tencent picks BLINK. */
+  actionList?: Array<Action> | null | undefined;
+  /** Accept an expired document. Default false. */
+  allowExpiredDocument?: boolean | null | undefined;
+  /** Let the user upload a document photo instead of taking one. Default false. */
+  allowUploadPhoto?: boolean | null | undefined;
+  /** OCR fields the SDK shows the user, by Tencent field name. Default: all. */
+  cardOcrDisplayFields?: Array<string> | null | undefined;
+  /** What to check. Default OCR_LIVENESS_AND_COMPARE. */
+  checkMode?: CheckMode | null | undefined;
+  /** The photo to compare the face with. Required with checkMode LIVENESS_AND_COMPARE, rejected otherwise. Standard base64 of a JPEG, PNG or BMP photo, at most 8388608 base64 characters (about 6 MiB of image). A `data:image/...;base64,` prefix, as FileReader.readAsDataURL produces, is accepted and stripped. */
+  compareImage?: string | null | undefined;
+  /** Forbid the user to edit the OCR result. Default false. Tencent documents it as not applied yet. */
+  disableChangeOcrResult?: boolean | null | undefined;
+  /** Return the OCR result even when there are OCR warnings. Default false (a warning withholds the result). Applies to Hong Kong and Malaysian identity cards and passports only. */
+  disableCheckOcrWarnings?: boolean | null | undefined;
+  /** Return the images used for document forgery detection with the result. Default false. */
+  enableForgeryDetectionImages?: boolean | null | undefined;
+  /** Your own pass-through value, returned with the verification result (at most 1024 bytes in UTF-8). Default none. */
+  extra?: string | null | undefined;
+  /** Hide the SDK's progress bar. Default false. */
+  hideProgressBar?: boolean | null | undefined;
+  /** The identity document to read. Default HONG_KONG_ID_CARD. */
+  idCardType?: IdCardType | null | undefined;
+  /** Tencent `MetaData`: SDK configuration passed through as is. Default none. */
+  metaData?: string | null | undefined;
+  /** How many times the user may retry liveness, 1–5. Default 5. */
+  retryLimit?: number | null | undefined;
+  /** SDK edition the token is for. Default BASIC. */
+  sdkVersion?: SdkVersion | null | undefined;
+  /** How liveness is detected. Default MOTION_AND_REFLECTION (Tencent's default). */
+  securityLevel?: SecurityLevel | null | undefined;
+  /** OCR warning codes to act on (Tencent `SelectedWarningCodes`, e.g. -9101). Default: Tencent's selection. */
+  selectedWarningCodes?: Array<number> | null | undefined;
+  /** Skip the SDK's launch page. Default false. */
+  skipLaunchPage?: boolean | null | undefined;
+  /** Skip the page where the user confirms the OCR result. Default false. */
+  skipOcrConfirmPage?: boolean | null | undefined;
+  /** Skip the SDK's result page. Default false. */
+  skipResultPage?: boolean | null | undefined;
+};
+
+/** What a verification checks. */
+export type CheckMode =
+  /** Liveness detection only. Selfie: Tencent `CheckMode` "liveness" (the default). eKYC: `CheckMode` 3. */
+  | 'LIVENESS'
+  /** Liveness detection, then comparison with a photo you supply (`image` for a selfie check, `compareImage` for eKYC). Selfie: "compare". eKYC: 2. */
+  | 'LIVENESS_AND_COMPARE'
+  /** Read an identity document (OCR), detect liveness, and compare the face with the document photo. eKYC only: `CheckMode` 1, Tencent's eKYC default. Rejected by getSelfieToken. */
+  | 'OCR_LIVENESS_AND_COMPARE';
+
+/** Options of a selfie verification. Every field is optional; Tencent's default applies to those left out. */
+export type GetSelfieTokenInput = {
+  /** One or two distinct actions, in the order the user performs them. Only with securityLevel MOTION or MOTION_AND_REFLECTION. Default: Tencent picks BLINK. */
+  actionList?: Array<Action> | null | undefined;
+  /** LIVENESS (default) or LIVENESS_AND_COMPARE; OCR_LIVENESS_AND_COMPARE is an eKYC mode and is rejected here. */
+  checkMode?: CheckMode | null | undefined;
+  /** Your own pass-through value, returned with the verification result (at most 1024 bytes in UTF-8). Default none. */
+  extra?: string | null | undefined;
+  /** The photo to compare the face with. Required with checkMode LIVENESS_AND_COMPARE, rejected otherwise. Standard base64 of a JPEG, PNG or BMP photo, at most 8388608 base64 characters (about 6 MiB of image). A `data:image/...;base64,` prefix, as FileReader.readAsDataURL produces, is accepted and stripped. */
+  image?: string | null | undefined;
+  /** How many times the user may retry liveness, 1–5. Default 5. */
+  retryLimit?: number | null | undefined;
+  /** SDK edition the token is for. Default BASIC. */
+  sdkVersion?: SdkVersion | null | undefined;
+  /** How liveness is detected. Default MOTION_AND_REFLECTION (Tencent's default). */
+  securityLevel?: SecurityLevel | null | undefined;
+};
+
+/** The identity document an eKYC check reads. Default HONG_KONG_ID_CARD. */
+export type IdCardType =
+  /** Hong Kong (China) identity card. Tencent "HK", the default. */
+  | 'HONG_KONG_ID_CARD'
+  /** Exit/entry permit (card) for travelling to and from Hong Kong, Macao or Taiwan (China). Tencent "HMTPermit". */
+  | 'HONG_KONG_MACAO_TAIWAN_PERMIT'
+  /** Indonesian driver's license. Tencent "IndonesiaDrivingLicense". */
+  | 'INDONESIA_DRIVING_LICENSE'
+  /** Indonesian identity card (KTP). Tencent "IndonesiaIDCard". */
+  | 'INDONESIA_ID_CARD'
+  /** Japanese driver's license. Tencent "JapanDrivingLicense". */
+  | 'JAPAN_DRIVING_LICENSE'
+  /** Japanese identity card (My Number card). Tencent "JapanIDCard". */
+  | 'JAPAN_ID_CARD'
+  /** Macao (China) identity card. Tencent "MacaoIDCard". */
+  | 'MACAO_ID_CARD'
+  /** Mainland China resident identity card. Tencent "MainlandIDCard". */
+  | 'MAINLAND_CHINA_ID_CARD'
+  /** Malaysian driver's license. Tencent "MLDrivingLicense". */
+  | 'MALAYSIA_DRIVING_LICENSE'
+  /** Malaysian identity card (MyKad). Tencent "ML". */
+  | 'MALAYSIA_ID_CARD'
+  /** Passport issued in Hong Kong, Macao or Taiwan (China) or any other country or region. Tencent "MLIDPassport". */
+  | 'PASSPORT'
+  /** Philippine driver's license. Tencent "PhilippinesDrivingLicense". */
+  | 'PHILIPPINES_DRIVING_LICENSE'
+  /** Philippine SSS ID. Tencent "PhilippinesSSSID". */
+  | 'PHILIPPINES_SSS_ID'
+  /** Philippine TIN ID. Tencent "PhilippinesTinID". */
+  | 'PHILIPPINES_TIN_ID'
+  /** Philippine UMID. Tencent "PhilippinesUMID". */
+  | 'PHILIPPINES_UMID'
+  /** Philippine voter's ID. Tencent "PhilippinesVoteID". */
+  | 'PHILIPPINES_VOTER_ID'
+  /** Singapore driver's license. Tencent "SingaporeDrivingLicense". */
+  | 'SINGAPORE_DRIVING_LICENSE'
+  /** Singapore identity card (NRIC). Tencent "SingaporeIDCard". */
+  | 'SINGAPORE_ID_CARD'
+  /** Taiwan (China) identity card. Tencent "TaiWanIDCard". */
+  | 'TAIWAN_ID_CARD'
+  /** Thai driver's license. Tencent "ThailandDrivingLicense". */
+  | 'THAILAND_DRIVING_LICENSE'
+  /** Thai identity card. Tencent "ThailandIDCard". */
+  | 'THAILAND_ID_CARD';
+
+/** Edition of the Tencent FaceID mobile/web SDK the token is for; must match the SDK your app embeds. */
+export type SdkVersion =
+  /** Basic edition (Tencent's default). */
+  | 'BASIC'
+  /** Enhanced edition. */
+  | 'ENHANCED'
+  /** Plus edition. */
+  | 'PLUS'
+  /** Pro edition. */
+  | 'PRO';
+
+/** How liveness is detected; security rises from VIDEO to MOTION_AND_REFLECTION. Sent to Tencent as 1–4 (a string `SecureLevel` for selfie checks, an integer `SecurityLevel` for eKYC). */
+export type SecurityLevel =
+  /** Motion-based liveness detection: the user performs the actions of `actionList` (level 2). */
+  | 'MOTION'
+  /** Motion- and reflection-based liveness detection (level 4), the most secure. Tencent's default for both checks. */
+  | 'MOTION_AND_REFLECTION'
+  /** Reflection-based liveness detection: the screen flashes colours (level 3). */
+  | 'REFLECTION'
+  /** Video-based liveness detection (level 1). */
+  | 'VIDEO';
+
+/** Where the gateway obtains tokens. */
+export type Upstream =
+  /** The built-in FaceID emulator (development only): tokens are well-formed but the real SDK rejects them. */
+  | 'EMULATOR'
+  /** Tencent Cloud FaceID: tokens work with the real SDK. */
+  | 'TENCENT_CLOUD';
+
+export type ApplyEkycTokenMutationVariables = Exact<{
+  input: ApplyEkycTokenInput;
+}>;
+
+
+export type ApplyEkycTokenMutation = { applyEkycToken: { sdkToken: string, requestId: string, expiresAt: string } };
+
+export type GatewayInfoQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GatewayInfoQuery = { gateway: { upstream: Upstream, region: string, limits: { maxImageBase64Length: number, maxExtraBytes: number, maxActions: number, minRetryLimit: number, maxRetryLimit: number, requestsPerSecondPerMutation: number, selfieTokenLifetimeSeconds: number, ekycTokenLifetimeSeconds: number } } };
+
+export type GetSelfieTokenMutationVariables = Exact<{
+  input: GetSelfieTokenInput;
+}>;
+
+
+export type GetSelfieTokenMutation = { getSelfieToken: { sdkToken: string, requestId: string, expiresAt: string } };
+
+
+export const ApplyEkycTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ApplyEkycToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ApplyEkycTokenInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"applyEkycToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sdkToken"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]} as unknown as DocumentNode<ApplyEkycTokenMutation, ApplyEkycTokenMutationVariables>;
+export const GatewayInfoDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GatewayInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"gateway"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"upstream"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"limits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"maxImageBase64Length"}},{"kind":"Field","name":{"kind":"Name","value":"maxExtraBytes"}},{"kind":"Field","name":{"kind":"Name","value":"maxActions"}},{"kind":"Field","name":{"kind":"Name","value":"minRetryLimit"}},{"kind":"Field","name":{"kind":"Name","value":"maxRetryLimit"}},{"kind":"Field","name":{"kind":"Name","value":"requestsPerSecondPerMutation"}},{"kind":"Field","name":{"kind":"Name","value":"selfieTokenLifetimeSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"ekycTokenLifetimeSeconds"}}]}}]}}]}}]} as unknown as DocumentNode<GatewayInfoQuery, GatewayInfoQueryVariables>;
+export const GetSelfieTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GetSelfieToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"GetSelfieTokenInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"getSelfieToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sdkToken"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]} as unknown as DocumentNode<GetSelfieTokenMutation, GetSelfieTokenMutationVariables>;
