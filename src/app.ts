@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode, type ValidationRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { API_KEY_HEADER, createAuthenticator, type Authenticate } from './auth/authenticate.js';
@@ -83,12 +83,32 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
-/** Adds the gateway's validation rules: operation limits always, no introspection when it is off. */
+/**
+ * Federation's `{ _service { sdl } }` publishes the whole schema, as introspection does; with introspection off
+ * it is refused too, and routers compose from the committed schema/subgraph.graphql.
+ */
+const NoServiceSdlRule: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '_service' && context.getParentType()?.name === 'Query') {
+      context.reportError(
+        new GraphQLError('The schema is not published (INTROSPECTION=false): compose from schema/subgraph.graphql instead of querying _service.', {
+          nodes: node,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      );
+    }
+  },
+});
+
+/** Adds the gateway's validation rules: operation limits always; no introspection and no SDL when it is off. */
 function useValidationRules(introspection: boolean): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(OperationLimitsRule);
-      if (!introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
+      if (!introspection) {
+        addValidationRule(NoSchemaIntrospectionCustomRule);
+        addValidationRule(NoServiceSdlRule);
+      }
     },
   };
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { createCallerQuota } from '../src/faceid/caller-quota.js';
-import { persistedOperationId } from '../src/protection/persisted-operations.js';
+import { OPERATIONS_DIRECTORY } from '../src/gateway.js';
+import { loadPersistedOperations, persistedOperationId } from '../src/protection/persisted-operations.js';
 import { parse } from 'graphql';
 import { API_KEYS, REQUIRED_AUTH } from './helpers/credentials.js';
 import { startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
@@ -119,7 +120,7 @@ describe('request hardening', () => {
     const form = await app.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `query=${encodeURIComponent(SELFIE)}`,
+      body: `query=${encodeURIComponent(SELFIE.query)}`,
     });
     expect(form.status).toBe(403);
     const simpleGet = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);
@@ -144,12 +145,31 @@ describe('request hardening', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
   });
 
-  it('refuses introspection when it is off, and still answers __typename', async () => {
+  it('refuses introspection and the federation SDL when introspection is off, and still answers __typename', async () => {
     const { app } = await start({ app: { introspection: false } });
     const introspection = await sendGraphQL(app, '{ __schema { queryType { name } } }');
     expect(introspection.status).toBe(400);
     expect(introspection.body.errors![0]!.message).toMatch(/introspection/i);
+    const sdl = await sendGraphQL(app, '{ _service { sdl } }');
+    expect(sdl.status).toBe(400);
+    expect(sdl.body.errors![0]!.message).toBe(
+      'The schema is not published (INTROSPECTION=false): compose from schema/subgraph.graphql instead of querying _service.',
+    );
     expect((await sendGraphQL(app, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('runs the committed operations of schema/operations by their hash in persisted-operations mode', async () => {
+    const operations = loadPersistedOperations(OPERATIONS_DIRECTORY);
+    expect(operations.size).toBeGreaterThanOrEqual(3);
+    const { app } = await start({ app: { persistedOperations: operations } });
+    const hash = persistedOperationId(parse(SELFIE.query));
+    expect(operations.has(hash)).toBe(true);
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ variables: { input: {} }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+    });
+    expect(((await response.json()) as any).data.getSelfieToken.sdkToken).toBeTruthy();
   });
 
   it('runs only persisted operations in persisted-operations mode', async () => {

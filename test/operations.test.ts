@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { API_KEYS, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
-import { SAMPLE_IMAGE_BASE64, startHarness, type Harness } from './helpers/harness.js';
-import { sendGraphQL } from './helpers/requests.js';
+import { SAMPLE_IMAGE_BASE64, selfieTokenRequest, startHarness, type Harness } from './helpers/harness.js';
+import { EKYC, sendGraphQL } from './helpers/requests.js';
 
 const IMAGE = Buffer.from('an-id-photo-that-must-never-be-logged-'.repeat(30)).toString('base64');
-const COMPARE = 'mutation Compare($image: String!) { getSelfieToken(input: { checkMode: LIVENESS_AND_COMPARE, image: $image }) { sdkToken requestId } }';
-const EKYC = 'mutation Ekyc { applyEkycToken(input: {}) { sdkToken requestId } }';
+const compare = (image: string) => selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image });
 
 let harness: Harness;
 let ready = true;
@@ -29,8 +28,7 @@ function requestLines(): Array<Record<string, any>> {
 
 describe('request logs', () => {
   it('writes one line per request with its id, caller, operation, Tencent RequestId, duration, status and outcome', async () => {
-    const response = await sendGraphQL(harness.app, COMPARE, {
-      variables: { image: IMAGE },
+    const response = await sendGraphQL(harness.app, compare(IMAGE), {
       headers: { authorization: `Bearer ${await jwtFor()}`, 'x-request-id': 'trace-abc-123' },
     });
     const token = response.body.data!.getSelfieToken;
@@ -41,7 +39,7 @@ describe('request logs', () => {
     expect(lines[0]).toMatchObject({
       level: 30,
       caller: 'jwt:frontend-user-7',
-      operation: 'Compare',
+      operation: 'GetSelfieToken',
       tencentRequestIds: [token.requestId],
       status: 200,
       outcome: 'OK',
@@ -55,7 +53,7 @@ describe('request logs', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestLines().find((line) => line.requestId === id)).toMatchObject({
       caller: expect.stringMatching(/^ip:/),
-      operation: 'Ekyc',
+      operation: 'ApplyEkycToken',
       tencentRequestIds: [],
       status: 401,
       outcome: 'UNAUTHENTICATED',
@@ -74,8 +72,8 @@ describe('request logs', () => {
     const jwt = await jwtFor();
     const minted = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': API_KEYS.ekycBackend } });
     sdkTokens.push(minted.body.data!.applyEkycToken.sdkToken);
-    await sendGraphQL(harness.app, COMPARE, { variables: { image: `${IMAGE}!` }, headers: { authorization: `Bearer ${jwt}` } });
-    await sendGraphQL(harness.app, COMPARE, { variables: { image: SAMPLE_IMAGE_BASE64 }, headers: { authorization: 'Bearer not-a-jwt' } });
+    await sendGraphQL(harness.app, compare(`${IMAGE}!`), { headers: { authorization: `Bearer ${jwt}` } });
+    await sendGraphQL(harness.app, compare(SAMPLE_IMAGE_BASE64), { headers: { authorization: 'Bearer not-a-jwt' } });
     await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': 'ak_wrong_key_value_123456' } });
 
     const log = harness.log.lines.join('\n');
@@ -92,8 +90,8 @@ describe('metrics, health and readiness', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Compare",outcome="OK"\} [1-9]/);
-    expect(text).toMatch(/faceid_gateway_requests_total\{operation="Ekyc",outcome="UNAUTHENTICATED"\} 2/);
+    expect(text).toMatch(/faceid_gateway_requests_total\{operation="GetSelfieToken",outcome="OK"\} [1-9]/);
+    expect(text).toMatch(/faceid_gateway_requests_total\{operation="ApplyEkycToken",outcome="UNAUTHENTICATED"\} 2/);
     expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="GetFaceIdTokenIntl",outcome="OK"\} [1-9]/);
     expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="ApplySdkVerificationToken",outcome="UPSTREAM_FAILED"\} 1/);
     expect(text).toMatch(/faceid_gateway_throttle_wait_seconds_count\{action="GetFaceIdTokenIntl"\} [1-9]/);

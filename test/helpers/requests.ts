@@ -1,5 +1,6 @@
-/** Sends GraphQL over the app's in-process fetch with any headers, and reads the answer. */
+/** Sends GraphQL over the app's in-process fetch with any headers (credentials, request ids), and reads the answer. */
 import type { GatewayApp } from '../../src/app.js';
+import { ekycTokenRequest, selfieTokenRequest, type GraphQLRequest } from './harness.js';
 
 export interface SentResponse {
   status: number;
@@ -8,19 +9,23 @@ export interface SentResponse {
   text: string;
 }
 
+/** Sends a checked request (from the typed documents) or, for deliberately odd operations, raw query text. */
 export async function sendGraphQL(
   app: GatewayApp,
-  query: string,
-  options: { variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  request: GraphQLRequest | string,
+  options: { headers?: Record<string, string> } = {},
 ): Promise<SentResponse> {
+  const body = typeof request === 'string' ? { query: request } : request;
   const response = await app.fetch('http://gateway.test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...options.headers },
-    body: JSON.stringify({ query, variables: options.variables }),
+    body: JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
 }
 
-export const SELFIE = 'mutation Selfie { getSelfieToken(input: {}) { sdkToken requestId expiresAt } }';
-export const EKYC = 'mutation Ekyc { applyEkycToken(input: {}) { sdkToken requestId expiresAt } }';
+/** The committed GetSelfieToken operation with Tencent's defaults. */
+export const SELFIE = selfieTokenRequest({});
+/** The committed ApplyEkycToken operation with Tencent's defaults. */
+export const EKYC = ekycTokenRequest({});
