@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { createCallerQuota } from '../src/faceid/caller-quota.js';
@@ -6,18 +6,10 @@ import { OPERATIONS_DIRECTORY } from '../src/gateway.js';
 import { loadPersistedOperations, persistedOperationId } from '../src/protection/persisted-operations.js';
 import { parse } from 'graphql';
 import { API_KEYS, REQUIRED_AUTH } from './helpers/credentials.js';
-import { startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
+import { harnessPerTest, type Harness } from './helpers/harness.js';
 import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = harnessPerTest();
 
 describe('per-caller fairness', () => {
   it('caps a greedy caller at its share while another caller keeps being served', async () => {

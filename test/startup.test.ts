@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { TEST_KEY_PAIR, selfieTokenRequest } from './helpers/harness.js';
-import { spawnGateway, type GatewayProcess } from './helpers/gateway-process.js';
+import { spawnGateway, stopIfRunning, type GatewayProcess } from './helpers/gateway-process.js';
 
 let gateway: GatewayProcess | undefined;
 let emulator: FaceIdEmulator | undefined;
 afterEach(async () => {
-  if (gateway && gateway.child.exitCode === null) {
-    gateway.child.kill('SIGKILL');
-    await gateway.exited;
-  }
+  await stopIfRunning(gateway);
   await emulator?.close();
   gateway = undefined;
   emulator = undefined;

@@ -1,23 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  SELFIE_MUTATION,
-  ekycTokenRequest,
-  selfieTokenRequest,
-  startHarness,
-  type Harness,
-  type HarnessOptions,
-} from './helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { SELFIE_MUTATION, ekycTokenRequest, harnessPerTest, selfieTokenRequest, type Harness } from './helpers/harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: HarnessOptions): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = harnessPerTest();
 
 /** Most arrivals in any window of `windowMs` that starts at an arrival (the worst case for a sliding window). */
 function maxPerWindow(arrivals: number[], windowMs = 1000): number {

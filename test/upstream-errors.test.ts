@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signTc3 } from '../src/faceid/tc3.js';
-import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, startHarness, type Harness, type HarnessOptions } from './helpers/harness.js';
+import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, harnessPerTest, type Harness } from './helpers/harness.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = harnessPerTest();
 
 const SELFIE = 'GetFaceIdTokenIntl';
 

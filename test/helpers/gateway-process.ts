@@ -37,3 +37,11 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
   listening.catch(() => undefined);
   return { child, stdout: () => stdout, stderr: () => stderr, exited, listening };
 }
+
+/** Kills a gateway that a test left running (a failed assertion), and waits until it is gone. */
+export async function stopIfRunning(gateway: GatewayProcess | undefined): Promise<void> {
+  if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) {
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+  }
+}

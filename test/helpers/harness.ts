@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
+import { afterEach } from 'vitest';
 import {
   ApplyEkycTokenDocument,
   GatewayInfoDocument,
@@ -168,3 +169,19 @@ export function uncheckedRequest(document: DocumentNode, variables: Record<strin
 
 /** A small valid base64 "JPEG" (the bytes only need to be base64; the emulator does not decode images). */
 export const SAMPLE_IMAGE_BASE64 = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]).toString('base64');
+
+/**
+ * For files where each test starts its own harness: returns a `start(options)` and closes whatever it started
+ * after every test, so no emulator or socket outlives its test.
+ */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    current = await startHarness(options);
+    return current;
+  };
+}
