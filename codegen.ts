@@ -11,8 +11,8 @@ const schema = createSchema();
 const clientSchemaSdl = printClientSchema(schema);
 
 const config: CodegenConfig = {
-  // The SDL text, not a path to src/schema: codegen never loads the Pothos builder or its federation directives
-  // (trap 4), and the documents are checked against exactly the text committed as schema/schema.graphql.
+  // The SDL text, not a path to src/schema: codegen never loads the Pothos builder, whose federation `@link`
+  // directive codegen's loader rejects, and the documents are checked against exactly the text committed as schema/schema.graphql.
   schema: clientSchemaSdl,
   documents: [SCHEMA_ARTIFACTS.operations],
   ignoreNoDocuments: false,
@@ -26,7 +26,8 @@ const config: CodegenConfig = {
       // The example operations have no fragments, so there is nothing to mask.
       presetConfig: { fragmentMasking: false },
       config: {
-        // ESM with NodeNext resolution (trap 3) and verbatimModuleSyntax.
+        // ESM with NodeNext resolution needs explicit .js extensions in relative imports; verbatimModuleSyntax needs
+        // type-only imports.
         importExtension: '.js',
         useTypeImports: true,
         // A new scalar must be given a TypeScript type on purpose, never `any`.

@@ -147,7 +147,7 @@ describe('the gateway behind a router', () => {
   ])('keeps the error contract in extensions for %s', async (_failure, arrange, request, expected) => {
     arrange(stack.harness);
     const response = await throughRouter(stack.router, request);
-    // The router answers HTTP 200 where the gateway answered 503 or 400 (trap 5), and adds the subgraph's name:
+    // The router answers HTTP 200 where the gateway answered 503 or 400, and adds the subgraph's name:
     // behind a router, clients must read `extensions`, which arrive intact.
     expect(response.body.errors).toHaveLength(1);
     expect(response.body.errors![0]!.extensions).toEqual({ ...expected(stack.harness), serviceName: 'faceid' });

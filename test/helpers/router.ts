@@ -106,7 +106,8 @@ const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
 
 /**
  * The "accounts" subgraph: `Query.me`, which needs the caller's Authorization header and so shows whether the
- * router forwarded it. Built with @apollo/subgraph from SDL, so no second Pothos builder (trap 7).
+ * router forwarded it. Built with @apollo/subgraph from SDL: a second Pothos builder would have to carry the
+ * scope-auth options that the gateway's plugin import makes mandatory for every builder in the process.
  */
 export async function startAccountsSubgraph(): Promise<RecordingSubgraph> {
   const schema = buildSubgraphSchema({
