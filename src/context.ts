@@ -5,7 +5,7 @@ import type { FaceIdRegion } from './faceid/wire.js';
 
 /** Facts about this gateway that clients may read through `Query.gateway`. */
 export interface GatewayFacts {
-  upstream: 'TENCENT_CLOUD' | 'EMULATOR';
+  upstream: 'TENCENT_CLOUD' | 'CUSTOM_ENDPOINT' | 'EMULATOR';
   region: FaceIdRegion;
   rateLimitPerSecond: number;
 }

@@ -14,6 +14,7 @@ import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceI
 import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { loadPersistedOperations } from './protection/persisted-operations.js';
+import { FACEID_DEFAULT_ENDPOINT } from './faceid/wire.js';
 
 /** The committed example operations: the allowlist of persisted-operations mode. */
 export const OPERATIONS_DIRECTORY = fileURLToPath(new URL('../schema/operations', import.meta.url));
@@ -67,7 +68,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     observer: metrics.clientObserver,
   });
   const facts: GatewayFacts = {
-    upstream: emulator ? 'EMULATOR' : 'TENCENT_CLOUD',
+    upstream: emulator ? 'EMULATOR' : endpoint === FACEID_DEFAULT_ENDPOINT ? 'TENCENT_CLOUD' : 'CUSTOM_ENDPOINT',
     region: config.region,
     rateLimitPerSecond: config.rateLimitPerSecond,
   };

@@ -21,6 +21,15 @@ async function mintSelfieToken(port: number) {
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
 }
 
+async function upstreamOf(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ gateway { upstream } }' }),
+  });
+  return ((await response.json()) as { data: { gateway: { upstream: string } } }).data.gateway.upstream;
+}
+
 describe('the gateway process', () => {
   it('refuses to start in production without credentials, naming TENCENTCLOUD_SECRET_ID', async () => {
     gateway = spawnGateway({ NODE_ENV: 'production', PORT: '0', ALLOW_UNAUTHENTICATED: 'true' });
@@ -54,6 +63,7 @@ describe('the gateway process', () => {
     const { status, body } = await mintSelfieToken(port);
     expect(status).toBe(200);
     expect(body.data.getSelfieToken.sdkToken).toMatch(/^[0-9A-F-]{36}$/);
+    expect(await upstreamOf(port)).toBe('EMULATOR');
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
 
@@ -76,6 +86,7 @@ describe('the gateway process', () => {
     const { body } = await mintSelfieToken(port);
     expect(body.data.getSelfieToken.sdkToken).toBeTruthy();
     expect(emulator.requests).toHaveLength(1);
+    expect(await upstreamOf(port)).toBe('CUSTOM_ENDPOINT');
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
   });

@@ -155,9 +155,11 @@ export type SecurityLevel =
 
 /** Where the gateway obtains tokens. */
 export type Upstream =
+  /** An endpoint set by FACEID_ENDPOINT that speaks Tencent's protocol: a proxy or private endpoint of Tencent Cloud, or a standalone FaceID emulator. */
+  | 'CUSTOM_ENDPOINT'
   /** The built-in FaceID emulator (development only): tokens are well-formed but the real SDK rejects them. */
   | 'EMULATOR'
-  /** Tencent Cloud FaceID: tokens work with the real SDK. */
+  /** Tencent Cloud FaceID at its public endpoint: tokens work with the real SDK. */
   | 'TENCENT_CLOUD';
 
 export type ApplyEkycTokenMutationVariables = Exact<{

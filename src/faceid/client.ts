@@ -1,6 +1,7 @@
 /**
  * The FaceID upstream client. The data path reads top to bottom:
- * validate → serialize once → (per attempt) throttle → sign → send → read the answer → retry or map the error.
+ * validate → serialize once → caller quota → (per attempt) throttle → sign → send → read the answer → retry or
+ * map the error.
  *
  * Retries are this module's loop rather than got's: Tencent reports retryable failures (RequestLimitExceeded,
  * InternalError) inside HTTP 200 bodies, which got's retry cannot see, and every attempt must take its own

@@ -13,7 +13,11 @@ import { builder } from './builder.js';
 const UpstreamEnum = builder.enumType('Upstream', {
   description: 'Where the gateway obtains tokens.',
   values: {
-    TENCENT_CLOUD: { description: 'Tencent Cloud FaceID: tokens work with the real SDK.' },
+    TENCENT_CLOUD: { description: 'Tencent Cloud FaceID at its public endpoint: tokens work with the real SDK.' },
+    CUSTOM_ENDPOINT: {
+      description:
+        'An endpoint set by FACEID_ENDPOINT that speaks Tencent\'s protocol: a proxy or private endpoint of Tencent Cloud, or a standalone FaceID emulator.',
+    },
     EMULATOR: {
       description: 'The built-in FaceID emulator (development only): tokens are well-formed but the real SDK rejects them.',
     },
