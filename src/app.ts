@@ -3,7 +3,6 @@
  * environment, no port: the process (server.ts) and the tests both get the same app from createApp.
  */
 import type { IncomingMessage } from 'node:http';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode, type ValidationRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
@@ -15,6 +14,7 @@ import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { REQUEST_ID_HEADER, createRequestTracker } from './observability/request-log.js';
+import { CSRF_HEADER, useCsrfPrevention } from './protection/csrf.js';
 import { OperationLimitsRule } from './protection/operation-limits.js';
 import { createSchema } from './schema/index.js';
 
@@ -142,7 +142,7 @@ function corsPolicy(origins: readonly string[]): YogaServerOptions<NodeServerCon
   const anyOrigin = origins.includes('*');
   const shared = {
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, REQUEST_ID_HEADER, 'x-graphql-yoga-csrf'],
+    allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, REQUEST_ID_HEADER, CSRF_HEADER],
     exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
     // Credentials travel in headers, never cookies: browsers need not send cookies cross-origin.
     credentials: false,
@@ -169,8 +169,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     tracker.plugin,
     useMetricsEndpoint(metrics),
     useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
-    // A browser sends JSON only after a CORS preflight, so a cross-site form or GET cannot trigger an operation.
-    useCSRFPrevention(),
+    useCsrfPrevention(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
   ];

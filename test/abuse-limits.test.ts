@@ -115,6 +115,11 @@ describe('request hardening', () => {
       body: `query=${encodeURIComponent(SELFIE.query)}`,
     });
     expect(form.status).toBe(403);
+    expect(((await form.json()) as any).errors[0]).toEqual({
+      message:
+        'Refused as a possible cross-site request: send POST with Content-Type: application/json, or add the x-graphql-yoga-csrf header to a GET.',
+      extensions: { code: 'CSRF_PREVENTED', retryable: false },
+    });
     const simpleGet = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);
     expect(simpleGet.status).toBe(403);
     const getWithHeader = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`, {

@@ -51,7 +51,7 @@ function rejectionReasonOf(outcome: string, status: number, tencentRequestIds: r
   if (status === 413) return 'body_too_large';
   if (outcome.startsWith('PERSISTED_QUERY_')) return 'not_a_persisted_operation';
   if (outcome === 'BAD_USER_INPUT' && tencentRequestIds.length === 0) return 'invalid_input';
-  if (outcome !== 'OK' && status === 403) return 'csrf';
+  if (outcome === 'CSRF_PREVENTED') return 'csrf';
   return undefined;
 }
 
