@@ -108,13 +108,17 @@ export function loadConfig(env: Environment): Config {
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
   const flag = (name: string, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
-  const graphiql = flag('GRAPHIQL', !production);
+  const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
+  // GraphiQL sends query text and reads the schema by introspection: off by default where either is refused.
   const introspection = flag('INTROSPECTION', !production);
+  const graphiql = flag('GRAPHIQL', !production && !persistedOperationsOnly);
   if (graphiql && !introspection) problems.push('GRAPHIQL=true needs INTROSPECTION=true: GraphiQL reads the schema by introspection');
+  if (graphiql && persistedOperationsOnly) {
+    problems.push('GRAPHIQL=true cannot work with PERSISTED_OPERATIONS_ONLY=true: GraphiQL sends query text, which that mode refuses');
+  }
   const callerSharePercent = integer('CALLER_MAX_SHARE_PERCENT', 50, 1, 100);
   const corsOrigins = readCorsOrigins(read('CORS_ORIGINS'), production, problems);
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
-  const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
   const trustProxy = flag('TRUST_PROXY', false);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
   const auth = readAuth(read, flag('ALLOW_UNAUTHENTICATED', false), production, problems);

@@ -56,7 +56,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
-      GRAPHIQL: 'true',
+      GRAPHIQL: 'false',
       INTROSPECTION: 'true',
       AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!',
       AUTH_JWT_ISSUER: 'https://issuer.example.com',
@@ -86,7 +86,7 @@ describe('loadConfig', () => {
       totalTimeoutMs: 3000,
       maxRetries: 0,
       logLevel: 'warn',
-      graphiql: true,
+      graphiql: false,
       auth: {
         mode: 'required',
         jwt: {
@@ -127,6 +127,10 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual([]);
     expect(config.auth).toEqual({ mode: 'open' });
     expect(loadConfig({ GRAPHIQL: 'false' }).graphiql).toBe(false);
+  });
+
+  it('turns GraphiQL off by default in persisted-operations mode', () => {
+    expect(loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' }).graphiql).toBe(false);
   });
 
   it('treats empty variables as unset', () => {
@@ -192,6 +196,11 @@ describe('loadConfig', () => {
       'production without authentication',
       { ...CREDENTIALS, NODE_ENV: 'production' },
       'no authentication is configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL (with AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE) and/or AUTH_API_KEYS, or set ALLOW_UNAUTHENTICATED=true to run an open gateway',
+    ],
+    [
+      'GraphiQL in persisted-operations mode',
+      { GRAPHIQL: 'true', PERSISTED_OPERATIONS_ONLY: 'true' },
+      'GRAPHIQL=true cannot work with PERSISTED_OPERATIONS_ONLY=true: GraphiQL sends query text, which that mode refuses',
     ],
     ['GraphiQL without introspection', { GRAPHIQL: 'true', INTROSPECTION: 'false' }, 'GRAPHIQL=true needs INTROSPECTION=true: GraphiQL reads the schema by introspection'],
     ['a JWT secret without issuer and audience', { AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWT_AUDIENCE: 'gw' }, 'AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)'],
