@@ -55,6 +55,8 @@ export interface Config {
   trustProxy: boolean;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
+  /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
+  sharedBudgetRedisUrl: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -121,6 +123,11 @@ export function loadConfig(env: Environment): Config {
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
   const trustProxy = flag('TRUST_PROXY', false);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+  const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
+  if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
+    // The URL may carry a password: name the variable, never its value.
+    problems.push('FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL');
+  }
   const auth = readAuth(read, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
 
   if (attemptTimeoutMs > totalTimeoutMs) {
@@ -154,6 +161,7 @@ export function loadConfig(env: Environment): Config {
     persistedOperationsOnly,
     trustProxy,
     shutdownTimeoutMs,
+    sharedBudgetRedisUrl,
   };
 }
 

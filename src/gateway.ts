@@ -10,11 +10,15 @@ import type { GatewayFacts } from './context.js';
 import { fileURLToPath } from 'node:url';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createCallerQuota } from './faceid/caller-quota.js';
+import { createRedisSharedBudget } from './faceid/shared-budget.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
 import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { loadPersistedOperations } from './protection/persisted-operations.js';
 import { FACEID_DEFAULT_ENDPOINT } from './faceid/wire.js';
+
+/** How long start-up waits for the shared budget's Redis. */
+const SHARED_BUDGET_CONNECT_TIMEOUT_MS = 3000;
 
 /** The committed example operations: the allowlist of persisted-operations mode. */
 export const OPERATIONS_DIRECTORY = fileURLToPath(new URL('../schema/operations', import.meta.url));
@@ -52,6 +56,19 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   }
 
   const metrics = createMetrics();
+  const sharedBudget =
+    config.sharedBudgetRedisUrl === undefined
+      ? undefined
+      : createRedisSharedBudget({
+          url: config.sharedBudgetRedisUrl,
+          logger: logger.child({ component: 'shared-budget' }),
+          onUnavailable: metrics.countSharedBudgetUnavailable,
+        });
+  // Start with the shared budget in force when Redis answers soon; otherwise start anyway, failing open, as the
+  // budget does whenever Redis is away (logged and counted).
+  if (sharedBudget && !(await sharedBudget.ready(SHARED_BUDGET_CONNECT_TIMEOUT_MS))) {
+    logger.warn({ timeoutMs: SHARED_BUDGET_CONNECT_TIMEOUT_MS }, 'shared budget: Redis did not answer at start-up; starting on the local limit');
+  }
   const callerQuota = createCallerQuota({ perSecond: Math.max(1, Math.floor(config.rateLimitPerSecond * config.callerMaxShare)) });
   const faceid = createFaceIdClient({
     endpoint,
@@ -65,6 +82,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries },
     logger: logger.child({ component: 'faceid' }),
     callerQuota,
+    sharedBudget,
     observer: metrics.clientObserver,
   });
   const facts: GatewayFacts = {
@@ -101,6 +119,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     },
     async close() {
       faceid.close();
+      await sharedBudget?.close();
       await emulator?.close();
     },
   };

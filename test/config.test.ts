@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       persistedOperationsOnly: false,
       trustProxy: false,
       shutdownTimeoutMs: 10000,
+      sharedBudgetRedisUrl: undefined,
     });
   });
 
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       PERSISTED_OPERATIONS_ONLY: 'true',
       TRUST_PROXY: 'true',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
     expect(config).toEqual({
       port: 8080,
@@ -104,6 +106,7 @@ describe('loadConfig', () => {
       persistedOperationsOnly: true,
       trustProxy: true,
       shutdownTimeoutMs: 2000,
+      sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',
     });
   });
 
@@ -213,6 +216,7 @@ describe('loadConfig', () => {
     ['an API key with an unknown scope', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['admin'] }]) }, 'AUTH_API_KEYS[0].scopes must list one or more of faceid:selfie, faceid:ekyc'],
     ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
     ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
+    ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

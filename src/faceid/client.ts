@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
 import { signTc3 } from './tc3.js';
 import type { CallerQuota } from './caller-quota.js';
+import type { SharedBudget } from './shared-budget.js';
 import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
 import {
   EKYC_TOKEN_TTL_SECONDS,
@@ -84,6 +85,8 @@ export interface FaceIdClientOptions {
   random?: () => number;
   /** Per-caller share of each action's budget; none means callers are not told apart. */
   callerQuota?: CallerQuota | undefined;
+  /** The budget shared with other replicas; none means this process owns the whole budget. */
+  sharedBudget?: SharedBudget | undefined;
   /** Receives what the client measures (metrics). */
   observer?: FaceIdClientObserver | undefined;
 }
@@ -139,7 +142,13 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   const throttles = Object.fromEntries(
     FACEID_ACTIONS.map((action) => [
       action,
-      createActionThrottle({ action, limit: options.rateLimitPerSecond, maxQueueWaitMs: options.maxQueueWaitMs, now }),
+      createActionThrottle({
+        action,
+        limit: options.rateLimitPerSecond,
+        maxQueueWaitMs: options.maxQueueWaitMs,
+        now,
+        takeSharedSlot: options.sharedBudget && ((limit, windowMs) => options.sharedBudget!.tryTake(action, limit, windowMs)),
+      }),
     ]),
   ) as Record<FaceIdActionName, ActionThrottle>;
 

@@ -10,6 +10,9 @@
  *    the process (`UpstreamSlot.markSent`). A request that was slow to leave — the first on a cold process, a
  *    new TLS connection — would otherwise be counted upstream later than it was granted here.
  *
+ * 3. With a shared budget (several replicas), the budget, kept in Redis, paces the slots of all replicas
+ *    together, in place of rule 1.
+ *
  * p-throttle reserves its slot at call time, so a caller that left while queued would still burn one; to avoid
  * that, callers wait in our own FIFO and only one p-throttle call is outstanding at a time: when its slot opens
  * it goes to the first caller still waiting.
@@ -39,6 +42,11 @@ export interface ActionThrottleOptions {
   guardMs?: number;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * The budget shared with other replicas: takes one slot of `limit` per `windowMs` and resolves 0, or resolves
+   * the ms until one frees. @default none (this process owns the whole budget)
+   */
+  takeSharedSlot?: (limit: number, windowMs: number) => Promise<number>;
 }
 
 /** A granted slot: the holder may send one request, and reports when it left. */
@@ -100,15 +108,28 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     if (wait > 0) await sleep(wait);
   }
 
+  /** Waits for a slot of the shared budget; false when every caller left meanwhile (nothing taken then). */
+  async function takeSharedSlot(): Promise<boolean> {
+    if (!options.takeSharedSlot) return true;
+    for (;;) {
+      if (waiters.length === 0) return false;
+      const wait = await options.takeSharedSlot(limit, windowMs);
+      if (wait <= 0) return true;
+      await sleep(wait);
+    }
+  }
+
   async function pump(): Promise<void> {
     if (pumping) return;
     pumping = true;
     try {
       while (waiters.length > 0) {
-        await nextPacedSlot();
+        // A shared budget paces every replica's slots itself; pacing here as well would only add delay.
+        if (!options.takeSharedSlot) await nextPacedSlot();
         await respectSendTimes();
+        if (!(await takeSharedSlot())) break;
         const waiter = waiters[0];
-        // Everyone left while the slot was pending: that one slot is lost, as p-throttle already counted it.
+        // Everyone left while the slot was pending: that one slot is lost, as it was already counted.
         if (!waiter) break;
         remove(waiter);
         const record: SlotRecord = { sentAt: now() };

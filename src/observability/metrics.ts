@@ -17,6 +17,8 @@ export interface GatewayMetrics {
   countRejection(reason: string): void;
   /** Reports each action's throttle queue depth at every scrape. */
   watchThrottles(throttles: Readonly<Record<string, ActionThrottle>>): void;
+  /** Counts a slot taken without the shared budget because Redis did not answer. */
+  countSharedBudgetUnavailable(): void;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -51,6 +53,11 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['reason'],
     registers: [registry],
   });
+  const sharedBudgetUnavailable = new Counter({
+    name: 'faceid_gateway_shared_budget_unavailable_total',
+    help: 'Throttle slots granted on the local limit alone because the shared budget (Redis) did not answer.',
+    registers: [registry],
+  });
   let watched: Readonly<Record<string, ActionThrottle>> = {};
   new Gauge({
     name: 'faceid_gateway_throttle_queue_depth',
@@ -74,5 +81,6 @@ export function createMetrics(): GatewayMetrics {
     watchThrottles(throttles) {
       watched = throttles;
     },
+    countSharedBudgetUnavailable: () => sharedBudgetUnavailable.inc(),
   };
 }
