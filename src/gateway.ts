@@ -3,19 +3,19 @@
  * process), the FaceID client and the app. Still no port and no signals: server.ts owns those.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp, type GatewayApp } from './app.js';
+import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import type { GatewayFacts } from './context.js';
-import { fileURLToPath } from 'node:url';
-import { createAuthenticator } from './auth/authenticate.js';
-import { createCallerQuota } from './faceid/caller-quota.js';
-import { createRedisSharedBudget } from './faceid/shared-budget.js';
-import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
 import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
+import { createCallerQuota } from './faceid/caller-quota.js';
+import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
+import { createRedisSharedBudget } from './faceid/shared-budget.js';
+import { FACEID_DEFAULT_ENDPOINT } from './faceid/wire.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { loadPersistedOperations } from './protection/persisted-operations.js';
-import { FACEID_DEFAULT_ENDPOINT } from './faceid/wire.js';
 
 /** How long start-up waits for the shared budget's Redis. */
 const SHARED_BUDGET_CONNECT_TIMEOUT_MS = 3000;
@@ -32,7 +32,7 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** False once shutdown has begun: /ready answers 503 so load balancers stop sending. */
   setReady(ready: boolean): void;
-  /** Releases sockets and stops the emulator. */
+  /** Releases sockets, disconnects from Redis and stops the emulator. */
   close(): Promise<void>;
 }
 
