@@ -84,6 +84,35 @@ function useVariableErrorCodes(): Plugin {
 }
 
 /**
+ * A caller that hangs up aborts the execution (yoga cancels it), and its pending fields fail with an AbortError.
+ * That is an outcome for the request log, not a bug: give it a code before the error masking would log it.
+ */
+function useClientClosedRequests(): Plugin {
+  const CLIENT_CLOSED = 'CLIENT_CLOSED_REQUEST';
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || !result.errors?.some((error) => error.originalError?.name === 'AbortError')) return;
+          setResult({
+            ...result,
+            errors: result.errors.map((error) =>
+              error.originalError?.name === 'AbortError'
+                ? new GraphQLError('The client closed the request before the operation finished.', {
+                    nodes: error.nodes,
+                    path: error.path,
+                    extensions: { code: CLIENT_CLOSED, retryable: true, http: { status: 499 } },
+                  })
+                : error,
+            ),
+          });
+        },
+      };
+    },
+  };
+}
+
+/**
  * Federation's `{ _service { sdl } }` publishes the whole schema, as introspection does; with introspection off
  * it is refused too, and routers compose from the committed schema/subgraph.graphql.
  */
@@ -172,6 +201,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useCsrfPrevention(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
+    useClientClosedRequests(),
   ];
   if (dependencies.persistedOperations) {
     const allowed = dependencies.persistedOperations;

@@ -68,6 +68,29 @@ describe('request logs', () => {
     expect(line).toMatchObject({ caller: 'key:ekyc-backend', tencentRequestIds: [requestId], status: 502, outcome: 'UPSTREAM_FAILED' });
   });
 
+  it('logs a caller that hangs up mid-call as CLIENT_CLOSED_REQUEST, not as an unexpected error', async () => {
+    harness.emulator.scriptFault('ApplySdkVerificationToken', { kind: 'latency', ms: 1500 });
+    const url = await harness.listen();
+    const leaving = new AbortController();
+    const sent = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEYS.ekycBackend, 'x-request-id': 'hang-up-1' },
+      body: JSON.stringify(EKYC),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leaving.abort();
+    expect(await sent).toBeInstanceOf(Error);
+    await expect.poll(() => requestLines().find((line) => line.requestId === 'hang-up-1')).toMatchObject({
+      caller: 'key:ekyc-backend',
+      status: 499,
+      outcome: 'CLIENT_CLOSED_REQUEST',
+    });
+    // The abandoned call finishes upstream after the caller left; that must not read as a bug either.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(harness.log.entries().filter((entry) => entry.level === 50 && entry.component === 'yoga')).toEqual([]);
+  });
+
   it('never logs a secret, an Authorization header, an API key, image bytes or a full SDK token', async () => {
     const jwt = await jwtFor();
     const minted = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': API_KEYS.ekycBackend } });

@@ -217,7 +217,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
           });
       }
     } catch (error) {
-      if (signal.aborted) throw error;
+      // The caller left or the deadline passed: surface the signal's own reason (an AbortError/TimeoutError
+      // DOMException), not got's wrapper, which carries the request options.
+      if (signal.aborted) throw signal.reason;
       if (error instanceof TimeoutError) {
         return new UpstreamUnavailableError(
           `Tencent Cloud did not answer ${action} within ${options.attemptTimeoutMs} ms.`,
