@@ -1,18 +1,81 @@
 /**
- * The gateway's few named errors and their mapping to GraphQL errors.
+ * Every error code a client can see, defined once, and the gateway's named errors.
  *
- * Every failure a frontend can see is one of five codes; each error class fixes its code, whether a retry can
- * help, and the HTTP status. Anything that is not one of these classes is a bug and stays masked by yoga.
+ * ERROR_CODES is the contract: each code fixes its HTTP status and whether a retry can help. Every GraphQL error
+ * the gateway answers carries one of these codes in `extensions.code` with its `retryable` flag (the error-contract
+ * plugin fills in the ones that yoga or graphql-js raise without them). Upstream failures are GatewayError
+ * subclasses; request-level refusals are built with `refusal()`. Anything else is a bug and stays masked by yoga.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
-/** The `extensions.code` values frontends code against. */
-export type GatewayErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_MISCONFIGURED'
-  | 'UPSTREAM_FAILED';
+/** What one code means for a client: the HTTP status it is sent with, and whether retrying can help. */
+export interface ErrorCodeContract {
+  status: number;
+  retryable: boolean;
+}
+
+/** Every documented `extensions.code`, with its status and retry flag. The README's error table lists the same. */
+export const ERROR_CODES = {
+  // The operation's input: the gateway's validation, a value that does not fit the schema, or Tencent's refusal.
+  BAD_USER_INPUT: { status: 400, retryable: false },
+  RATE_LIMITED: { status: 429, retryable: true },
+  UPSTREAM_UNAVAILABLE: { status: 503, retryable: true },
+  UPSTREAM_MISCONFIGURED: { status: 500, retryable: false },
+  UPSTREAM_FAILED: { status: 502, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  // The HTTP request itself: not JSON, a wrong method, unknown parameters.
+  BAD_REQUEST: { status: 400, retryable: false },
+  REQUEST_ENTITY_TOO_LARGE: { status: 413, retryable: false },
+  CSRF_PREVENTED: { status: 403, retryable: false },
+  // The GraphQL document: too large to parse, not GraphQL, invalid for this schema, or over the operation limits.
+  DOCUMENT_TOO_LARGE: { status: 400, retryable: false },
+  GRAPHQL_PARSE_FAILED: { status: 400, retryable: false },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, retryable: false },
+  OPERATION_LIMIT_EXCEEDED: { status: 400, retryable: false },
+  PERSISTED_QUERY_NOT_IN_LIST: { status: 400, retryable: false },
+  PERSISTED_QUERY_ONLY: { status: 400, retryable: false },
+  PERSISTED_QUERY_ID_REQUIRED: { status: 400, retryable: false },
+  // Outcomes that are not the caller's fault.
+  CLIENT_CLOSED_REQUEST: { status: 499, retryable: true },
+  INTERNAL_SERVER_ERROR: { status: 500, retryable: false },
+} as const satisfies Record<string, ErrorCodeContract>;
+
+/** Any documented `extensions.code`. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether a string is a documented code. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** The codes of upstream calls, each one a GatewayError subclass below. */
+export type GatewayErrorCode = Extract<
+  ErrorCode,
+  'BAD_USER_INPUT' | 'RATE_LIMITED' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_MISCONFIGURED' | 'UPSTREAM_FAILED'
+>;
+
+/** What a request-level refusal may add to its code and message. */
+export interface RefusalOptions {
+  /** The document nodes at fault (their locations are reported). */
+  nodes?: GraphQLErrorOptions['nodes'];
+  /** Response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
+  headers?: Record<string, string>;
+  /** Documented extensions beyond `code` and `retryable` (e.g. `field`). */
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * A refusal with a documented code: `extensions.code`, its `retryable` flag, and `extensions.http` (read by yoga
+ * for the status and headers, then stripped from the body).
+ */
+export function refusal(code: ErrorCode, message: string, options: RefusalOptions = {}): GraphQLError {
+  const { status, retryable } = ERROR_CODES[code];
+  return new GraphQLError(message, {
+    nodes: options.nodes,
+    extensions: { code, retryable, ...options.extensions, http: { status, headers: options.headers ?? {} } },
+  });
+}
 
 /** Where a failure came from, for logs and for the errors that wrap a Tencent answer. */
 export interface GatewayErrorContext {
@@ -51,9 +114,9 @@ export abstract class GatewayError extends Error {
 /** The request itself is wrong: our validation, or Tencent rejected its content. Never retryable as is. */
 export class InvalidInputError extends GatewayError {
   override readonly name = 'InvalidInputError';
-  readonly code = 'BAD_USER_INPUT';
-  readonly retryable = false;
-  readonly httpStatus = 400;
+  readonly code = 'BAD_USER_INPUT' as const;
+  readonly retryable = ERROR_CODES.BAD_USER_INPUT.retryable;
+  readonly httpStatus = ERROR_CODES.BAD_USER_INPUT.status;
   /** Dotted path of the offending input field (`input.image`), when one field is at fault. */
   readonly field: string | undefined;
 
@@ -66,9 +129,9 @@ export class InvalidInputError extends GatewayError {
 /** Too many requests: the local queue bound, or Tencent's frequency limit. Retry after `retryAfterSeconds`. */
 export class RateLimitedError extends GatewayError {
   override readonly name = 'RateLimitedError';
-  readonly code = 'RATE_LIMITED';
-  readonly retryable = true;
-  readonly httpStatus = 429;
+  readonly code = 'RATE_LIMITED' as const;
+  readonly retryable = ERROR_CODES.RATE_LIMITED.retryable;
+  readonly httpStatus = ERROR_CODES.RATE_LIMITED.status;
   /** Whole seconds after which a retry is expected to be admitted (at least 1). */
   readonly retryAfterSeconds: number;
 
@@ -81,9 +144,9 @@ export class RateLimitedError extends GatewayError {
 /** Tencent could not be reached or answered in a way that may be transient. */
 export class UpstreamUnavailableError extends GatewayError {
   override readonly name = 'UpstreamUnavailableError';
-  readonly code = 'UPSTREAM_UNAVAILABLE';
-  readonly retryable = true;
-  readonly httpStatus = 503;
+  readonly code = 'UPSTREAM_UNAVAILABLE' as const;
+  readonly retryable = ERROR_CODES.UPSTREAM_UNAVAILABLE.retryable;
+  readonly httpStatus = ERROR_CODES.UPSTREAM_UNAVAILABLE.status;
 }
 
 /**
@@ -92,9 +155,9 @@ export class UpstreamUnavailableError extends GatewayError {
  */
 export class UpstreamMisconfiguredError extends GatewayError {
   override readonly name = 'UpstreamMisconfiguredError';
-  readonly code = 'UPSTREAM_MISCONFIGURED';
-  readonly retryable = false;
-  readonly httpStatus = 500;
+  readonly code = 'UPSTREAM_MISCONFIGURED' as const;
+  readonly retryable = ERROR_CODES.UPSTREAM_MISCONFIGURED.retryable;
+  readonly httpStatus = ERROR_CODES.UPSTREAM_MISCONFIGURED.status;
 
   override get publicMessage(): string {
     return 'The gateway is misconfigured for Tencent Cloud FaceID; the operator has been notified in the server log.';
@@ -104,9 +167,9 @@ export class UpstreamMisconfiguredError extends GatewayError {
 /** Tencent answered with a business failure or a code the gateway does not classify. */
 export class UpstreamFailedError extends GatewayError {
   override readonly name = 'UpstreamFailedError';
-  readonly code = 'UPSTREAM_FAILED';
-  readonly retryable = false;
-  readonly httpStatus = 502;
+  readonly code = 'UPSTREAM_FAILED' as const;
+  readonly retryable = ERROR_CODES.UPSTREAM_FAILED.retryable;
+  readonly httpStatus = ERROR_CODES.UPSTREAM_FAILED.status;
 }
 
 /** Type guard for the gateway's expected errors. */
@@ -129,10 +192,10 @@ export function gatewayErrorExtensions(error: GatewayError): Record<string, unkn
  * response status (and a `Retry-After` header) and is stripped from the body.
  */
 export function toGraphQLError(error: GatewayError): GraphQLError {
-  const headers: Record<string, string> = {};
-  if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfterSeconds);
-  return new GraphQLError(error.publicMessage, {
-    extensions: { ...gatewayErrorExtensions(error), http: { status: error.httpStatus, headers } },
+  const { code, retryable, ...extensions } = gatewayErrorExtensions(error);
+  return refusal(error.code, error.publicMessage, {
+    extensions,
+    headers: error instanceof RateLimitedError ? { 'Retry-After': String(error.retryAfterSeconds) } : {},
   });
 }
 

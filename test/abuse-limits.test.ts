@@ -90,7 +90,7 @@ describe('request hardening', () => {
     const response = await sendGraphQL(app, query);
     expect(response.status).toBe(400);
     expect(response.body.errors![0]!.message).toMatch(message);
-    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', retryable: false });
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', retryable: false });
     expect(emulator.requests).toHaveLength(0);
   });
 

@@ -7,7 +7,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { refusal } from '../errors.js';
 import type { Caller } from '../context.js';
 import { SCOPES } from '../schema/builder.js';
 
@@ -41,13 +42,7 @@ export const API_KEY_HEADER = 'x-api-key';
 export type Authenticate = (request: Request, clientAddress: string) => Promise<Caller>;
 
 function unauthenticated(reason: string): GraphQLError {
-  return new GraphQLError(`Authentication failed: ${reason}.`, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      retryable: false,
-      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
-    },
-  });
+  return refusal('UNAUTHENTICATED', `Authentication failed: ${reason}.`, { headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
 /** The SHA-256 (hex) of an API key: what AUTH_API_KEYS stores. */

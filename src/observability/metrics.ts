@@ -2,6 +2,7 @@
  * Prometheus metrics, served on GET /metrics. A registry per app (no global state), so tests and several apps
  * in one process do not share counters.
  */
+import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FaceIdClientObserver } from '../faceid/client.js';
 import type { ActionThrottle } from '../faceid/throttle.js';
@@ -82,5 +83,17 @@ export function createMetrics(): GatewayMetrics {
       watched = throttles;
     },
     countSharedBudgetUnavailable: () => sharedBudgetUnavailable.inc(),
+  };
+}
+
+/** Serves the Prometheus registry on GET /metrics. */
+export function useMetricsEndpoint(metrics: GatewayMetrics): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics') return;
+      endResponse(
+        new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+      );
+    },
   };
 }

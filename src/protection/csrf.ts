@@ -4,8 +4,8 @@
  * (an intranet, an allow-listed IP), so the gateway refuses it unless it carries a header a page cannot add
  * without a preflight. JSON POSTs, what every GraphQL client sends, are preflighted and pass.
  */
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { refusal } from '../errors.js';
 
 /** The header that marks a GET (or a form/text POST) as sent on purpose. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -22,9 +22,9 @@ export function useCsrfPrevention(): Plugin {
   return {
     onRequestParse({ request }) {
       if (isPreflighted(request) || request.headers.has(CSRF_HEADER)) return;
-      throw new GraphQLError(
+      throw refusal(
+        'CSRF_PREVENTED',
         `Refused as a possible cross-site request: send POST with Content-Type: application/json, or add the ${CSRF_HEADER} header to a GET.`,
-        { extensions: { code: 'CSRF_PREVENTED', retryable: false, http: { status: 403 } } },
       );
     },
   };

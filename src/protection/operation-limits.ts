@@ -4,7 +4,7 @@
  * multiplying work (or Tencent calls, through aliases) beyond what one request should cost.
  */
 import {
-  GraphQLError,
+  type GraphQLError,
   Kind,
   type ASTNode,
   type FragmentDefinitionNode,
@@ -12,6 +12,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { refusal } from '../errors.js';
 
 /** Deepest selection nesting allowed. */
 export const MAX_DEPTH = 8;
@@ -23,7 +24,7 @@ export const MAX_TOKEN_MUTATIONS = 2;
 export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', 'applyEkycToken']);
 
 function limitError(message: string, node: ASTNode): GraphQLError {
-  return new GraphQLError(message, { nodes: node, extensions: { code: 'BAD_USER_INPUT', retryable: false } });
+  return refusal('OPERATION_LIMIT_EXCEEDED', message, { nodes: node });
 }
 
 interface Measure {

@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { Kind, parse, print, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** The id of an operation document: hex SHA-256 of its printed text. */
 export function persistedOperationId(document: DocumentNode): string {
@@ -32,4 +35,24 @@ export function loadPersistedOperations(directory: string): Map<string, Document
   }
   if (operations.size === 0) throw new Error(`No GraphQL operation found in ${directory}: persisted-operations mode would refuse everything.`);
   return operations;
+}
+
+/** Runs only the operations of `allowed` (by hash); anything else is refused with a PERSISTED_QUERY_* code. */
+export function usePersistedOperationsOnly(allowed: ReadonlyMap<string, DocumentNode>): Plugin {
+  const refusalOf = (code: ErrorCode, message: string) => ({
+    message,
+    extensions: { code, retryable: ERROR_CODES[code].retryable, http: { status: ERROR_CODES[code].status } },
+  });
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => allowed.get(hash) ?? null,
+    allowArbitraryOperations: false,
+    customErrors: {
+      notFound: refusalOf('PERSISTED_QUERY_NOT_IN_LIST', 'No operation of schema/operations has this sha256Hash.'),
+      persistedQueryOnly: refusalOf(
+        'PERSISTED_QUERY_ONLY',
+        'This gateway runs only the operations of schema/operations: send extensions.persistedQuery.sha256Hash, not the query text.',
+      ),
+      keyNotFound: refusalOf('PERSISTED_QUERY_ID_REQUIRED', 'Send extensions.persistedQuery = { "version": 1, "sha256Hash": "<hash>" }.'),
+    },
+  });
 }

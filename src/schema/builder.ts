@@ -3,8 +3,8 @@ import SchemaBuilder from '@pothos/core';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { refusal } from '../errors.js';
 
 /** Scopes a caller needs, one per mutation, so a frontend can be allowed selfie checks but not eKYC. */
 export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc' } as const;
@@ -28,15 +28,9 @@ export const builder = new SchemaBuilder<{
     // No credentials at all: 401, log in. Credentials without the scope: 403, asking again will not help.
     unauthorizedError: (_parent, { caller }) =>
       caller.authenticated
-        ? new GraphQLError('The caller is not allowed to use this operation: its credentials lack the required scope.', {
-            extensions: { code: 'FORBIDDEN', retryable: false, http: { status: 403 } },
-          })
-        : new GraphQLError('Authentication required: send a Bearer token or an API key.', {
-            extensions: {
-              code: 'UNAUTHENTICATED',
-              retryable: false,
-              http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
-            },
+        ? refusal('FORBIDDEN', 'The caller is not allowed to use this operation: its credentials lack the required scope.')
+        : refusal('UNAUTHENTICATED', 'Authentication required: send a Bearer token or an API key.', {
+            headers: { 'WWW-Authenticate': 'Bearer' },
           }),
   },
 });
