@@ -19,6 +19,7 @@ import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
+import { useVariablesLimits } from './protection/variables-limits.js';
 import { createSchema } from './schema/index.js';
 
 export type { NodeServerContext } from './protection/client-address.js';
@@ -69,6 +70,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useMetricsEndpoint(metrics),
     useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
     useCsrfPrevention(),
+    useVariablesLimits(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
     useClientClosedRequests(),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_IMAGE_BASE64_LENGTH } from '../src/faceid/requests.js';
+import { MAX_IMAGE_BASE64_LENGTH, MAX_META_DATA_BYTES } from '../src/faceid/requests.js';
 import {
   EKYC_MUTATION,
   SAMPLE_IMAGE_BASE64,
@@ -29,11 +29,11 @@ const cases: Case[] = [
   ['selfie image outside compare mode', selfieTokenRequest({ image: SAMPLE_IMAGE_BASE64 }), 'input.image', /only used when checkMode is LIVENESS_AND_COMPARE/],
   ['selfie actions with VIDEO', selfieTokenRequest({ securityLevel: 'VIDEO', actionList: ['BLINK'] }), 'input.actionList', /only allowed when input.securityLevel is MOTION or MOTION_AND_REFLECTION.*VIDEO/],
   ['selfie actions with REFLECTION', selfieTokenRequest({ securityLevel: 'REFLECTION', actionList: ['NOD'] }), 'input.actionList', /REFLECTION/],
-  ['selfie three actions', selfieTokenRequest({ actionList: ['BLINK', 'MOUTH', 'NOD'] }), 'input.actionList', /one or two actions, got 3/],
-  ['selfie an empty action list', selfieTokenRequest({ actionList: [] }), 'input.actionList', /one or two actions, got 0/],
+  ['selfie three actions', selfieTokenRequest({ actionList: ['BLINK', 'MOUTH', 'NOD'] }), 'input.actionList', /one or two actions, not 3/],
+  ['selfie an empty action list', selfieTokenRequest({ actionList: [] }), 'input.actionList', /one or two actions, not 0/],
   ['selfie a repeated action', selfieTokenRequest({ actionList: ['BLINK', 'BLINK'] }), 'input.actionList', /must not repeat an action/],
-  ['selfie retryLimit 0', selfieTokenRequest({ retryLimit: 0 }), 'input.retryLimit', /integer from 1 to 5, got 0/],
-  ['selfie retryLimit 6', selfieTokenRequest({ retryLimit: 6 }), 'input.retryLimit', /integer from 1 to 5, got 6/],
+  ['selfie retryLimit 0', selfieTokenRequest({ retryLimit: 0 }), 'input.retryLimit', /integer from 1 to 5$/],
+  ['selfie retryLimit 6', selfieTokenRequest({ retryLimit: 6 }), 'input.retryLimit', /integer from 1 to 5$/],
   ['selfie an image that is not base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'not base64!' }), 'input.image', /must be standard base64/],
   ['selfie base64url', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: '_-8A' }), 'input.image', /no base64url/],
   ['selfie base64 with a line break', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAA\nAAAA' }), 'input.image', /standard base64/],
@@ -54,6 +54,22 @@ const cases: Case[] = [
   ['eKYC retryLimit 9', ekycTokenRequest({ retryLimit: 9 }), 'input.retryLimit', /1 to 5/],
   ['eKYC extra over 1,024 bytes', ekycTokenRequest({ extra: '🙂'.repeat(257) }), 'input.extra', /1028 bytes/],
   ['eKYC an empty OCR display field', ekycTokenRequest({ cardOcrDisplayFields: ['Name', ' '] }), 'input.cardOcrDisplayFields[1]', /must not be empty/],
+  ['eKYC metaData over 8 KiB', ekycTokenRequest({ metaData: 'm'.repeat(MAX_META_DATA_BYTES + 1) }), 'input.metaData', /8193 bytes in UTF-8; the limit is 8192/],
+  ['eKYC 8 MB of metaData', ekycTokenRequest({ metaData: 'm'.repeat(8_000_000) }), 'input.metaData', /the limit is 8192/],
+  ['eKYC 33 OCR display fields', ekycTokenRequest({ cardOcrDisplayFields: Array.from({ length: 33 }, (_, i) => `F${i}`) }), 'input.cardOcrDisplayFields', /lists 33 fields; the limit is 32/],
+  ['eKYC a long OCR display field', ekycTokenRequest({ cardOcrDisplayFields: ['N'.repeat(65)] }), 'input.cardOcrDisplayFields[0]', /65 characters; the limit is 64/],
+  ['eKYC an OCR display field that is no name', ekycTokenRequest({ cardOcrDisplayFields: ['Name', 'a b'] }), 'input.cardOcrDisplayFields[1]', /Tencent OCR field name/],
+  ['eKYC 33 warning codes', ekycTokenRequest({ selectedWarningCodes: Array.from({ length: 33 }, (_, i) => -9100 - i) }), 'input.selectedWarningCodes', /lists 33 codes; the limit is 32/],
+  ['eKYC a warning code out of range', ekycTokenRequest({ selectedWarningCodes: [-9101, 5] }), 'input.selectedWarningCodes[1]', /from -9999 to -9000/],
+  ['eKYC a repeated warning code', ekycTokenRequest({ selectedWarningCodes: [-9101, -9101] }), 'input.selectedWarningCodes', /must not repeat a code/],
+];
+
+/** Variables over a shape bound are refused before parsing and coercion: a request error, without `data`. */
+const shapeCases: Case[] = [
+  ['eKYC 2,000,000 OCR display fields', ekycTokenRequest({ cardOcrDisplayFields: Array.from({ length: 2_000_000 }, () => 'N') }), 'input.cardOcrDisplayFields', /list of 2000000 items; no input of this schema takes more than 64/],
+  ['eKYC 1,600,000 warning codes', ekycTokenRequest({ selectedWarningCodes: Array.from({ length: 1_600_000 }, () => 1) }), 'input.selectedWarningCodes', /list of 1600000 items/],
+  ['a variable nested too deep', uncheckedRequest(EKYC_MUTATION, { input: { metaData: [[[[[[[[[['x']]]]]]]]]] } }), 'input.metaData[0][0][0][0][0][0][0]', /nested deeper than 8 levels/],
+  ['an input with 65 fields', uncheckedRequest(EKYC_MUTATION, { input: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), 'input', /has 65 fields/],
 ];
 
 describe('validation before any upstream call', () => {
@@ -66,6 +82,16 @@ describe('validation before any upstream call', () => {
     expect(error!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field });
     expect(error!.message.startsWith(`${field}: `)).toBe(true);
     expect(error!.message).toMatch(message);
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it.each(shapeCases)('refuses %s before coercing it', async (_description, request, field, message) => {
+    const response = await harness.graphql(request);
+    expect(response.status).toBe(400);
+    expect(response.body).not.toHaveProperty('data');
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field });
+    expect(response.body.errors![0]!.message).toMatch(message);
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
@@ -104,6 +130,8 @@ describe('validation before any upstream call', () => {
     ['actions with the default security level', ekycTokenRequest({ actionList: ['NOD'] })],
     ['retryLimit 1 and 5', selfieTokenRequest({ retryLimit: 1 })],
     ['an image of exactly the limit', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'A'.repeat(MAX_IMAGE_BASE64_LENGTH) })],
+    ['metaData of exactly 8 KiB', ekycTokenRequest({ metaData: 'm'.repeat(MAX_META_DATA_BYTES) })],
+    ['32 OCR display fields and 32 warning codes', ekycTokenRequest({ cardOcrDisplayFields: Array.from({ length: 32 }, (_, i) => `Field_${i}`), selectedWarningCodes: Array.from({ length: 32 }, (_, i) => -9100 - i) })],
   ])('accepts %s', async (_description, request) => {
     const response = await harness.graphql(request);
     expect(response.body.errors).toBeUndefined();

@@ -59,6 +59,21 @@ export const MAX_EXTRA_BYTES = 1024;
  * its sibling face APIs cap base64 images at 8 MiB, so larger images would be refused upstream anyway.
  */
 export const MAX_IMAGE_BASE64_LENGTH = 8 * 1024 * 1024;
+/**
+ * Largest `metaData` in UTF-8 bytes. Tencent documents no limit for this SDK-configuration string; a
+ * configuration is a few hundred bytes, so 8 KiB is beyond any honest request and far below the body limit.
+ */
+export const MAX_META_DATA_BYTES = 8 * 1024;
+/** Most `cardOcrDisplayFields` entries: a document has a few dozen OCR fields at most. */
+export const MAX_CARD_OCR_DISPLAY_FIELDS = 32;
+/** Longest `cardOcrDisplayFields` entry: Tencent's field names are short identifiers (`Name`, `IDNumber`). */
+export const MAX_CARD_OCR_FIELD_NAME_LENGTH = 64;
+/** What a Tencent OCR field name looks like. */
+const CARD_OCR_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Most `selectedWarningCodes` entries: Tencent's OCR warnings are about a dozen codes. */
+export const MAX_SELECTED_WARNING_CODES = 32;
+/** Range of Tencent's OCR warning codes (-9101 card border incomplete, -9102 photocopy, … all -9xxx). */
+export const WARNING_CODE_RANGE = { min: -9999, max: -9000 } as const;
 /** Lifetime of a selfie SDK token (seed 000). */
 export const SELFIE_TOKEN_TTL_SECONDS = 10 * 60;
 /** Lifetime of an eKYC SDK token (seed 001). */
@@ -133,9 +148,34 @@ function checkExtra(field: string, extra: string): void {
   if (bytes > MAX_EXTRA_BYTES) reject(field, `is ${bytes} bytes in UTF-8; the limit is ${MAX_EXTRA_BYTES}`);
 }
 
+function checkMetaData(field: string, metaData: string): void {
+  const bytes = Buffer.byteLength(metaData, 'utf8');
+  if (bytes > MAX_META_DATA_BYTES) reject(field, `is ${bytes} bytes in UTF-8; the limit is ${MAX_META_DATA_BYTES}`);
+}
+
+function checkCardOcrDisplayFields(field: string, names: readonly string[]): void {
+  if (names.length > MAX_CARD_OCR_DISPLAY_FIELDS) reject(field, `lists ${names.length} fields; the limit is ${MAX_CARD_OCR_DISPLAY_FIELDS}`);
+  names.forEach((name, index) => {
+    const at = `${field}[${index}]`;
+    if (name.trim() === '') reject(at, 'must not be empty');
+    if (name.length > MAX_CARD_OCR_FIELD_NAME_LENGTH) reject(at, `is ${name.length} characters; the limit is ${MAX_CARD_OCR_FIELD_NAME_LENGTH}`);
+    if (!CARD_OCR_FIELD_NAME.test(name)) reject(at, 'must be a Tencent OCR field name: a letter, then letters, digits or _');
+  });
+}
+
+function checkSelectedWarningCodes(field: string, codes: readonly number[]): void {
+  if (codes.length > MAX_SELECTED_WARNING_CODES) reject(field, `lists ${codes.length} codes; the limit is ${MAX_SELECTED_WARNING_CODES}`);
+  codes.forEach((code, index) => {
+    if (!Number.isInteger(code) || code < WARNING_CODE_RANGE.min || code > WARNING_CODE_RANGE.max) {
+      reject(`${field}[${index}]`, `must be a Tencent OCR warning code, from ${WARNING_CODE_RANGE.min} to ${WARNING_CODE_RANGE.max}`);
+    }
+  });
+  if (new Set(codes).size !== codes.length) reject(field, 'must not repeat a code');
+}
+
 function checkRetryLimit(field: string, retryLimit: number): void {
   if (!Number.isInteger(retryLimit) || retryLimit < RETRY_LIMIT_RANGE.min || retryLimit > RETRY_LIMIT_RANGE.max) {
-    reject(field, `must be an integer from ${RETRY_LIMIT_RANGE.min} to ${RETRY_LIMIT_RANGE.max}, got ${retryLimit}`);
+    reject(field, `must be an integer from ${RETRY_LIMIT_RANGE.min} to ${RETRY_LIMIT_RANGE.max}`);
   }
 }
 
@@ -146,9 +186,9 @@ function checkActionList(
   securityLevelField: string,
 ): void {
   if (actions.length === 0 || actions.length > MAX_LIVENESS_ACTIONS) {
-    reject(field, `must list one or two actions, got ${actions.length}`);
+    reject(field, `must list one or two actions, not ${actions.length}`);
   }
-  if (new Set(actions).size !== actions.length) reject(field, `must not repeat an action, got ${actions.join(', ')}`);
+  if (new Set(actions).size !== actions.length) reject(field, 'must not repeat an action');
   if (!SECURITY_LEVELS_WITH_ACTIONS.includes(securityLevel)) {
     reject(
       field,
@@ -201,8 +241,8 @@ export function validateEkycTokenRequest(request: EkycTokenRequest): EkycTokenRe
   if (present(request.actionList)) checkActionList('input.actionList', request.actionList, securityLevel, 'input.securityLevel');
   if (present(request.retryLimit)) checkRetryLimit('input.retryLimit', request.retryLimit);
   if (present(request.extra)) checkExtra('input.extra', request.extra);
-  request.cardOcrDisplayFields?.forEach((name, index) => {
-    if (name.trim() === '') reject(`input.cardOcrDisplayFields[${index}]`, 'must not be empty');
-  });
+  if (present(request.metaData)) checkMetaData('input.metaData', request.metaData);
+  if (present(request.cardOcrDisplayFields)) checkCardOcrDisplayFields('input.cardOcrDisplayFields', request.cardOcrDisplayFields);
+  if (present(request.selectedWarningCodes)) checkSelectedWarningCodes('input.selectedWarningCodes', request.selectedWarningCodes);
   return { ...request, compareImage };
 }

@@ -9,6 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { RequestTrace } from '../context.js';
 import type { GatewayMetrics } from './metrics.js';
+import { KNOWN_OPERATION_NAMES } from './operation-names.js';
 
 /** Header carrying the request id, both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -31,10 +32,34 @@ export interface RequestTracker {
   plugin: Plugin;
 }
 
+/**
+ * Longest client-chosen text (an operation name, a JWT subject) a log line carries; longer values are cut and
+ * marked with `…`. A log line stays small whatever a request sends.
+ */
+export const MAX_LOGGED_CLIENT_TEXT = 64;
+
+/** `text`, cut to MAX_LOGGED_CLIENT_TEXT characters. */
+export function clipClientText(text: string): string {
+  return text.length <= MAX_LOGGED_CLIENT_TEXT ? text : `${text.slice(0, MAX_LOGGED_CLIENT_TEXT)}…`;
+}
+
+/** Only this much of a query is searched for its operation name: the name comes first in any sane document. */
+const OPERATION_NAME_SCAN_CHARS = 1024;
+
+/** The operation's name as the client gave it (cut for logging), or `anonymous`. */
 function operationNameOf(params: { operationName?: string | null; query?: string | null }): string {
-  if (params.operationName) return params.operationName;
-  const named = params.query ? /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(params.query) : null;
-  return named?.[1] ?? 'anonymous';
+  if (typeof params.operationName === 'string' && params.operationName !== '') return clipClientText(params.operationName);
+  const head = typeof params.query === 'string' ? params.query.slice(0, OPERATION_NAME_SCAN_CHARS) : '';
+  const named = /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(head);
+  return named?.[1] ? clipClientText(named[1]) : 'anonymous';
+}
+
+/**
+ * The metric label of an operation: its name when the gateway knows it (the committed client operations),
+ * `anonymous`, or `other`. Labels come from a fixed set, so a client cannot grow /metrics.
+ */
+export function operationLabelOf(operation: string): string {
+  return operation === 'anonymous' || KNOWN_OPERATION_NAMES.has(operation) ? operation : 'other';
 }
 
 /** The first error's code, or why the request was refused when there is no GraphQL error to read. */
@@ -101,13 +126,13 @@ export function createRequestTracker(options: { logger: Logger; metrics: Gateway
         response.headers.set(REQUEST_ID_HEADER, record.trace.requestId);
         const status = response.status;
         const outcome = record.outcome === 'OK' && status >= 400 ? `HTTP_${status}` : record.outcome;
-        metrics.countRequest(record.operation, outcome);
+        metrics.countRequest(operationLabelOf(record.operation), outcome);
         const reason = rejectionReasonOf(outcome, status, record.trace.tencentRequestIds);
         if (reason) metrics.countRejection(reason);
         logger.info(
           {
             requestId: record.trace.requestId,
-            caller: record.callerId,
+            caller: clipClientText(record.callerId),
             operation: record.operation,
             tencentRequestIds: record.trace.tencentRequestIds,
             durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,

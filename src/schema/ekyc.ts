@@ -1,4 +1,11 @@
 /** applyEkycToken: a token for the eKYC SDK, document plus selfie (Tencent ApplySdkVerificationToken). */
+import {
+  MAX_CARD_OCR_DISPLAY_FIELDS,
+  MAX_CARD_OCR_FIELD_NAME_LENGTH,
+  MAX_META_DATA_BYTES,
+  MAX_SELECTED_WARNING_CODES,
+  WARNING_CODE_RANGE,
+} from '../faceid/requests.js';
 import { builder } from './builder.js';
 import { IdCardTypeEnum } from './enums.js';
 import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveToken, tokenPayloadType } from './token-fields.js';
@@ -19,7 +26,7 @@ export const ApplyEkycTokenInput = builder.inputType('ApplyEkycTokenInput', {
         'Return the OCR result even when there are OCR warnings. Default false (a warning withholds the result). Applies to Hong Kong and Malaysian identity cards and passports only.',
     }),
     selectedWarningCodes: t.intList({
-      description: 'OCR warning codes to act on (Tencent `SelectedWarningCodes`, e.g. -9101). Default: Tencent\'s selection.',
+      description: `OCR warning codes to act on (Tencent \`SelectedWarningCodes\`, e.g. -9101): at most ${MAX_SELECTED_WARNING_CODES} distinct codes from ${WARNING_CODE_RANGE.min} to ${WARNING_CODE_RANGE.max}. Default: Tencent's selection.`,
     }),
     allowExpiredDocument: t.boolean({ description: 'Accept an expired document. Default false.' }),
     skipResultPage: t.boolean({ description: 'Skip the SDK\'s result page. Default false.' }),
@@ -31,9 +38,11 @@ export const ApplyEkycTokenInput = builder.inputType('ApplyEkycTokenInput', {
       description: 'Return the images used for document forgery detection with the result. Default false.',
     }),
     cardOcrDisplayFields: t.stringList({
-      description: 'OCR fields the SDK shows the user, by Tencent field name. Default: all.',
+      description: `OCR fields the SDK shows the user, by Tencent field name (a letter, then letters, digits or _; at most ${MAX_CARD_OCR_FIELD_NAME_LENGTH} characters): at most ${MAX_CARD_OCR_DISPLAY_FIELDS} names. Default: all.`,
     }),
-    metaData: t.string({ description: 'Tencent `MetaData`: SDK configuration passed through as is. Default none.' }),
+    metaData: t.string({
+      description: `Tencent \`MetaData\`: SDK configuration passed through as is, at most ${MAX_META_DATA_BYTES} bytes in UTF-8. Default none.`,
+    }),
   }),
 });
 
