@@ -1,0 +1,112 @@
+/**
+ * A real gateway process in a production configuration (JWT and API-key authentication, Tencent mode pointed at
+ * an emulator on 127.0.0.1), measured from the outside: resident memory from /proc and /health latency while an
+ * attack runs. Used by the hostile-input suites.
+ */
+import { readFileSync } from 'node:fs';
+import { startFaceIdEmulator, type FaceIdEmulator } from '../../src/emulator/index.js';
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from './credentials.js';
+import { spawnGateway, stopIfRunning, type GatewayProcess } from './gateway-process.js';
+import { TEST_KEY_PAIR } from './harness.js';
+
+export interface ProductionGateway {
+  url: string;
+  port: number;
+  process: GatewayProcess;
+  emulator: FaceIdEmulator;
+  /** Resident memory of the gateway process, in MiB. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway as production would run it; `env` adds or overrides variables. */
+export async function startProductionGateway(env: Record<string, string> = {}): Promise<ProductionGateway> {
+  const emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }], rateLimitPerSecond: 1000 });
+  const process = spawnGateway({
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+    TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+    FACEID_ENDPOINT: emulator.url,
+    AUTH_JWT_SECRET: JWT_SECRET,
+    AUTH_JWT_ISSUER: JWT_ISSUER,
+    AUTH_JWT_AUDIENCE: JWT_AUDIENCE,
+    ...env,
+  });
+  const port = await process.listening;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    process,
+    emulator,
+    rssMiB: () => rssMiBOf(process.child.pid!),
+    async stop() {
+      await stopIfRunning(process);
+      await emulator.close();
+    },
+  };
+}
+
+/** VmRSS of a process, in MiB, as the kernel reports it. */
+export function rssMiBOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+/** How a service behaved while an attack ran. */
+export interface AttackFigures<T> {
+  result: T;
+  /** Wall time of the attack, in ms. */
+  attackMs: number;
+  /** Slowest /health answer while the attack ran, in ms (probed one at a time, back to back). */
+  healthMaxMs: number;
+  healthProbes: number;
+}
+
+/** Runs `attack` while probing `/health` back to back; returns the attack's result and the slowest probe. */
+export async function whileProbingHealth<T>(port: number, attack: () => Promise<T>): Promise<AttackFigures<T>> {
+  let running = true;
+  let healthMaxMs = 0;
+  let healthProbes = 0;
+  const probing = (async () => {
+    while (running) {
+      const started = performance.now();
+      await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.arrayBuffer());
+      healthMaxMs = Math.max(healthMaxMs, performance.now() - started);
+      healthProbes += 1;
+    }
+  })();
+  const started = performance.now();
+  try {
+    const result = await attack();
+    return { result, attackMs: performance.now() - started, healthMaxMs, healthProbes };
+  } finally {
+    running = false;
+    await probing;
+  }
+}
+
+/** Posts a JSON body to the gateway; returns status, body text and the time to answer. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, text, ms: performance.now() - started };
+}
+
+/** One figure line of the suite's report, printed so a run can be quoted. */
+export function report(attack: string, figures: Record<string, string | number>): void {
+  const parts = Object.entries(figures).map(([name, value]) => `${name}=${typeof value === 'number' ? Math.round(value * 10) / 10 : value}`);
+  console.log(`[hostile] ${attack}: ${parts.join(' ')}`);
+}
