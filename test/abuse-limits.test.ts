@@ -74,6 +74,10 @@ describe('request hardening', () => {
       body: JSON.stringify({ query: SELFIE, variables: { padding: 'A'.repeat(MAX_REQUEST_BODY_BYTES) } }),
     });
     expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]!.extensions).toEqual({
+      code: 'REQUEST_ENTITY_TOO_LARGE',
+      retryable: false,
+    });
     expect(emulator.requests).toHaveLength(0);
   });
 
