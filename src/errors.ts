@@ -1,7 +1,7 @@
 /**
  * The gateway's few named errors and their mapping to GraphQL errors.
  *
- * Every failure a frontend can see is one of five codes; each error class fixes its code, whether a retry can
+ * Every failure a caller can see is one of seven codes (two of them only from the result fields); each error class fixes its code, whether a retry can
  * help, and the HTTP status. Anything that is not one of these classes is a bug and stays masked by yoga.
  */
 import { GraphQLError } from 'graphql';
@@ -12,7 +12,9 @@ export type GatewayErrorCode =
   | 'RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_MISCONFIGURED'
-  | 'UPSTREAM_FAILED';
+  | 'UPSTREAM_FAILED'
+  | 'SDK_TOKEN_UNKNOWN'
+  | 'SDK_TOKEN_EXPIRED';
 
 /** Where a failure came from, for logs and for the errors that wrap a Tencent answer. */
 export interface GatewayErrorContext {
@@ -107,6 +109,28 @@ export class UpstreamFailedError extends GatewayError {
   readonly code = 'UPSTREAM_FAILED';
   readonly retryable = false;
   readonly httpStatus = 502;
+}
+
+/**
+ * A result was asked for an SDK token Tencent never issued, or issued for the other kind of verification (a
+ * selfie token read as an eKYC result, or the reverse). Tencent `InvalidParameterValue.BizTokenIllegal`.
+ */
+export class SdkTokenUnknownError extends GatewayError {
+  override readonly name = 'SdkTokenUnknownError';
+  readonly code = 'SDK_TOKEN_UNKNOWN';
+  readonly retryable = false;
+  readonly httpStatus = 404;
+}
+
+/**
+ * A result was asked for an SDK token whose result Tencent no longer keeps: 72 hours after a selfie token was
+ * minted, 3 days after an eKYC token. Tencent `InvalidParameterValue.BizTokenExpired`.
+ */
+export class SdkTokenExpiredError extends GatewayError {
+  override readonly name = 'SdkTokenExpiredError';
+  readonly code = 'SDK_TOKEN_EXPIRED';
+  readonly retryable = false;
+  readonly httpStatus = 410;
 }
 
 /** Type guard for the gateway's expected errors. */
