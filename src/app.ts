@@ -16,7 +16,8 @@ import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { REQUEST_ID_HEADER, createRequestTracker } from './observability/request-log.js';
 import { CSRF_HEADER, useCsrfPrevention } from './protection/csrf.js';
 import { OperationLimitsRule } from './protection/operation-limits.js';
-import { createSchema } from './schema/index.js';
+import { useResultResponsePolicy } from './protection/result-responses.js';
+import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
 
 /** The request body limit: the largest allowed image plus room for the rest of a request. */
 export const MAX_REQUEST_BODY_BYTES = MAX_IMAGE_BASE64_LENGTH + 64 * 1024;
@@ -202,6 +203,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useValidationRules(introspection),
     useVariableErrorCodes(),
     useClientClosedRequests(),
+    useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
   if (dependencies.persistedOperations) {
     const allowed = dependencies.persistedOperations;
