@@ -43,7 +43,9 @@ export function useResultResponsePolicy(resultTypeNames: ReadonlySet<string>): P
       if (!request || !selectsAnyType(args.schema, args.document, resultTypeNames)) return;
       carrying.add(request);
       if (request.method.toUpperCase() === 'GET') {
+        // `data: null` marks it as an execution result, not a variables error (which the app recodes as a 400).
         setResultAndStopExecution({
+          data: null,
           errors: [
             new GraphQLError('Verification results are served over POST only: an SDK token in a URL ends up in access logs.', {
               extensions: { code: 'METHOD_NOT_ALLOWED', retryable: false, http: { status: 405, headers: { Allow: 'POST' } } },
