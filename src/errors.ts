@@ -2,7 +2,8 @@
  * The gateway's few named errors and their mapping to GraphQL errors.
  *
  * Every failure a caller can see is one of seven codes (two of them only from the result fields); each error
- * class fixes its code, whether a retry can help, and the HTTP status. Anything that is not one of these classes is a bug and stays masked by yoga.
+ * class fixes its code, whether a retry can help, and the HTTP status. Anything that is not one of these classes
+ * is a bug and stays masked by yoga.
  */
 import { GraphQLError } from 'graphql';
 
