@@ -20,7 +20,8 @@ import { useCsrfPrevention } from './protection/csrf.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
-import { createSchema } from './schema/index.js';
+import { useResultResponsePolicy } from './protection/result-responses.js';
+import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
 
 export type { NodeServerContext } from './protection/client-address.js';
 
@@ -75,6 +76,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useVariableErrorCodes(),
     useClientClosedRequests(),
     useErrorContract(),
+    useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
 

@@ -36,6 +36,11 @@ export const ERROR_CODES = {
   PERSISTED_QUERY_NOT_IN_LIST: { status: 400, retryable: false },
   PERSISTED_QUERY_ONLY: { status: 400, retryable: false },
   PERSISTED_QUERY_ID_REQUIRED: { status: 400, retryable: false },
+  // The HTTP method cannot carry this operation (a result query over GET).
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  // A verification result asked for an SDK token Tencent never issued for that check, or no longer keeps.
+  SDK_TOKEN_UNKNOWN: { status: 404, retryable: false },
+  SDK_TOKEN_EXPIRED: { status: 410, retryable: false },
   // Outcomes that are not the caller's fault.
   CLIENT_CLOSED_REQUEST: { status: 499, retryable: true },
   INTERNAL_SERVER_ERROR: { status: 500, retryable: false },
@@ -52,7 +57,13 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 /** The codes of upstream calls, each one a GatewayError subclass below. */
 export type GatewayErrorCode = Extract<
   ErrorCode,
-  'BAD_USER_INPUT' | 'RATE_LIMITED' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_MISCONFIGURED' | 'UPSTREAM_FAILED'
+  | 'BAD_USER_INPUT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_MISCONFIGURED'
+  | 'UPSTREAM_FAILED'
+  | 'SDK_TOKEN_UNKNOWN'
+  | 'SDK_TOKEN_EXPIRED'
 >;
 
 /** What a request-level refusal may add to its code and message. */
@@ -170,6 +181,28 @@ export class UpstreamFailedError extends GatewayError {
   readonly code = 'UPSTREAM_FAILED' as const;
   readonly retryable = ERROR_CODES.UPSTREAM_FAILED.retryable;
   readonly httpStatus = ERROR_CODES.UPSTREAM_FAILED.status;
+}
+
+/**
+ * A result was asked for an SDK token Tencent never issued, or issued for the other kind of verification (a
+ * selfie token read as an eKYC result, or the reverse). Tencent `InvalidParameterValue.BizTokenIllegal`.
+ */
+export class SdkTokenUnknownError extends GatewayError {
+  override readonly name = 'SdkTokenUnknownError';
+  readonly code = 'SDK_TOKEN_UNKNOWN' as const;
+  readonly retryable = ERROR_CODES.SDK_TOKEN_UNKNOWN.retryable;
+  readonly httpStatus = ERROR_CODES.SDK_TOKEN_UNKNOWN.status;
+}
+
+/**
+ * A result was asked for an SDK token whose result Tencent no longer keeps: 72 hours after a selfie token was
+ * minted, 3 days after an eKYC token. Tencent `InvalidParameterValue.BizTokenExpired`.
+ */
+export class SdkTokenExpiredError extends GatewayError {
+  override readonly name = 'SdkTokenExpiredError';
+  readonly code = 'SDK_TOKEN_EXPIRED' as const;
+  readonly retryable = ERROR_CODES.SDK_TOKEN_EXPIRED.retryable;
+  readonly httpStatus = ERROR_CODES.SDK_TOKEN_EXPIRED.status;
 }
 
 /** Type guard for the gateway's expected errors. */

@@ -213,7 +213,7 @@ describe('loadConfig', () => {
     ['an issuer without a key', { AUTH_JWT_ISSUER: 'i' }, 'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL'],
     ['API keys that are not JSON', { AUTH_API_KEYS: 'backend:abc' }, 'AUTH_API_KEYS must be a JSON array of {"name": "...", "sha256": "<64 hex digits>", "scopes": ["faceid:selfie", "faceid:ekyc"]}; it is not JSON'],
     ['an API key in clear instead of its hash', { AUTH_API_KEYS: '[{"name":"backend","sha256":"my-plain-key","scopes":["faceid:selfie"]}]' }, 'AUTH_API_KEYS[0].sha256 must be the SHA-256 of the key in hex (64 digits), not the key itself'],
-    ['an API key with an unknown scope', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['admin'] }]) }, 'AUTH_API_KEYS[0].scopes must list one or more of faceid:selfie, faceid:ekyc'],
+    ['an API key with an unknown scope', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['admin'] }]) }, 'AUTH_API_KEYS[0].scopes must list one or more of faceid:selfie, faceid:ekyc, faceid:result'],
     ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
     ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
     ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],

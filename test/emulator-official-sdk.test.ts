@@ -30,6 +30,8 @@ interface SdkError extends Error {
 interface FaceIdSdkClient {
   GetFaceIdTokenIntl(request: Record<string, unknown>, callback: SdkCallback<SdkTokenResponse>): void;
   ApplySdkVerificationToken(request: Record<string, unknown>, callback: SdkCallback<SdkTokenResponse>): void;
+  GetFaceIdResultIntl(request: { SdkToken: string }, callback: SdkCallback<Record<string, any>>): void;
+  GetSdkVerificationResult(request: { SdkToken: string }, callback: SdkCallback<Record<string, any>>): void;
 }
 interface SdkModules {
   Client: new (credential: unknown, region: string, profile: unknown) => FaceIdSdkClient;
@@ -171,5 +173,54 @@ describe('the official tencentcloud-sdk-nodejs-intl-en client', () => {
     const error = await sdkError(promisify((callback) => client.GetFaceIdTokenIntl({}, callback)));
 
     expect(error.code).toBe('MissingParameter');
+  });
+});
+
+describe('the official client reads the results the emulator plays', () => {
+  it('reads a completed selfie verification through GetFaceIdResultIntl, in the SDK model\'s shape', async () => {
+    const client = createSdkClient(emulator, TEST_KEY_PAIR);
+    const { SdkToken } = await promisify<SdkTokenResponse>((callback) =>
+      client.GetFaceIdTokenIntl({ CheckMode: 'compare', Image: 'AAAA', Extra: 'order-17', SdkVersion: 'PLUS' }, callback),
+    );
+    emulator.completeVerification(SdkToken, 'SUCCESS');
+
+    const result = await promisify<Record<string, any>>((callback) => client.GetFaceIdResultIntl({ SdkToken }, callback));
+
+    expect(Object.keys(result).sort()).toEqual(
+      ['ActionVideo', 'BestFrame', 'Description', 'DeviceInfoLevel', 'Extra', 'LivenessInfoTag', 'RequestId', 'Result', 'Similarity', 'Video'],
+    );
+    expect(result).toMatchObject({ Result: '0', Description: 'Success', Extra: 'order-17', DeviceInfoLevel: '1', LivenessInfoTag: [] });
+    expect(result.Similarity).toBeGreaterThan(0);
+    expect(Buffer.from(result.BestFrame, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+  });
+
+  it('reads an unfinished eKYC verification through GetSdkVerificationResult, then the completed one with its attempts', async () => {
+    const client = createSdkClient(emulator, TEST_KEY_PAIR);
+    const { SdkToken } = await promisify<SdkTokenResponse>((callback) => client.ApplySdkVerificationToken({ IdCardType: 'HK' }, callback));
+    const read = () => promisify<Record<string, any>>((callback) => client.GetSdkVerificationResult({ SdkToken }, callback));
+
+    expect(await read()).toMatchObject({ Result: '-999', ChargeCount: 0, CardVerifyResults: [], CompareResults: [] });
+    emulator.completeVerification(SdkToken, 'SUCCESS');
+    const result = await read();
+
+    expect(result).toMatchObject({ Result: '0', ChargeCount: 1 });
+    expect(result.CompareResults.map((attempt: Record<string, unknown>) => attempt.ErrorCode)).toEqual(['2013', '0']);
+    const [card] = result.CardVerifyResults;
+    expect(card).toMatchObject({ IsPass: true, IsEdit: false, CardInfo: { HKIDCard: { IdNum: 'Z683365(5)' } } });
+    const image = await fetch(card.CardImage.Url);
+    const bytes = Buffer.from(await image.arrayBuffer());
+    expect({ status: image.status, size: bytes.length }).toEqual({ status: 200, size: card.CardImage.Size });
+  });
+
+  it.each([
+    ['GetFaceIdResultIntl', 'a token it never minted', 'F0000000-0000-4000-8000-000000000000'],
+    ['GetSdkVerificationResult', 'a selfie token', undefined],
+  ] as const)('surfaces %s of %s as InvalidParameterValue.BizTokenIllegal', async (action, _case, fixedToken) => {
+    const client = createSdkClient(emulator, TEST_KEY_PAIR);
+    const SdkToken = fixedToken ?? (await promisify<SdkTokenResponse>((callback) => client.GetFaceIdTokenIntl({}, callback))).SdkToken;
+
+    const error = await sdkError(promisify((callback) => client[action]({ SdkToken }, callback)));
+
+    expect(error.code).toBe('InvalidParameterValue.BizTokenIllegal');
   });
 });

@@ -148,7 +148,7 @@ describe('request shape', () => {
   );
 
   it.each<[string, EmulatorCall, string]>([
-    ['an unknown action', { action: 'GetFaceIdResultIntl' }, 'InvalidAction'],
+    ['an unknown action', { action: 'GetLivenessResult' }, 'InvalidAction'],
     ['another API version', { version: '2017-03-12' }, 'NoSuchVersion'],
     ['a region FaceID intl does not serve', { region: 'ap-guangzhou' }, 'UnsupportedRegion'],
     ['a form-encoded body', { contentType: 'application/x-www-form-urlencoded', body: 'CheckMode=liveness' }, 'InvalidParameter'],

@@ -10,7 +10,8 @@ describe('Tencent error codes become documented GraphQL errors', () => {
   it.each([
     ['InvalidParameter', 'BAD_USER_INPUT', false, 400],
     ['InvalidParameterValue', 'BAD_USER_INPUT', false, 400],
-    ['InvalidParameterValue.BizTokenIllegal', 'BAD_USER_INPUT', false, 400],
+    ['InvalidParameterValue.BizTokenIllegal', 'SDK_TOKEN_UNKNOWN', false, 404],
+    ['InvalidParameterValue.BizTokenExpired', 'SDK_TOKEN_EXPIRED', false, 410],
     ['MissingParameter', 'BAD_USER_INPUT', false, 400],
     ['UnknownParameter', 'BAD_USER_INPUT', false, 400],
     ['FailedOperation.ImageSizeTooLarge', 'BAD_USER_INPUT', false, 400],

@@ -1,10 +1,11 @@
 /**
  * The action-handler registry: one entry per Tencent action, each a parameter table (seed 000 / 001 and
  * faceid-api.md, with the exact wire types), the rules that span parameters, and the answer it produces.
- * Adding GetFaceIdResultIntl or GetSdkVerificationResult later is one more entry in `createActionRegistry`.
+ * The token actions remember what they mint in a VerificationStore; the result actions read it back.
  */
 import { FaceIdAction } from '../faceid/wire.js';
 import { apiFailure, createSdkToken, type ApiFailure } from './envelope.js';
+import type { VerificationKind, VerificationStore } from './verifications.js';
 import { validateParameters, type ParameterRule, type ParameterSchema, type ParameterValues } from './parameters.js';
 
 /** How one action checks its parameters and what it answers. */
@@ -98,7 +99,7 @@ function requireImage(params: ParameterValues, imageName: string, because: strin
 }
 
 /** Seed 000: selfie verification SDK token. Note SecureLevel is a String here. */
-const getFaceIdTokenIntl: ActionHandler = {
+const getFaceIdTokenIntl: Omit<ActionHandler, 'respond'> = {
   parameters: {
     CheckMode: { type: 'String', oneOf: ['liveness', 'compare'] },
     SecureLevel: { type: 'String', oneOf: ['1', '2', '3', '4'] },
@@ -111,11 +112,10 @@ const getFaceIdTokenIntl: ActionHandler = {
   crossCheck: (params) =>
     (params['CheckMode'] === 'compare' ? requireImage(params, 'Image', '`CheckMode` is "compare"') : undefined) ??
     checkActionListLevel(params, 'SecureLevel', (params['SecureLevel'] as string | undefined) ?? '4'),
-  respond: () => ({ SdkToken: createSdkToken() }),
 };
 
 /** Seed 001: eKYC SDK token. Note SecurityLevel (not SecureLevel) and CheckMode are Integers here. */
-const applySdkVerificationToken: ActionHandler = {
+const applySdkVerificationToken: Omit<ActionHandler, 'respond'> = {
   parameters: {
     CheckMode: { type: 'Integer', oneOf: [1, 2, 3] },
     SecurityLevel: { type: 'Integer', min: 1, max: 4 },
@@ -143,14 +143,39 @@ const applySdkVerificationToken: ActionHandler = {
   crossCheck: (params) =>
     (params['CheckMode'] === 2 ? requireImage(params, 'CompareImage', '`CheckMode` is 2 (liveness + face comparison)') : undefined) ??
     checkActionListLevel(params, 'SecurityLevel', (params['SecurityLevel'] as number | undefined) ?? 4),
-  respond: () => ({ SdkToken: createSdkToken() }),
 };
 
-/** The actions the emulator answers. A factory, so a future stateful handler (a token store) gets its deps here. */
-export function createActionRegistry(): ActionRegistry {
+/** A token action that remembers each token it mints, with the parameters that shape its result. */
+function minting(handler: Omit<ActionHandler, 'respond'>, kind: VerificationKind, store: VerificationStore): ActionHandler {
+  return {
+    ...handler,
+    respond: (params) => {
+      const sdkToken = createSdkToken();
+      store.register(kind, sdkToken, params);
+      return { SdkToken: sdkToken };
+    },
+  };
+}
+
+/**
+ * GetFaceIdResultIntl / GetSdkVerificationResult: `SdkToken` is their one parameter. A token this emulator did
+ * not mint for the matching token action is BizTokenIllegal; one past its result's retention, BizTokenExpired.
+ */
+function reading(kind: VerificationKind, store: VerificationStore): ActionHandler {
+  return {
+    parameters: { SdkToken: { type: 'String' } },
+    crossCheck: (params) => store.check(kind, params['SdkToken']),
+    respond: (params) => store.result(kind, params['SdkToken'] as string),
+  };
+}
+
+/** The actions the emulator answers; the token store links the token actions to the result actions. */
+export function createActionRegistry(store: VerificationStore): ActionRegistry {
   return new Map<string, ActionHandler>([
-    [FaceIdAction.GetFaceIdTokenIntl, getFaceIdTokenIntl],
-    [FaceIdAction.ApplySdkVerificationToken, applySdkVerificationToken],
+    [FaceIdAction.GetFaceIdTokenIntl, minting(getFaceIdTokenIntl, 'selfie', store)],
+    [FaceIdAction.ApplySdkVerificationToken, minting(applySdkVerificationToken, 'ekyc', store)],
+    [FaceIdAction.GetFaceIdResultIntl, reading('selfie', store)],
+    [FaceIdAction.GetSdkVerificationResult, reading('ekyc', store)],
   ]);
 }
 

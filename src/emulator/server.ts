@@ -1,9 +1,11 @@
 /**
- * The FaceID emulator: a real HTTP server that speaks Tencent Cloud API 3.0 for the FaceID token actions,
+ * The FaceID emulator: a real HTTP server that speaks Tencent Cloud API 3.0 for the FaceID token and result actions,
  * verifies TC3 signatures with the gateway's own signer, enforces the documented rate limit, records every
  * request and misbehaves on demand.
  *
- * Each request goes through these steps; the first that answers ends it:
+ * Requests under `/__emulator/` are the emulator's control routes (control.ts: completing a verification, the
+ * fake result files) and skip every step below. Each other request goes through these steps; the first that
+ * answers ends it:
  *  1. read the body, keeping at most 10 MiB               → RequestSizeLimitExceeded (see body.ts)
  *     (from here on the request is in `requests`, its responseCode filled in when it is answered)
  *  2. scripted latency (waits, then carries on)
@@ -25,6 +27,8 @@ import { createAuthenticator, type EmulatorKeyPair } from './authenticate.js';
 import { readBoundedBody, REQUEST_BODY_LIMIT_BYTES, REQUEST_DISCARD_LIMIT_BYTES } from './body.js';
 import { apiFailure, createRequestId, errorEnvelope, successEnvelope } from './envelope.js';
 import { createFaultScript, defaultStatusBody, MALFORMED_BODY, type EmulatorFault } from './faults.js';
+import { EMULATOR_CONTROL_PREFIX, handleControlRequest } from './control.js';
+import { createVerificationStore, type CompletionRefusal, type EmulatorOutcome, type VerificationKind } from './verifications.js';
 import { checkRequestLine, checkRequiredHeaders, checkRouting, type HeaderMap } from './protocol.js';
 import { createRateWindow } from './rate-window.js';
 
@@ -74,6 +78,12 @@ export interface FaceIdEmulator {
   scriptFault(action: string, fault: EmulatorFault, options?: { times?: number }): void;
   /** Forgets every queued fault. */
   clearFaults(): void;
+  /**
+   * Completes the verification of a token this emulator minted with `outcome`, as `POST
+   * /__emulator/verifications/<sdkToken>` does; its result actions then answer with that outcome. Throws a
+   * TypeError naming the refusal (unknown token, token past its lifetime, unknown outcome).
+   */
+  completeVerification(sdkToken: string, outcome: EmulatorOutcome): { kind: VerificationKind; resultCode: string };
   /** Empties `requests` (in place, so a held reference sees it too). */
   clearRecords(): void;
   /** Stops listening and closes every connection, keep-alive ones included. */
@@ -137,7 +147,9 @@ function sendJson(response: ServerResponse, status: number, body: string, extraH
 /** Starts an emulator listening on `host:port` and resolves once it accepts connections. */
 export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promise<FaceIdEmulator> {
   const config = resolveOptions(options);
-  const registry = createActionRegistry();
+  let baseUrl = '';
+  const verifications = createVerificationStore({ now: config.now, baseUrl: () => baseUrl });
+  const registry = createActionRegistry(verifications);
   const knownActions: ReadonlySet<string> = new Set(registry.keys());
   const authenticate = createAuthenticator(config);
   const rateWindow = createRateWindow({ limit: config.rateLimitPerSecond, now: () => performance.now() });
@@ -148,6 +160,7 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
 
   /** Steps 1–2 of the list at the top: read, record, wait out a scripted latency, then answer. */
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.url?.startsWith(EMULATOR_CONTROL_PREFIX)) return handleControlRequest(request, response, verifications);
     const receivedAtMs = Date.now();
     const arrivedAt = performance.now();
     const headers: HeaderMap = headerMapOf(request.rawHeaders);
@@ -273,6 +286,12 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  baseUrl = url;
+  const refusals: Record<CompletionRefusal, string> = {
+    unknown_token: 'the emulator minted no such token (or has forgotten it)',
+    token_expired: 'the token is past its lifetime',
+    unknown_outcome: 'unknown outcome',
+  };
 
   let closed: Promise<void> | undefined;
   return {
@@ -284,6 +303,11 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
       faults.add(action, fault, scriptOptions?.times ?? 1);
     },
     clearFaults: () => faults.clear(),
+    completeVerification(sdkToken, outcome) {
+      const completed = verifications.complete(sdkToken, outcome);
+      if (!completed.ok) throw new TypeError(`completeVerification: ${refusals[completed.refusal]}`);
+      return { kind: completed.kind, resultCode: completed.resultCode };
+    },
     clearRecords() {
       requests.length = 0;
     },

@@ -9,7 +9,8 @@
  * `beforeRequest` hook that signs each attempt with a fresh timestamp.
  *
  * Retrying a token mint is safe: the actions are not idempotent, but a duplicate token is harmless — an unused
- * token expires on its own and only a completed verification is billed.
+ * token expires on its own and only a completed verification is billed. Retrying a result read is safe too: it
+ * changes nothing at Tencent and answers the same until the result is dropped (72 h selfie, 3 days eKYC).
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -22,9 +23,18 @@ import type { CallerQuota } from './caller-quota.js';
 import type { SharedBudget } from './shared-budget.js';
 import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
 import {
+  isUnreadableResult,
+  readEkycResult,
+  readSelfieResult,
+  type EkycVerificationResult,
+  type SelfieVerificationResult,
+  type UnreadableResult,
+} from './results.js';
+import {
   EKYC_TOKEN_TTL_SECONDS,
   SELFIE_TOKEN_TTL_SECONDS,
   validateEkycTokenRequest,
+  validateSdkToken,
   validateSelfieTokenRequest,
   type EkycTokenRequest,
   type SelfieTokenRequest,
@@ -35,10 +45,11 @@ import {
   FACEID_CONTENT_TYPE,
   FACEID_SERVICE,
   FaceIdAction,
-  parseTokenEnvelope,
+  parseResponseEnvelope,
   tencentErrorToGatewayError,
   toApplySdkVerificationTokenPayload,
   toGetFaceIdTokenIntlPayload,
+  toResultPayload,
   type FaceIdActionName,
   type TokenAnswer,
   type WirePayload,
@@ -121,11 +132,23 @@ export interface CallOptions {
 export interface FaceIdClient {
   getSelfieToken(request: SelfieTokenRequest, options?: CallOptions): Promise<IssuedToken>;
   applyEkycToken(request: EkycTokenRequest, options?: CallOptions): Promise<IssuedToken>;
+  /** The result of the selfie verification of an SDK token (Tencent GetFaceIdResultIntl). */
+  getSelfieResult(sdkToken: string, options?: CallOptions): Promise<SelfieVerificationResult>;
+  /** The result of the eKYC verification of an SDK token (Tencent GetSdkVerificationResult). */
+  getEkycResult(sdkToken: string, options?: CallOptions): Promise<EkycVerificationResult>;
   /** Per-action throttles, for observing queue depth. */
   readonly throttles: Readonly<Record<FaceIdActionName, ActionThrottle>>;
   /** Releases keep-alive sockets. */
   close(): void;
 }
+
+/** Reads an action's `Response` into the gateway's terms; `sentAt` is when the attempt was sent. */
+type AnswerReader<T> = (answer: { response: Record<string, unknown>; requestId: string }, sentAt: number) => T | UnreadableResult;
+
+const readToken: AnswerReader<TokenAnswer> = ({ response, requestId }) =>
+  typeof response.SdkToken === 'string' && response.SdkToken !== ''
+    ? { sdkToken: response.SdkToken, requestId }
+    : { unreadable: 'the Response has no SdkToken or RequestId' };
 
 /** Default retry policy. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000 };
@@ -189,13 +212,15 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     },
   });
 
-  /** One attempt; resolves with the token or the gateway error it amounts to. */
-  async function sendOnce(
+  /** One attempt; resolves with the answer or the gateway error it amounts to. */
+  async function sendOnce<T extends object>(
     action: FaceIdActionName,
     body: string,
     signal: AbortSignal,
     slot: UpstreamSlot,
-  ): Promise<TokenAnswer | GatewayError> {
+    read: AnswerReader<T>,
+    sentAt: number,
+  ): Promise<T | GatewayError> {
     try {
       const request = http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
@@ -204,10 +229,16 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       if (response.statusCode !== 200) {
         return new UpstreamUnavailableError(`Tencent Cloud answered ${action} with HTTP ${response.statusCode}.`, { action });
       }
-      const envelope = parseTokenEnvelope(response.body);
+      const envelope = parseResponseEnvelope(response.body);
       switch (envelope.kind) {
-        case 'token':
-          return envelope.answer;
+        case 'response': {
+          const answer = read(envelope, sentAt);
+          if (!isUnreadableResult(answer)) return answer;
+          return new UpstreamUnavailableError(`Tencent Cloud's answer to ${action} could not be read: ${answer.unreadable}.`, {
+            action,
+            requestId: envelope.requestId,
+          });
+        }
         case 'error':
           return tencentErrorToGatewayError(action, envelope);
         case 'unparsable':
@@ -245,7 +276,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     return ceiling * random();
   }
 
-  async function call(action: FaceIdActionName, payload: WirePayload, ttlSeconds: number, callOptions: CallOptions) {
+  async function call<T extends { requestId: string }>(
+    action: FaceIdActionName,
+    payload: WirePayload,
+    callOptions: CallOptions,
+    read: AnswerReader<T>,
+  ): Promise<{ answer: T; sentAt: number }> {
     const body = JSON.stringify(payload); // serialized once: the signed bytes are the sent bytes
     const deadline = AbortSignal.timeout(options.totalTimeoutMs);
     const signal = callOptions.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
@@ -269,11 +305,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         });
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
-        const outcome = await sendOnce(action, body, signal, slot);
+        const outcome = await sendOnce(action, body, signal, slot, read, sentAt);
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
-          logger.debug({ action, attempt, requestId: outcome.requestId, ms: now() - startedAt }, 'faceid token issued');
-          return { ...outcome, expiresAt: new Date(sentAt + ttlSeconds * 1000) };
+          // Ids and timing only: tokens and results (personal data) never reach a log line.
+          logger.debug({ action, attempt, requestId: outcome.requestId, ms: now() - startedAt }, 'faceid call answered');
+          return { answer: outcome, sentAt };
         }
         logUpstreamFailure(action, attempt, outcome);
         const delay = backoffMs(attempt, outcome);
@@ -307,11 +344,24 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     throttles,
     async getSelfieToken(request, callOptions = {}) {
       const valid = validateSelfieTokenRequest(request);
-      return call(FaceIdAction.GetFaceIdTokenIntl, toGetFaceIdTokenIntlPayload(valid), SELFIE_TOKEN_TTL_SECONDS, callOptions);
+      const { answer, sentAt } = await call(FaceIdAction.GetFaceIdTokenIntl, toGetFaceIdTokenIntlPayload(valid), callOptions, readToken);
+      return { ...answer, expiresAt: new Date(sentAt + SELFIE_TOKEN_TTL_SECONDS * 1000) };
     },
     async applyEkycToken(request, callOptions = {}) {
       const valid = validateEkycTokenRequest(request);
-      return call(FaceIdAction.ApplySdkVerificationToken, toApplySdkVerificationTokenPayload(valid), EKYC_TOKEN_TTL_SECONDS, callOptions);
+      const payload = toApplySdkVerificationTokenPayload(valid);
+      const { answer, sentAt } = await call(FaceIdAction.ApplySdkVerificationToken, payload, callOptions, readToken);
+      return { ...answer, expiresAt: new Date(sentAt + EKYC_TOKEN_TTL_SECONDS * 1000) };
+    },
+    async getSelfieResult(sdkToken, callOptions = {}) {
+      const token = validateSdkToken('sdkToken', sdkToken);
+      const read: AnswerReader<SelfieVerificationResult> = ({ response, requestId }) => readSelfieResult(token, requestId, response);
+      return (await call(FaceIdAction.GetFaceIdResultIntl, toResultPayload(token), callOptions, read)).answer;
+    },
+    async getEkycResult(sdkToken, callOptions = {}) {
+      const token = validateSdkToken('sdkToken', sdkToken);
+      const read: AnswerReader<EkycVerificationResult> = ({ response, requestId }, sentAt) => readEkycResult(token, requestId, response, sentAt);
+      return (await call(FaceIdAction.GetSdkVerificationResult, toResultPayload(token), callOptions, read)).answer;
     },
     close() {
       agents.http.destroy();

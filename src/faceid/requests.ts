@@ -246,3 +246,19 @@ export function validateEkycTokenRequest(request: EkycTokenRequest): EkycTokenRe
   if (present(request.selectedWarningCodes)) checkSelectedWarningCodes('input.selectedWarningCodes', request.selectedWarningCodes);
   return { ...request, compareImage };
 }
+
+/** Longest SDK token accepted by the result fields; Tencent's are 36-character UUIDs. */
+export const MAX_SDK_TOKEN_LENGTH = 128;
+const SDK_TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Checks the SDK token of a result request. The token is a bearer credential for the result, so the message
+ * gives its length but never its text.
+ */
+export function validateSdkToken(field: string, sdkToken: string): string {
+  const token = sdkToken.trim();
+  if (token.length === 0) reject(field, 'must not be empty');
+  if (token.length > MAX_SDK_TOKEN_LENGTH) reject(field, `is ${token.length} characters; SDK tokens are at most ${MAX_SDK_TOKEN_LENGTH}`);
+  if (!SDK_TOKEN_PATTERN.test(token)) reject(field, 'must be an SDK token as minted (letters, digits, "-" and "_")');
+  return token;
+}

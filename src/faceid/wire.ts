@@ -5,6 +5,8 @@
 import {
   InvalidInputError,
   RateLimitedError,
+  SdkTokenExpiredError,
+  SdkTokenUnknownError,
   UpstreamFailedError,
   UpstreamMisconfiguredError,
   UpstreamUnavailableError,
@@ -38,6 +40,10 @@ export const FaceIdAction = {
   GetFaceIdTokenIntl: 'GetFaceIdTokenIntl',
   /** Seed 001: eKYC (document + selfie) SDK token. */
   ApplySdkVerificationToken: 'ApplySdkVerificationToken',
+  /** The result of a selfie verification, by the SdkToken of GetFaceIdTokenIntl. */
+  GetFaceIdResultIntl: 'GetFaceIdResultIntl',
+  /** The result of an eKYC verification, by the SdkToken of ApplySdkVerificationToken. */
+  GetSdkVerificationResult: 'GetSdkVerificationResult',
 } as const;
 export type FaceIdActionName = (typeof FaceIdAction)[keyof typeof FaceIdAction];
 export const FACEID_ACTIONS: readonly FaceIdActionName[] = Object.values(FaceIdAction);
@@ -151,6 +157,11 @@ export function toApplySdkVerificationTokenPayload(request: EkycTokenRequest): W
   });
 }
 
+/** The body of both result actions: the SdkToken is their only parameter. */
+export function toResultPayload(sdkToken: string): WirePayload {
+  return { SdkToken: sdkToken };
+}
+
 /** A token answer, in the gateway's terms. */
 export interface TokenAnswer {
   sdkToken: string;
@@ -167,8 +178,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads an HTTP 200 body of a token action. Never throws: a body it cannot read is `unparsable`. */
-export function parseTokenEnvelope(body: string): ParsedEnvelope {
+/** Any action's answer, read from the envelope: its `Response` object when it is not an error. */
+export type ParsedResponse =
+  | { kind: 'response'; response: Record<string, unknown>; requestId: string }
+  | Exclude<ParsedEnvelope, { kind: 'token' }>;
+
+/** Reads an HTTP 200 body of any action. Never throws: a body it cannot read is `unparsable`. */
+export function parseResponseEnvelope(body: string): ParsedResponse {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -187,14 +203,28 @@ export function parseTokenEnvelope(body: string): ParsedEnvelope {
       requestId,
     };
   }
-  if (typeof response.SdkToken !== 'string' || response.SdkToken === '' || requestId === undefined) {
+  if (requestId === undefined) return { kind: 'unparsable', reason: 'the Response has no RequestId', requestId };
+  return { kind: 'response', response, requestId };
+}
+
+/** Reads an HTTP 200 body of a token action. Never throws: a body it cannot read is `unparsable`. */
+export function parseTokenEnvelope(body: string): ParsedEnvelope {
+  const parsed = parseResponseEnvelope(body);
+  if (parsed.kind !== 'response') return parsed;
+  const { response, requestId } = parsed;
+  if (typeof response.SdkToken !== 'string' || response.SdkToken === '') {
     return { kind: 'unparsable', reason: 'the Response has no SdkToken or RequestId', requestId };
   }
   return { kind: 'token', answer: { sdkToken: response.SdkToken, requestId } };
 }
 
 /** How the gateway treats a Tencent error code. */
-export type TencentErrorClass = 'input' | 'rateLimited' | 'transient' | 'misconfigured' | 'failed';
+export type TencentErrorClass = 'input' | 'rateLimited' | 'transient' | 'misconfigured' | 'failed' | 'sdkTokenUnknown' | 'sdkTokenExpired';
+
+/** The result actions' answer to an SdkToken they never issued (or issued for the other action). */
+export const SDK_TOKEN_UNKNOWN_CODE = 'InvalidParameterValue.BizTokenIllegal';
+/** The result actions' answer to an SdkToken whose result is no longer kept (72 h selfie, 3 days eKYC). */
+export const SDK_TOKEN_EXPIRED_CODE = 'InvalidParameterValue.BizTokenExpired';
 
 const INPUT_CODES = new Set([
   'MissingParameter',
@@ -212,6 +242,8 @@ function hasPrefix(code: string, prefix: string): boolean {
 
 /** Classifies a Tencent error code; see the error table in the README and faceid-api.md. */
 export function classifyTencentError(code: string): TencentErrorClass {
+  if (code === SDK_TOKEN_UNKNOWN_CODE) return 'sdkTokenUnknown';
+  if (code === SDK_TOKEN_EXPIRED_CODE) return 'sdkTokenExpired';
   if (hasPrefix(code, 'InvalidParameter') || hasPrefix(code, 'InvalidParameterValue') || INPUT_CODES.has(code)) {
     return 'input';
   }
@@ -260,5 +292,10 @@ export function tencentErrorToGatewayError(
       return new UpstreamMisconfiguredError(`Tencent Cloud refused the gateway's configuration (${error.code}): ${message}`, context);
     case 'failed':
       return new UpstreamFailedError(`Tencent Cloud could not complete ${action} (${error.code}): ${message}`, context);
+    // Tencent's own text is left out: it may quote the token, which is a bearer credential for the result.
+    case 'sdkTokenUnknown':
+      return new SdkTokenUnknownError(`Tencent Cloud knows no verification of this SDK token for ${action} (${error.code}).`, context);
+    case 'sdkTokenExpired':
+      return new SdkTokenExpiredError(`The verification result of this SDK token is no longer kept by Tencent Cloud (${error.code}).`, context);
   }
 }

@@ -6,14 +6,17 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { GatewayContext } from '../context.js';
 import { refusal } from '../errors.js';
 
-/** Scopes a caller needs, one per mutation, so a frontend can be allowed selfie checks but not eKYC. */
-export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc' } as const;
+/**
+ * Scopes a caller needs: one per token mutation, so a frontend can be allowed selfie checks but not eKYC, and
+ * `faceid:result` for the verification results, which carry personal data and are for backends only.
+ */
+export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc', result: 'faceid:result' } as const;
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultFieldNullability: false;
-  AuthScopes: { selfie: boolean; ekyc: boolean };
+  AuthScopes: { selfie: boolean; ekyc: boolean; result: boolean };
 }>({
   // scope-auth first, so that no other plugin's wrapper runs before the check; federation last.
   plugins: [ScopeAuthPlugin, DirectivePlugin, FederationPlugin],
@@ -24,6 +27,7 @@ export const builder = new SchemaBuilder<{
     authScopes: ({ caller }) => ({
       selfie: caller.scopes.has(SCOPES.selfie),
       ekyc: caller.scopes.has(SCOPES.ekyc),
+      result: caller.scopes.has(SCOPES.result),
     }),
     // No credentials at all: 401, log in. Credentials without the scope: 403, asking again will not help.
     unauthorizedError: (_parent, { caller }) =>

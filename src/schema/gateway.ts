@@ -56,7 +56,8 @@ const Gateway = builder.objectRef<GatewayFacts>('Gateway').implement({
 });
 
 builder.queryType({
-  description: 'Read-only facts; no query costs a Tencent request.',
+  description:
+    'Reads. `gateway` costs no Tencent request; each verification result field (backends only) costs one.',
   fields: (t) => ({
     gateway: t.field({
       type: Gateway,

@@ -5,6 +5,10 @@ import './enums.js';
 import './gateway.js';
 import './selfie.js';
 import './ekyc.js';
+import './verification-result.js';
+
+/** The result types: the app marks responses that select them (no-store, POST only). */
+export { RESULT_TYPE_NAMES } from './verification-result.js';
 
 builder.mutationType({ description: 'Token minting: each mutation makes one Tencent FaceID request (retries aside).' });
 
