@@ -5,7 +5,7 @@
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ERROR_CODES, isErrorCode, refusal, type ErrorCode } from './errors.js';
+import { ERROR_CODES, httpExtension, isErrorCode, refusal, type ErrorCode } from './errors.js';
 
 /**
  * Variables that do not fit the schema (an unknown enum value, a string for an Int, a missing required field)
@@ -47,7 +47,7 @@ export function useClientClosedRequests(): Plugin {
                 ? new GraphQLError('The client closed the request before the operation finished.', {
                     nodes: error.nodes,
                     path: error.path,
-                    extensions: { code: 'CLIENT_CLOSED_REQUEST', retryable: true, http: { status: ERROR_CODES.CLIENT_CLOSED_REQUEST.status } },
+                    extensions: { code: 'CLIENT_CLOSED_REQUEST', retryable: true, http: httpExtension('CLIENT_CLOSED_REQUEST') },
                   })
                 : error,
             ),
@@ -68,18 +68,28 @@ function inferCode(error: GraphQLError): ErrorCode {
   return 'INTERNAL_SERVER_ERROR';
 }
 
-/** The same error with a documented code and its retry flag; unchanged when it has both. */
+/**
+ * The same error with a documented code, its retry flag and, when yoga set a status, the code's `spec` flag (so
+ * yoga's own errors follow the same status rule as ours); unchanged when it has code and flag.
+ */
 export function withDocumentedCode(error: GraphQLError): GraphQLError {
   const current = error.extensions?.code;
   if (isErrorCode(current) && typeof error.extensions.retryable === 'boolean') return error;
   const code = isErrorCode(current) ? current : inferCode(error);
+  const http = error.extensions?.http as Record<string, unknown> | undefined;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     originalError: error.originalError,
-    extensions: { ...error.extensions, code, retryable: ERROR_CODES[code].retryable },
+    extensions: {
+      ...error.extensions,
+      code,
+      retryable: ERROR_CODES[code].retryable,
+      // Without a status yoga answers 500 when there is no data (a masked bug) and 200 otherwise: left as is.
+      ...(http ? { http: { ...http, spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
+    },
   });
 }
 

@@ -10,40 +10,50 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
 /** What one code means for a client: the HTTP status it is sent with, and whether retrying can help. */
 export interface ErrorCodeContract {
+  /** The status sent to a client that accepts `application/graphql-response+json`. */
   status: number;
   retryable: boolean;
+  /**
+   * A client that accepts only `application/json` (or `*` or nothing) gets this code with status 200, the error in
+   * the body: true for every answer to a well-formed GraphQL request (a JSON body with a query, or a GET query), as
+   * GraphQL over HTTP asks, because such clients (Apollo Client, Apollo Gateway) take any other status for a
+   * network failure and drop the body. False for refusals of the HTTP request itself, which keep their status for
+   * every client; for CLIENT_CLOSED_REQUEST, whose 499 nobody receives and the request log records; and for
+   * INTERNAL_SERVER_ERROR, a bug in the gateway rather than an answer to the request.
+   */
+  answersJsonWith200: boolean;
 }
 
 /** Every documented `extensions.code`, with its status and retry flag. The README's error table lists the same. */
 export const ERROR_CODES = {
   // The operation's input: the gateway's validation, a value that does not fit the schema, or Tencent's refusal.
-  BAD_USER_INPUT: { status: 400, retryable: false },
-  RATE_LIMITED: { status: 429, retryable: true },
-  UPSTREAM_UNAVAILABLE: { status: 503, retryable: true },
-  UPSTREAM_MISCONFIGURED: { status: 500, retryable: false },
-  UPSTREAM_FAILED: { status: 502, retryable: false },
-  UNAUTHENTICATED: { status: 401, retryable: false },
-  FORBIDDEN: { status: 403, retryable: false },
+  BAD_USER_INPUT: { status: 400, retryable: false, answersJsonWith200: true },
+  RATE_LIMITED: { status: 429, retryable: true, answersJsonWith200: true },
+  UPSTREAM_UNAVAILABLE: { status: 503, retryable: true, answersJsonWith200: true },
+  UPSTREAM_MISCONFIGURED: { status: 500, retryable: false, answersJsonWith200: true },
+  UPSTREAM_FAILED: { status: 502, retryable: false, answersJsonWith200: true },
+  UNAUTHENTICATED: { status: 401, retryable: false, answersJsonWith200: true },
+  FORBIDDEN: { status: 403, retryable: false, answersJsonWith200: true },
   // The HTTP request itself: not JSON, a wrong method, unknown parameters.
-  BAD_REQUEST: { status: 400, retryable: false },
-  REQUEST_ENTITY_TOO_LARGE: { status: 413, retryable: false },
-  CSRF_PREVENTED: { status: 403, retryable: false },
+  BAD_REQUEST: { status: 400, retryable: false, answersJsonWith200: false },
+  REQUEST_ENTITY_TOO_LARGE: { status: 413, retryable: false, answersJsonWith200: false },
+  CSRF_PREVENTED: { status: 403, retryable: false, answersJsonWith200: false },
   // The GraphQL document: too large to parse, not GraphQL, invalid for this schema, or over the operation limits.
-  DOCUMENT_TOO_LARGE: { status: 400, retryable: false },
-  GRAPHQL_PARSE_FAILED: { status: 400, retryable: false },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, retryable: false },
-  OPERATION_LIMIT_EXCEEDED: { status: 400, retryable: false },
-  PERSISTED_QUERY_NOT_IN_LIST: { status: 400, retryable: false },
-  PERSISTED_QUERY_ONLY: { status: 400, retryable: false },
-  PERSISTED_QUERY_ID_REQUIRED: { status: 400, retryable: false },
-  // The HTTP method cannot carry this operation (a result query over GET).
-  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  DOCUMENT_TOO_LARGE: { status: 400, retryable: false, answersJsonWith200: true },
+  GRAPHQL_PARSE_FAILED: { status: 400, retryable: false, answersJsonWith200: true },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, retryable: false, answersJsonWith200: true },
+  OPERATION_LIMIT_EXCEEDED: { status: 400, retryable: false, answersJsonWith200: true },
+  PERSISTED_QUERY_NOT_IN_LIST: { status: 400, retryable: false, answersJsonWith200: true },
+  PERSISTED_QUERY_ONLY: { status: 400, retryable: false, answersJsonWith200: true },
+  PERSISTED_QUERY_ID_REQUIRED: { status: 400, retryable: false, answersJsonWith200: true },
+  // The HTTP method cannot carry this operation (a result query over GET): not a well-formed request for it.
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, answersJsonWith200: false },
   // A verification result asked for an SDK token Tencent never issued for that check, or no longer keeps.
-  SDK_TOKEN_UNKNOWN: { status: 404, retryable: false },
-  SDK_TOKEN_EXPIRED: { status: 410, retryable: false },
+  SDK_TOKEN_UNKNOWN: { status: 404, retryable: false, answersJsonWith200: true },
+  SDK_TOKEN_EXPIRED: { status: 410, retryable: false, answersJsonWith200: true },
   // Outcomes that are not the caller's fault.
-  CLIENT_CLOSED_REQUEST: { status: 499, retryable: true },
-  INTERNAL_SERVER_ERROR: { status: 500, retryable: false },
+  CLIENT_CLOSED_REQUEST: { status: 499, retryable: true, answersJsonWith200: false },
+  INTERNAL_SERVER_ERROR: { status: 500, retryable: false, answersJsonWith200: false },
 } as const satisfies Record<string, ErrorCodeContract>;
 
 /** Any documented `extensions.code`. */
@@ -76,15 +86,21 @@ export interface RefusalOptions {
   extensions?: Record<string, unknown>;
 }
 
+/** Yoga's `extensions.http` for a code: the status, the headers, and `spec` (yoga's flag for 200 to `application/json` clients). */
+export function httpExtension(code: ErrorCode, headers: Record<string, string> = {}): { status: number; headers: Record<string, string>; spec: boolean } {
+  const { status, answersJsonWith200 } = ERROR_CODES[code];
+  return { status, headers, spec: answersJsonWith200 };
+}
+
 /**
  * A refusal with a documented code: `extensions.code`, its `retryable` flag, and `extensions.http` (read by yoga
- * for the status and headers, then stripped from the body).
+ * for the status and headers, then stripped from the body; headers are sent whatever the status).
  */
 export function refusal(code: ErrorCode, message: string, options: RefusalOptions = {}): GraphQLError {
-  const { status, retryable } = ERROR_CODES[code];
+  const { retryable } = ERROR_CODES[code];
   return new GraphQLError(message, {
     nodes: options.nodes,
-    extensions: { code, retryable, ...options.extensions, http: { status, headers: options.headers ?? {} } },
+    extensions: { code, retryable, ...options.extensions, http: httpExtension(code, options.headers) },
   });
 }
 

@@ -3,8 +3,9 @@ import { createAuthenticator } from '../src/auth/authenticate.js';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { createCallerQuota } from '../src/faceid/caller-quota.js';
 import { OPERATIONS_DIRECTORY } from '../src/gateway.js';
+import { CORS_ALLOWED_HEADERS } from '../src/protection/cors.js';
 import { loadPersistedOperations, persistedOperationId } from '../src/protection/persisted-operations.js';
-import { parse } from 'graphql';
+import { getIntrospectionQuery, parse } from 'graphql';
 import { API_KEYS, REQUIRED_AUTH } from './helpers/credentials.js';
 import { harnessPerTest, type Harness } from './helpers/harness.js';
 import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
@@ -82,7 +83,8 @@ describe('request hardening', () => {
   });
 
   it.each([
-    ['too deep', `{ ${'__schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }'} }`, /nested 9 levels deep; the limit is 8/],
+    // The schema is shallow: only fields it lacks nest this deep (graphql-js reports those as well).
+    ['too deep', '{ gateway { limits { a { b { c { d { e { f { g } } } } } } } } }', /nested 9 levels deep; the limit is 8/],
     ['too many aliases', `{ ${Array.from({ length: 11 }, (_unused, index) => `a${index}: __typename`).join(' ')} }`, /uses 11 aliases; the limit is 10/],
     [
       'too many token mutations',
@@ -93,9 +95,20 @@ describe('request hardening', () => {
     const { app, emulator } = await start();
     const response = await sendGraphQL(app, query);
     expect(response.status).toBe(400);
-    expect(response.body.errors![0]!.message).toMatch(message);
-    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', retryable: false });
+    const limit = response.body.errors!.find((error) => error.extensions?.code === 'OPERATION_LIMIT_EXCEEDED');
+    expect(limit?.message).toMatch(message);
+    expect(limit?.extensions).toEqual({ code: 'OPERATION_LIMIT_EXCEEDED', retryable: false });
     expect(emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['the standard introspection query (15 levels deep)', getIntrospectionQuery()],
+    ['__type with aliases past the limit', `{ ${Array.from({ length: 11 }, (_unused, index) => `t${index}: __type(name: "Query") { name }`).join(' ')} }`],
+  ])('answers %s: the operation limits do not apply to introspection', async (_case, query) => {
+    const { app } = await start();
+    const response = await sendGraphQL(app, query);
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toBeUndefined();
   });
 
   it('refuses batched requests unless batching is configured', async () => {
@@ -111,25 +124,40 @@ describe('request hardening', () => {
     expect(await response.json()).toEqual([{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }]);
   });
 
-  it('refuses requests a browser could send cross-site without a preflight (CSRF)', async () => {
+  it('refuses form and text POSTs a browser could send cross-site without a preflight (CSRF)', async () => {
     const { app, emulator } = await start();
-    const form = await app.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `query=${encodeURIComponent(SELFIE.query)}`,
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const post = await app.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: `query=${encodeURIComponent(SELFIE.query)}`,
+      });
+      expect(post.status).toBe(403);
+      expect(((await post.json()) as any).errors).toEqual([
+        {
+          message:
+            'Refused as a possible cross-site request: send POST with Content-Type: application/json (or a query as GET), or add the x-graphql-yoga-csrf header.',
+          extensions: { code: 'CSRF_PREVENTED', retryable: false },
+        },
+      ]);
+    }
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('answers a GET query without any special header, and refuses a GET mutation with 405', async () => {
+    const { app, emulator } = await start();
+    const query = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(query.status).toBe(200);
+    expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+    const mutation = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent(SELFIE.query)}`, {
+      headers: { 'x-graphql-yoga-csrf': '1' },
     });
-    expect(form.status).toBe(403);
-    expect(((await form.json()) as any).errors[0]).toEqual({
-      message:
-        'Refused as a possible cross-site request: send POST with Content-Type: application/json, or add the x-graphql-yoga-csrf header to a GET.',
-      extensions: { code: 'CSRF_PREVENTED', retryable: false },
+    expect(mutation.status).toBe(405);
+    expect(mutation.headers.get('allow')).toBe('POST');
+    expect(((await mutation.json()) as any).errors[0]).toEqual({
+      message: 'Can only perform a mutation operation from a POST request.',
+      extensions: { code: 'BAD_REQUEST', retryable: false },
     });
-    const simpleGet = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);
-    expect(simpleGet.status).toBe(403);
-    const getWithHeader = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`, {
-      headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
-    });
-    expect(getWithHeader.status).toBe(200);
     expect(emulator.requests).toHaveLength(0);
   });
 
@@ -144,6 +172,29 @@ describe('request hardening', () => {
       headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
     });
     expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
+  });
+
+  it('allows in the CORS preflight the headers mainstream clients and tracing send', async () => {
+    const { app } = await start({ app: { corsOrigins: ['https://app.example.com'] } });
+    const requested = [
+      'content-type',
+      'authorization',
+      'apollographql-client-name',
+      'apollographql-client-version',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+      'traceparent',
+      'tracestate',
+      'baggage',
+    ];
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': requested.join(',') },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const allowed = response.headers.get('access-control-allow-headers')!.split(',').map((name) => name.trim());
+    expect(allowed).toEqual([...CORS_ALLOWED_HEADERS]);
+    expect(requested.filter((name) => !allowed.includes(name))).toEqual([]);
   });
 
   it('refuses introspection and the federation SDL when introspection is off, and still answers __typename', async () => {
@@ -177,7 +228,11 @@ describe('request hardening', () => {
     const allowed = parse('mutation Selfie { getSelfieToken(input: {}) { sdkToken requestId expiresAt } }');
     const { app, emulator } = await start({ app: { persistedOperations: new Map([[persistedOperationId(allowed), allowed]]) } });
     const post = (body: unknown) =>
-      app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      app.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify(body),
+      });
 
     const persisted = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: persistedOperationId(allowed) } } });
     expect(((await persisted.json()) as any).data.getSelfieToken.sdkToken).toBeTruthy();

@@ -26,9 +26,9 @@ describe('the error contract', () => {
     expect(withDocumentedCode(error)).toBe(error);
   });
 
-  it.each(Object.entries(ERROR_CODES))('builds a %s refusal with its status and retry flag', (code, { status, retryable }) => {
+  it.each(Object.entries(ERROR_CODES))('builds a %s refusal with its status and retry flag', (code, { status, retryable, answersJsonWith200 }) => {
     const error = refusal(code as keyof typeof ERROR_CODES, 'message', { headers: { 'x-test': '1' }, extensions: { field: 'input.a' } });
-    expect(error.extensions).toEqual({ code, retryable, field: 'input.a', http: { status, headers: { 'x-test': '1' } } });
+    expect(error.extensions).toEqual({ code, retryable, field: 'input.a', http: { status, headers: { 'x-test': '1' }, spec: answersJsonWith200 } });
   });
 
   it.each([

@@ -23,6 +23,8 @@ export const MAX_TOKEN_MUTATIONS = 2;
 /** The root fields that spend Tencent budget. */
 export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', 'applyEkycToken']);
 
+const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
+
 function limitError(message: string, node: ASTNode): GraphQLError {
   return refusal('OPERATION_LIMIT_EXCEEDED', message, { nodes: node });
 }
@@ -74,7 +76,12 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
   return {
     OperationDefinition(operation) {
       const name = operation.name ? `Operation "${operation.name.value}"` : 'The operation';
-      const { depth, aliases } = measure(operation.selectionSet, fragments, new Set());
+      // Introspection (GraphiQL's, codegen's) nests 15 levels deep by design; whether it is answered at all is
+      // the INTROSPECTION setting's decision, not these limits'.
+      const selections = operation.selectionSet.selections.filter(
+        (selection) => !(selection.kind === Kind.FIELD && INTROSPECTION_ROOT_FIELDS.has(selection.name.value)),
+      );
+      const { depth, aliases } = measure({ ...operation.selectionSet, selections }, fragments, new Set());
       if (depth > MAX_DEPTH) context.reportError(limitError(`${name} is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, operation));
       if (aliases > MAX_ALIASES) context.reportError(limitError(`${name} uses ${aliases} aliases; the limit is ${MAX_ALIASES}.`, operation));
       if (operation.operation === 'mutation') {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { Kind, parse, print, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, httpExtension, type ErrorCode } from '../errors.js';
 
 /** The id of an operation document: hex SHA-256 of its printed text. */
 export function persistedOperationId(document: DocumentNode): string {
@@ -41,7 +41,7 @@ export function loadPersistedOperations(directory: string): Map<string, Document
 export function usePersistedOperationsOnly(allowed: ReadonlyMap<string, DocumentNode>): Plugin {
   const refusalOf = (code: ErrorCode, message: string) => ({
     message,
-    extensions: { code, retryable: ERROR_CODES[code].retryable, http: { status: ERROR_CODES[code].status } },
+    extensions: { code, retryable: ERROR_CODES[code].retryable, http: httpExtension(code) },
   });
   return usePersistedOperations({
     getPersistedOperation: (hash) => allowed.get(hash) ?? null,
