@@ -4,7 +4,14 @@
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
 import type { FaceIdCredentials } from './faceid/client.js';
-import { ALL_SCOPES, type ApiKeyEntry, type AuthSettings, type JwtSettings } from './auth/authenticate.js';
+import {
+  ALL_SCOPES,
+  DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+  type ApiKeyEntry,
+  type AuthSettings,
+  type JwtSettings,
+} from './auth/authenticate.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -58,6 +65,11 @@ export interface Config {
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
   sharedBudgetRedisUrl: string | undefined;
 }
+
+/** Thirty days: past that a bearer token is a standing credential, which API keys already serve better. */
+const MAX_JWT_LIFETIME_SECONDS = 30 * 86_400;
+/** Five minutes: more skew than that is a broken clock, and tolerating it would stretch every token's life. */
+const MAX_JWT_CLOCK_TOLERANCE_SECONDS = 300;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -128,7 +140,11 @@ export function loadConfig(env: Environment): Config {
     // The URL may carry a password: name the variable, never its value.
     problems.push('FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL');
   }
-  const auth = readAuth(read, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
+  const jwtLimits = {
+    maxLifetimeSeconds: integer('AUTH_JWT_MAX_LIFETIME_SECONDS', DEFAULT_JWT_MAX_LIFETIME_SECONDS, 60, MAX_JWT_LIFETIME_SECONDS),
+    clockToleranceSeconds: integer('AUTH_JWT_CLOCK_TOLERANCE_SECONDS', DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, 0, MAX_JWT_CLOCK_TOLERANCE_SECONDS),
+  };
+  const auth = readAuth(read, jwtLimits, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
 
   if (attemptTimeoutMs > totalTimeoutMs) {
     problems.push(`FACEID_ATTEMPT_TIMEOUT_MS (${attemptTimeoutMs}) must not exceed FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
@@ -180,6 +196,7 @@ function readCorsOrigins(raw: string | undefined, production: boolean, problems:
 
 function readAuth(
   read: (name: string) => string | undefined,
+  jwtLimits: Pick<JwtSettings, 'maxLifetimeSeconds' | 'clockToleranceSeconds'>,
   allowUnauthenticated: boolean,
   production: boolean,
   problems: string[],
@@ -201,7 +218,7 @@ function readAuth(
     }
     if (issuer === undefined) problems.push('AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)');
     if (audience === undefined) problems.push('AUTH_JWT_AUDIENCE is required with JWT authentication (the "aud" every token must carry)');
-    jwt = { secret, jwksUrl, issuer: issuer ?? '', audience: audience ?? '' };
+    jwt = { secret, jwksUrl, issuer: issuer ?? '', audience: audience ?? '', ...jwtLimits };
   } else if (issuer !== undefined || audience !== undefined) {
     problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }

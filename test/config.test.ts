@@ -62,6 +62,8 @@ describe('loadConfig', () => {
       AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!',
       AUTH_JWT_ISSUER: 'https://issuer.example.com',
       AUTH_JWT_AUDIENCE: 'faceid-gateway',
+      AUTH_JWT_MAX_LIFETIME_SECONDS: '3600',
+      AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '5',
       AUTH_API_KEYS: JSON.stringify([{ name: 'backend', sha256: 'AB'.repeat(32), scopes: ['faceid:ekyc'] }]),
       CALLER_MAX_SHARE_PERCENT: '25',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
@@ -96,6 +98,8 @@ describe('loadConfig', () => {
           jwksUrl: undefined,
           issuer: 'https://issuer.example.com',
           audience: 'faceid-gateway',
+          maxLifetimeSeconds: 3600,
+          clockToleranceSeconds: 5,
         },
         apiKeys: [{ name: 'backend', sha256: 'ab'.repeat(32), scopes: ['faceid:ekyc'] }],
       },
@@ -217,6 +221,8 @@ describe('loadConfig', () => {
     ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
     ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
     ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],
+    ['a JWT lifetime over thirty days', { AUTH_JWT_MAX_LIFETIME_SECONDS: '2592001' }, 'AUTH_JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 2592000, got "2592001"'],
+    ['a JWT clock tolerance over five minutes', { AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '301' }, 'AUTH_JWT_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300, got "301"'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
