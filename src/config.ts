@@ -4,6 +4,7 @@
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
 import type { FaceIdCredentials } from './faceid/client.js';
+import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
 import {
   ALL_SCOPES,
   DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS,
@@ -58,13 +59,16 @@ export interface Config {
   batchingLimit: number;
   /** Accept only the operations in schema/operations. @default false */
   persistedOperationsOnly: boolean;
-  /** Take the client address from X-Forwarded-For (behind a trusted proxy). @default false */
-  trustProxy: boolean;
+  /** Proxies trusted to append to X-Forwarded-For: a hop count or their addresses. @default { hops: 0 } (none) */
+  trustProxy: TrustedProxies;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
   sharedBudgetRedisUrl: string | undefined;
 }
+
+/** More proxies than this in front of one service is a misconfiguration, not an architecture. */
+const MAX_TRUSTED_PROXY_HOPS = 10;
 
 /** Thirty days: past that a bearer token is a standing credential, which API keys already serve better. */
 const MAX_JWT_LIFETIME_SECONDS = 30 * 86_400;
@@ -133,7 +137,7 @@ export function loadConfig(env: Environment): Config {
   const callerSharePercent = integer('CALLER_MAX_SHARE_PERCENT', 50, 1, 100);
   const corsOrigins = readCorsOrigins(read('CORS_ORIGINS'), production, problems);
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
-  const trustProxy = flag('TRUST_PROXY', false);
+  const trustProxy = readTrustProxy(read('TRUST_PROXY'), problems);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
@@ -179,6 +183,32 @@ export function loadConfig(env: Environment): Config {
     shutdownTimeoutMs,
     sharedBudgetRedisUrl,
   };
+}
+
+function readTrustProxy(raw: string | undefined, problems: string[]): TrustedProxies {
+  if (raw === undefined || raw === 'false' || raw === '0') return NO_TRUSTED_PROXIES;
+  if (raw === 'true') {
+    // `true` used to believe the left-most X-Forwarded-For entry, which the client writes: refuse it rather than
+    // guess how many proxies there are.
+    problems.push(
+      'TRUST_PROXY=true is no longer accepted (it let clients forge their address): set the number of proxies in front of the gateway (e.g. TRUST_PROXY=1) or their addresses/CIDR ranges (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    );
+    return NO_TRUSTED_PROXIES;
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > MAX_TRUSTED_PROXY_HOPS) problems.push(`TRUST_PROXY as a hop count must be from 0 to ${MAX_TRUSTED_PROXY_HOPS}, got "${raw}"`);
+    return { hops: Math.min(hops, MAX_TRUSTED_PROXY_HOPS) };
+  }
+  const addresses = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of addresses) {
+    try {
+      checkTrustedProxyEntry(entry);
+    } catch {
+      problems.push(`TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "${entry}"`);
+    }
+  }
+  return { addresses };
 }
 
 function readCorsOrigins(raw: string | undefined, production: boolean, problems: string[]): readonly string[] {

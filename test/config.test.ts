@@ -35,7 +35,7 @@ describe('loadConfig', () => {
       introspection: true,
       batchingLimit: 0,
       persistedOperationsOnly: false,
-      trustProxy: false,
+      trustProxy: { hops: 0 },
       shutdownTimeoutMs: 10000,
       sharedBudgetRedisUrl: undefined,
     });
@@ -69,7 +69,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       GRAPHQL_BATCHING_LIMIT: '5',
       PERSISTED_OPERATIONS_ONLY: 'true',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32,loopback',
       SHUTDOWN_TIMEOUT_MS: '2000',
       FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
@@ -108,7 +108,7 @@ describe('loadConfig', () => {
       introspection: true,
       batchingLimit: 5,
       persistedOperationsOnly: true,
-      trustProxy: true,
+      trustProxy: { addresses: ['10.0.0.0/8', '2001:db8::/32', 'loopback'] },
       shutdownTimeoutMs: 2000,
       sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',
     });
@@ -138,6 +138,20 @@ describe('loadConfig', () => {
 
   it('turns GraphiQL off by default in persisted-operations mode', () => {
     expect(loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' }).graphiql).toBe(false);
+  });
+
+  it.each<[string, object]>([
+    ['false', { hops: 0 }],
+    ['0', { hops: 0 }],
+    ['2', { hops: 2 }],
+    ['192.0.2.10', { addresses: ['192.0.2.10'] }],
+  ])('reads TRUST_PROXY=%s', (raw, trusted) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(trusted);
+  });
+
+  it('gives JWTs a day of lifetime and 30 s of clock tolerance by default', () => {
+    const config = loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' });
+    expect(config.auth.mode === 'required' && config.auth.jwt).toMatchObject({ maxLifetimeSeconds: 86_400, clockToleranceSeconds: 30 });
   });
 
   it('treats empty variables as unset', () => {
@@ -223,6 +237,14 @@ describe('loadConfig', () => {
     ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],
     ['a JWT lifetime over thirty days', { AUTH_JWT_MAX_LIFETIME_SECONDS: '2592001' }, 'AUTH_JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 2592000, got "2592001"'],
     ['a JWT clock tolerance over five minutes', { AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '301' }, 'AUTH_JWT_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300, got "301"'],
+    [
+      'TRUST_PROXY=true, which believed the client-written left-most entry',
+      { TRUST_PROXY: 'true' },
+      'TRUST_PROXY=true is no longer accepted (it let clients forge their address): set the number of proxies in front of the gateway (e.g. TRUST_PROXY=1) or their addresses/CIDR ranges (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    ],
+    ['a proxy hop count over 10', { TRUST_PROXY: '11' }, 'TRUST_PROXY as a hop count must be from 0 to 10, got "11"'],
+    ['a proxy entry that is not an address', { TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "proxy.internal"'],
+    ['a proxy range with a bad prefix', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "10.0.0.0/33"'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
