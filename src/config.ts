@@ -3,7 +3,7 @@
  * here; a bad value is reported together with every other bad value, and never echoes a secret.
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
-import type { FaceIdCredentials } from './faceid/client.js';
+import { DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, type FaceIdCredentials } from './faceid/client.js';
 import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
 import {
   ALL_SCOPES,
@@ -43,6 +43,8 @@ export interface Config {
   totalTimeoutMs: number;
   /** @default 2 */
   maxRetries: number;
+  /** Largest upstream answer read before it is abandoned as UPSTREAM_UNAVAILABLE. @default 16777216 (16 MiB) */
+  maxUpstreamResponseBytes: number;
   /** @default 'info' */
   logLevel: LogLevel;
   /** Serve GraphiQL on GET /graphql. @default true outside production, false in production */
@@ -66,6 +68,9 @@ export interface Config {
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
   sharedBudgetRedisUrl: string | undefined;
 }
+
+/** 256 MiB: an answer is held whole in memory, so a few concurrent ones must still fit a small container. */
+const MAX_UPSTREAM_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** More proxies than this in front of one service is a misconfiguration, not an architecture. */
 const MAX_TRUSTED_PROXY_HOPS = 10;
@@ -124,6 +129,7 @@ export function loadConfig(env: Environment): Config {
   const attemptTimeoutMs = integer('FACEID_ATTEMPT_TIMEOUT_MS', 5000, 100, 120_000);
   const totalTimeoutMs = integer('FACEID_TIMEOUT_MS', 15_000, 100, 300_000);
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
+  const maxUpstreamResponseBytes = integer('FACEID_MAX_RESPONSE_BYTES', DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, 1024, MAX_UPSTREAM_RESPONSE_BYTES);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
   const flag = (name: string, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
   const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
@@ -171,6 +177,7 @@ export function loadConfig(env: Environment): Config {
     attemptTimeoutMs,
     totalTimeoutMs,
     maxRetries,
+    maxUpstreamResponseBytes,
     logLevel,
     graphiql,
     auth,

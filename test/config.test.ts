@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       attemptTimeoutMs: 5000,
       totalTimeoutMs: 15000,
       maxRetries: 2,
+      maxUpstreamResponseBytes: 16 * 1024 * 1024,
       logLevel: 'info',
       graphiql: true,
       auth: { mode: 'open' },
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       FACEID_ATTEMPT_TIMEOUT_MS: '1000',
       FACEID_TIMEOUT_MS: '3000',
       FACEID_MAX_RETRIES: '0',
+      FACEID_MAX_RESPONSE_BYTES: '65536',
       PORT: '8080',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -89,6 +91,7 @@ describe('loadConfig', () => {
       attemptTimeoutMs: 1000,
       totalTimeoutMs: 3000,
       maxRetries: 0,
+      maxUpstreamResponseBytes: 65536,
       logLevel: 'warn',
       graphiql: false,
       auth: {
@@ -245,6 +248,7 @@ describe('loadConfig', () => {
     ['a proxy hop count over 10', { TRUST_PROXY: '11' }, 'TRUST_PROXY as a hop count must be from 0 to 10, got "11"'],
     ['a proxy entry that is not an address', { TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "proxy.internal"'],
     ['a proxy range with a bad prefix', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "10.0.0.0/33"'],
+    ['an upstream answer bound under 1 KiB', { FACEID_MAX_RESPONSE_BYTES: '1023' }, 'FACEID_MAX_RESPONSE_BYTES must be a whole number from 1024 to 268435456, got "1023"'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

@@ -75,6 +75,8 @@ export interface FaceIdClientOptions {
   maxQueueWaitMs: number;
   /** Limit of one attempt, from sending to the whole answer. */
   attemptTimeoutMs: number;
+  /** Largest answer read; a longer one is abandoned unread as UPSTREAM_UNAVAILABLE. @default 16 MiB */
+  maxResponseBytes?: number | undefined;
   /** Limit of the whole call: queueing, every attempt and every backoff. */
   totalTimeoutMs: number;
   retry: RetryPolicy;
@@ -127,6 +129,12 @@ export interface FaceIdClient {
   close(): void;
 }
 
+/**
+ * Token answers are under 1 KiB, but verification results carry base64 images and videos of several MB: 16 MiB
+ * leaves room for those while a runaway or hostile upstream cannot grow the process by more than that per call.
+ */
+export const DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 /** Default retry policy. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000 };
 
@@ -135,6 +143,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const { logger, credentials, observer } = options;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new TypeError(`Expected \`maxResponseBytes\` to be a positive whole number, got ${maxResponseBytes}`);
+  }
+  // An oversized answer will be oversized again: failures in here are not worth another attempt.
+  const notWorthRetrying = new WeakSet<GatewayError>();
   const endpoint = new URL(options.endpoint);
   // The Host header carries the port; the signature never does (Tencent signs URL.hostname).
   const signedHost = endpoint.hostname;
@@ -168,6 +182,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
+    // No Accept-Encoding and no inflating: the size bound counts the bytes that arrive, and a compressed answer
+    // could inflate far past them. Tencent's JSON answers are small enough to travel uncompressed.
+    decompress: false,
     responseType: 'text',
     hooks: {
       beforeRequest: [
@@ -196,10 +213,22 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     signal: AbortSignal,
     slot: UpstreamSlot,
   ): Promise<TokenAnswer | GatewayError> {
+    let oversized = false;
     try {
       const request = http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
       request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent(now())));
+      // got buffers the answer: stop it as soon as it declares, or has sent, more than the bound, so at most the
+      // bound plus one chunk is ever held.
+      const abandonOversized = (bytes: number) => {
+        if (bytes <= maxResponseBytes || oversized) return;
+        oversized = true;
+        request.cancel();
+      };
+      request.on('response', (response: { headers: Record<string, string | string[] | undefined> }) =>
+        abandonOversized(Number(response.headers['content-length'] ?? 0)),
+      );
+      request.on('downloadProgress', ({ transferred }) => abandonOversized(transferred));
       const response = await request;
       if (response.statusCode !== 200) {
         return new UpstreamUnavailableError(`Tencent Cloud answered ${action} with HTTP ${response.statusCode}.`, { action });
@@ -220,6 +249,13 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       // The caller left or the deadline passed: surface the signal's own reason (an AbortError/TimeoutError
       // DOMException), not got's wrapper, which carries the request options.
       if (signal.aborted) throw signal.reason;
+      if (oversized) {
+        const failure = new UpstreamUnavailableError(`Tencent Cloud's answer to ${action} is larger than ${maxResponseBytes} bytes; it was abandoned unread.`, {
+          action,
+        });
+        notWorthRetrying.add(failure);
+        return failure;
+      }
       if (error instanceof TimeoutError) {
         return new UpstreamUnavailableError(
           `Tencent Cloud did not answer ${action} within ${options.attemptTimeoutMs} ms.`,
@@ -278,7 +314,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         logUpstreamFailure(action, attempt, outcome);
         const delay = backoffMs(attempt, outcome);
         const remaining = options.totalTimeoutMs - (now() - startedAt);
-        if (!outcome.retryable || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
+        if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
         await sleep(delay, undefined, { signal });
       } catch (error) {
         if (deadline.aborted && !callOptions.signal?.aborted) {
