@@ -4,6 +4,15 @@
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
 import { DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, type FaceIdCredentials } from './faceid/client.js';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpServerLimits,
+} from './http-server.js';
 import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
 import {
   ALL_SCOPES,
@@ -63,6 +72,8 @@ export interface Config {
   persistedOperationsOnly: boolean;
   /** Proxies trusted to append to X-Forwarded-For: a hop count or their addresses. @default { hops: 0 } (none) */
   trustProxy: TrustedProxies;
+  /** Connection limits of the HTTP server: timeouts, the connection cap, the header size. */
+  http: HttpServerLimits;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
@@ -145,6 +156,14 @@ export function loadConfig(env: Environment): Config {
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
   const trustProxy = readTrustProxy(read('TRUST_PROXY'), problems);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+  const http: HttpServerLimits = {
+    headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HEADERS_TIMEOUT_MS, 1000, 120_000),
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
+    idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 1000, 600_000),
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 100, 600_000),
+    maxConnections: integer('HTTP_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    maxHeaderBytes: integer('HTTP_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 65_536),
+  };
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
     // The URL may carry a password: name the variable, never its value.
@@ -161,6 +180,17 @@ export function loadConfig(env: Environment): Config {
   }
   if (maxQueueWaitMs >= totalTimeoutMs) {
     problems.push(`FACEID_MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}) must be less than FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
+  }
+
+  if (http.headersTimeoutMs >= http.requestTimeoutMs) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${http.headersTimeoutMs}) must be less than HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`);
+  }
+  // A request waiting for Tencent sends nothing: an idle timeout shorter than that wait would cut it.
+  if (http.idleTimeoutMs <= totalTimeoutMs) {
+    problems.push(`HTTP_IDLE_TIMEOUT_MS (${http.idleTimeoutMs}) must be more than FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
+  }
+  if (http.keepAliveTimeoutMs > http.idleTimeoutMs) {
+    problems.push(`HTTP_KEEP_ALIVE_TIMEOUT_MS (${http.keepAliveTimeoutMs}) must not exceed HTTP_IDLE_TIMEOUT_MS (${http.idleTimeoutMs})`);
   }
 
   const upstream = readUpstream(read, production, problems);
@@ -187,6 +217,7 @@ export function loadConfig(env: Environment): Config {
     batchingLimit,
     persistedOperationsOnly,
     trustProxy,
+    http,
     shutdownTimeoutMs,
     sharedBudgetRedisUrl,
   };

@@ -37,6 +37,14 @@ describe('loadConfig', () => {
       batchingLimit: 0,
       persistedOperationsOnly: false,
       trustProxy: { hops: 0 },
+      http: {
+        headersTimeoutMs: 15_000,
+        requestTimeoutMs: 180_000,
+        idleTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: 4096,
+        maxHeaderBytes: 16_384,
+      },
       shutdownTimeoutMs: 10000,
       sharedBudgetRedisUrl: undefined,
     });
@@ -73,6 +81,12 @@ describe('loadConfig', () => {
       PERSISTED_OPERATIONS_ONLY: 'true',
       TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32,loopback',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      HTTP_HEADERS_TIMEOUT_MS: '10000',
+      HTTP_REQUEST_TIMEOUT_MS: '120000',
+      HTTP_IDLE_TIMEOUT_MS: '70000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MAX_CONNECTIONS: '2000',
+      HTTP_MAX_HEADER_BYTES: '8192',
       FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
     expect(config).toEqual({
@@ -112,6 +126,14 @@ describe('loadConfig', () => {
       batchingLimit: 5,
       persistedOperationsOnly: true,
       trustProxy: { addresses: ['10.0.0.0/8', '2001:db8::/32', 'loopback'] },
+      http: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 120_000,
+        idleTimeoutMs: 70_000,
+        keepAliveTimeoutMs: 65_000,
+        maxConnections: 2000,
+        maxHeaderBytes: 8192,
+      },
       shutdownTimeoutMs: 2000,
       sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',
     });
@@ -249,6 +271,11 @@ describe('loadConfig', () => {
     ['a proxy entry that is not an address', { TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "proxy.internal"'],
     ['a proxy range with a bad prefix', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "10.0.0.0/33"'],
     ['an upstream answer bound under 1 KiB', { FACEID_MAX_RESPONSE_BYTES: '1023' }, 'FACEID_MAX_RESPONSE_BYTES must be a whole number from 1024 to 268435456, got "1023"'],
+    ['a headers timeout as long as the request timeout', { HTTP_HEADERS_TIMEOUT_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '60000' }, 'HTTP_HEADERS_TIMEOUT_MS (60000) must be less than HTTP_REQUEST_TIMEOUT_MS (60000)'],
+    ['an idle timeout that would cut a call waiting for Tencent', { HTTP_IDLE_TIMEOUT_MS: '15000' }, 'HTTP_IDLE_TIMEOUT_MS (15000) must be more than FACEID_TIMEOUT_MS (15000)'],
+    ['a keep-alive timeout past the idle timeout', { HTTP_KEEP_ALIVE_TIMEOUT_MS: '31000' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS (31000) must not exceed HTTP_IDLE_TIMEOUT_MS (30000)'],
+    ['no connections at all', { HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
+    ['a header bound over 64 KiB', { HTTP_MAX_HEADER_BYTES: '65537' }, 'HTTP_MAX_HEADER_BYTES must be a whole number from 1024 to 65536, got "65537"'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
