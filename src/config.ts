@@ -10,6 +10,7 @@ import {
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MIN_BODY_BYTES_PER_SECOND,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpServerLimits,
 } from './http-server.js';
@@ -163,6 +164,7 @@ export function loadConfig(env: Environment): Config {
     keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 100, 600_000),
     maxConnections: integer('HTTP_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
     maxHeaderBytes: integer('HTTP_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 65_536),
+    minBodyBytesPerSecond: integer('HTTP_MIN_BODY_BYTES_PER_SECOND', DEFAULT_MIN_BODY_BYTES_PER_SECOND, 0, 1_048_576),
   };
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {

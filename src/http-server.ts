@@ -3,7 +3,7 @@
  * the process: a client that cannot finish its headers, its body, or its next request in time is cut off, and
  * connections past the cap are closed as soon as they are accepted. Building it listens on nothing: server.ts does.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 /** The connection limits; each is a configuration variable (see config.ts). */
 export interface HttpServerLimits {
@@ -19,6 +19,13 @@ export interface HttpServerLimits {
   maxConnections: number;
   /** Largest request line plus headers; past it node answers 431 and closes. @default 16384 */
   maxHeaderBytes: number;
+  /**
+   * Slowest body accepted, averaged from the request's start once the grace period has passed; a slower one is
+   * answered 408 and closed. 0 turns the check off. @default 1024
+   */
+  minBodyBytesPerSecond: number;
+  /** How long a body may be slower than the minimum before it counts. @default 10000 */
+  bodyRateGraceMs?: number | undefined;
 }
 
 /**
@@ -46,6 +53,15 @@ export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** Node's default: room for a JWT of several KiB plus the usual headers. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
+/**
+ * A body dripped at a byte a second defeats the idle timeout and would hold its connection for the whole request
+ * timeout. 1 KiB/s is a tenth of a poor 2G upload, so no real client is near it, and it cuts a drip-feeder after
+ * the grace period instead of after three minutes.
+ */
+export const DEFAULT_MIN_BODY_BYTES_PER_SECOND = 1024;
+/** Time for TCP slow start and a mobile radio waking up before an upload is judged by its rate. */
+export const DEFAULT_BODY_RATE_GRACE_MS = 10_000;
+
 /** Every default, as one set of limits (what tests and embedders start from). */
 export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
   headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
@@ -54,6 +70,7 @@ export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
   keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
+  minBodyBytesPerSecond: DEFAULT_MIN_BODY_BYTES_PER_SECOND,
 };
 
 /**
@@ -83,5 +100,39 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits)
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, node destroys a socket idle for this long.
   server.setTimeout(limits.idleTimeoutMs);
+  if (limits.minBodyBytesPerSecond > 0) guardBodyRate(server, limits.minBodyBytesPerSecond, limits.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS);
   return server;
+}
+
+/** What node itself sends when a request times out. */
+const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+
+/**
+ * Cuts requests whose body arrives slower than `minBytesPerSecond`. It samples the socket's byte count rather
+ * than listening to the body, which the app reads: the check never changes how the body flows. Entries leave
+ * the map when the body is complete or the socket is gone, so it holds at most one entry per open connection.
+ */
+function guardBodyRate(server: Server, minBytesPerSecond: number, graceMs: number): void {
+  const uploads = new Map<IncomingMessage, { response: ServerResponse; startedAt: number; bytesReadAtStart: number }>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    uploads.set(request, { response, startedAt: performance.now(), bytesReadAtStart: request.socket.bytesRead });
+  });
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const [request, upload] of uploads) {
+      const { socket } = request;
+      if (request.complete || socket.destroyed) {
+        uploads.delete(request);
+        continue;
+      }
+      const elapsedMs = now - upload.startedAt;
+      if (elapsedMs < graceMs || ((socket.bytesRead - upload.bytesReadAtStart) * 1000) / elapsedMs >= minBytesPerSecond) continue;
+      uploads.delete(request);
+      // As node does at its request timeout: the 408 goes out unless an answer has begun, then the socket closes.
+      if (socket.writable && !upload.response.headersSent) socket.write(REQUEST_TIMEOUT_RESPONSE);
+      socket.destroy();
+    }
+  }, CONNECTIONS_CHECK_INTERVAL_MS);
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
 }

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         keepAliveTimeoutMs: 5000,
         maxConnections: 4096,
         maxHeaderBytes: 16_384,
+        minBodyBytesPerSecond: 1024,
       },
       shutdownTimeoutMs: 10000,
       sharedBudgetRedisUrl: undefined,
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
       HTTP_MAX_CONNECTIONS: '2000',
       HTTP_MAX_HEADER_BYTES: '8192',
+      HTTP_MIN_BODY_BYTES_PER_SECOND: '0',
       FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
     expect(config).toEqual({
@@ -133,6 +135,7 @@ describe('loadConfig', () => {
         keepAliveTimeoutMs: 65_000,
         maxConnections: 2000,
         maxHeaderBytes: 8192,
+        minBodyBytesPerSecond: 0,
       },
       shutdownTimeoutMs: 2000,
       sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',

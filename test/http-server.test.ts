@@ -12,6 +12,8 @@ const LIMITS: HttpServerLimits = {
   keepAliveTimeoutMs: 500,
   maxConnections: 10,
   maxHeaderBytes: 1024,
+  // Off here, so each timeout is seen on its own; its own tests turn it on.
+  minBodyBytesPerSecond: 0,
 };
 /** What node may add to a timeout: its check interval, and a loaded machine. */
 const LATE_MS = CONNECTIONS_CHECK_INTERVAL_MS + 1500;
@@ -37,13 +39,23 @@ async function listen(limits: HttpServerLimits = LIMITS): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** Writes `start` at once, then `drip` every 200 ms; resolves with what came back and when the server closed. */
-function rawExchange(port: number, start: string, drip = ''): Promise<{ answer: string; ms: number }> {
+/**
+ * Writes `start` at once, then `drip` every `everyMs` (until `upTo` bytes of it, if given); resolves with what
+ * came back and when the server closed.
+ */
+function rawExchange(port: number, start: string, drip = '', everyMs = 200, upTo = Infinity): Promise<{ answer: string; ms: number }> {
   return new Promise((resolve) => {
     const startedAt = performance.now();
     let answer = '';
+    let dripped = 0;
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write(start));
-    const timer = drip ? setInterval(() => socket.writable && socket.write(drip), 200) : undefined;
+    const timer = drip
+      ? setInterval(() => {
+          if (!socket.writable || dripped >= upTo) return;
+          dripped += drip.length;
+          socket.write(drip);
+        }, everyMs)
+      : undefined;
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -114,6 +126,17 @@ describe('HTTP server limits', () => {
     await Promise.all(holders);
   });
 
+  it.each([
+    ['dripped at 5 bytes a second', 'a', 200, 'HTTP/1.1 408 Request Timeout'],
+    ['sent at 5 KiB a second', 'a'.repeat(1024), 200, 'HTTP/1.1 200 OK'],
+  ])('judges a body %s against a 1 KiB/s floor after a 1 s grace', async (_case, piece, everyMs, status) => {
+    const port = await listen({ ...LIMITS, requestTimeoutMs: 6000, idleTimeoutMs: 6000, minBodyBytesPerSecond: 1024, bodyRateGraceMs: 1000 });
+    const length = 3 * 5 * piece.length; // three seconds of body
+    const { answer, ms } = await rawExchange(port, `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n`, piece, everyMs, length);
+    expect(statusLine(answer)).toBe(status);
+    if (status.includes('408')) expect(ms).toBeLessThan(1000 + LATE_MS);
+  });
+
   it('defaults to limits an 8 MiB image on a slow link fits in', () => {
     expect(DEFAULT_HTTP_SERVER_LIMITS).toEqual({
       headersTimeoutMs: 15_000,
@@ -122,6 +145,7 @@ describe('HTTP server limits', () => {
       keepAliveTimeoutMs: 5000,
       maxConnections: 4096,
       maxHeaderBytes: 16_384,
+      minBodyBytesPerSecond: 1024,
     });
     // 8 MiB of base64 plus 64 KiB of request at 50 KB/s (slow 3G upload) is within the request timeout.
     expect(((8 * 1024 * 1024 + 64 * 1024) / 50_000) * 1000).toBeLessThan(DEFAULT_HTTP_SERVER_LIMITS.requestTimeoutMs);
