@@ -26,12 +26,22 @@ describe('client address', () => {
     ['a CIDR: a client connecting directly is not a proxy', { addresses: ['10.0.0.0/8'] }, '203.0.113.7', '198.51.100.9', '203.0.113.7'],
     ['a list of ranges', { addresses: ['10.0.0.0/8', '172.16.0.0/12'] }, '10.1.2.3', '6.6.6.6, 198.51.100.9, 172.16.4.4', '198.51.100.9'],
     ['a named range', { addresses: ['loopback'] }, '127.0.0.1', '6.6.6.6, 198.51.100.9', '198.51.100.9'],
-    ['IPv6 proxies and client', { addresses: ['2001:db8::/32'] }, '2001:db8::1', '6.6.6.6, 2a00:1450::1, 2001:db8:1::2', '2a00:1450::1'],
-    ['IPv6 with a hop count', { hops: 1 }, '::1', '6.6.6.6, 2a00:1450::1', '2a00:1450::1'],
+    ['IPv6 proxies and client, known by its /64', { addresses: ['2001:db8::/32'] }, '2001:db8::1', '6.6.6.6, 2a00:1450:4001:81a::200e, 2001:db8:1::2', '2a00:1450:4001:81a::/64'],
+    ['IPv6 with a hop count', { hops: 1 }, '::1', '6.6.6.6, 2a00:1450::1', '2a00:1450::/64'],
+    ['an IPv6 peer, trusting nobody', { hops: 0 }, '2a00:1450:4001:81a:1:2:3:4', '198.51.100.9', '2a00:1450:4001:81a::/64'],
     ['an IPv4-mapped peer inside an IPv4 range', { addresses: ['10.0.0.0/8'] }, '::ffff:10.0.0.2', '6.6.6.6, 198.51.100.9', '198.51.100.9'],
+    ['an IPv4-mapped peer, trusting nobody: its IPv4 address', { hops: 0 }, '::ffff:203.0.113.7', undefined, '203.0.113.7'],
     ['an empty address list trusts nobody', { addresses: [] }, '10.0.0.2', '198.51.100.9', '10.0.0.2'],
   ])('%s', (_case, trusted, remoteAddress, forwardedFor, caller) => {
     expect(createClientAddressOf(trusted)(UNUSED, { req: nodeRequest(remoteAddress, forwardedFor) })).toBe(caller);
+  });
+
+  it('gives every address of one IPv6 /64 the same identity, and the next /64 another', () => {
+    const lookup = createClientAddressOf({ hops: 0 });
+    const of = (address: string) => lookup(UNUSED, { req: nodeRequest(address) });
+    const rotated = Array.from({ length: 100 }, (_, index) => of(`2a00:1450:4001:81a:${index.toString(16)}:${(index * 7).toString(16)}::1`));
+    expect(new Set(rotated)).toEqual(new Set(['2a00:1450:4001:81a::/64']));
+    expect(of('2a00:1450:4001:81b::1')).toBe('2a00:1450:4001:81b::/64');
   });
 
   it('is "unknown" for an in-process call, which has no socket', () => {
