@@ -14,7 +14,7 @@ import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
 import { createRequestTracker } from './observability/request-log.js';
-import { createClientAddressOf, type NodeServerContext } from './protection/client-address.js';
+import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
 import { useValidationRules } from './protection/introspection.js';
@@ -48,8 +48,8 @@ export interface AppDependencies {
   batchingLimit?: number;
   /** When set, only these operations run, by SHA-256 of their printed text (Apollo `persistedQuery` extension). */
   persistedOperations?: ReadonlyMap<string, DocumentNode> | undefined;
-  /** Take the client address from the first X-Forwarded-For entry. @default false */
-  trustProxy?: boolean;
+  /** Proxies trusted to append to X-Forwarded-For. @default none: the socket's peer is the caller */
+  trustProxy?: TrustedProxies;
   /** Readiness for /ready. @default always ready */
   isReady?: () => boolean;
 }
@@ -58,7 +58,7 @@ export type GatewayApp = YogaServerInstance<NodeServerContext, GatewayServices>;
 
 /** Builds the yoga app. */
 export function createApp(dependencies: AppDependencies): GatewayApp {
-  const { faceid, facts, logger, graphiql = false, introspection = true, batchingLimit = 0, trustProxy = false } = dependencies;
+  const { faceid, facts, logger, graphiql = false, introspection = true, batchingLimit = 0, trustProxy = NO_TRUSTED_PROXIES } = dependencies;
   const authenticate = dependencies.authenticate ?? createAuthenticator({ mode: 'open' });
   const metrics = dependencies.metrics ?? createMetrics();
   const isReady = dependencies.isReady ?? (() => true);

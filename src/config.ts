@@ -3,8 +3,26 @@
  * here; a bad value is reported together with every other bad value, and never echoes a secret.
  */
 import { FACEID_DEFAULT_ENDPOINT, FACEID_REGIONS, type FaceIdRegion } from './faceid/wire.js';
-import type { FaceIdCredentials } from './faceid/client.js';
-import { ALL_SCOPES, type ApiKeyEntry, type AuthSettings, type JwtSettings } from './auth/authenticate.js';
+import { DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, type FaceIdCredentials } from './faceid/client.js';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpServerLimits,
+} from './http-server.js';
+import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
+import {
+  ALL_SCOPES,
+  DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+  type ApiKeyEntry,
+  type AuthSettings,
+  type JwtSettings,
+} from './auth/authenticate.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -35,6 +53,8 @@ export interface Config {
   totalTimeoutMs: number;
   /** @default 2 */
   maxRetries: number;
+  /** Largest upstream answer read before it is abandoned as UPSTREAM_UNAVAILABLE. Token answers are further held to 64 KiB. @default 50331648 (48 MiB) */
+  maxUpstreamResponseBytes: number;
   /** @default 'info' */
   logLevel: LogLevel;
   /** Serve GraphiQL on GET /graphql. @default true outside production, false in production */
@@ -51,13 +71,26 @@ export interface Config {
   batchingLimit: number;
   /** Accept only the operations in schema/operations. @default false */
   persistedOperationsOnly: boolean;
-  /** Take the client address from X-Forwarded-For (behind a trusted proxy). @default false */
-  trustProxy: boolean;
+  /** Proxies trusted to append to X-Forwarded-For: a hop count or their addresses. @default { hops: 0 } (none) */
+  trustProxy: TrustedProxies;
+  /** Connection limits of the HTTP server: timeouts, the connection cap, the header size. */
+  http: HttpServerLimits;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
   sharedBudgetRedisUrl: string | undefined;
 }
+
+/** 256 MiB: an answer is held whole in memory, so a few concurrent ones must still fit a small container. */
+const MAX_UPSTREAM_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/** More proxies than this in front of one service is a misconfiguration, not an architecture. */
+const MAX_TRUSTED_PROXY_HOPS = 10;
+
+/** Thirty days: past that a bearer token is a standing credential, which API keys already serve better. */
+const MAX_JWT_LIFETIME_SECONDS = 30 * 86_400;
+/** Five minutes: more skew than that is a broken clock, and tolerating it would stretch every token's life. */
+const MAX_JWT_CLOCK_TOLERANCE_SECONDS = 300;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -108,6 +141,7 @@ export function loadConfig(env: Environment): Config {
   const attemptTimeoutMs = integer('FACEID_ATTEMPT_TIMEOUT_MS', 5000, 100, 120_000);
   const totalTimeoutMs = integer('FACEID_TIMEOUT_MS', 15_000, 100, 300_000);
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
+  const maxUpstreamResponseBytes = integer('FACEID_MAX_RESPONSE_BYTES', DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, 1024, MAX_UPSTREAM_RESPONSE_BYTES);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
   const flag = (name: string, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
   const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
@@ -121,20 +155,44 @@ export function loadConfig(env: Environment): Config {
   const callerSharePercent = integer('CALLER_MAX_SHARE_PERCENT', 50, 1, 100);
   const corsOrigins = readCorsOrigins(read('CORS_ORIGINS'), production, problems);
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
-  const trustProxy = flag('TRUST_PROXY', false);
+  const trustProxy = readTrustProxy(read('TRUST_PROXY'), problems);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+  const http: HttpServerLimits = {
+    headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HEADERS_TIMEOUT_MS, 1000, 120_000),
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
+    idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 1000, 600_000),
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 100, 600_000),
+    maxConnections: integer('HTTP_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    maxHeaderBytes: integer('HTTP_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 65_536),
+    minBodyBytesPerSecond: integer('HTTP_MIN_BODY_BYTES_PER_SECOND', DEFAULT_MIN_BODY_BYTES_PER_SECOND, 0, 1_048_576),
+  };
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
     // The URL may carry a password: name the variable, never its value.
     problems.push('FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL');
   }
-  const auth = readAuth(read, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
+  const jwtLimits = {
+    maxLifetimeSeconds: integer('AUTH_JWT_MAX_LIFETIME_SECONDS', DEFAULT_JWT_MAX_LIFETIME_SECONDS, 60, MAX_JWT_LIFETIME_SECONDS),
+    clockToleranceSeconds: integer('AUTH_JWT_CLOCK_TOLERANCE_SECONDS', DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, 0, MAX_JWT_CLOCK_TOLERANCE_SECONDS),
+  };
+  const auth = readAuth(read, jwtLimits, flag('ALLOW_UNAUTHENTICATED', false), production, problems);
 
   if (attemptTimeoutMs > totalTimeoutMs) {
     problems.push(`FACEID_ATTEMPT_TIMEOUT_MS (${attemptTimeoutMs}) must not exceed FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
   }
   if (maxQueueWaitMs >= totalTimeoutMs) {
     problems.push(`FACEID_MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}) must be less than FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
+  }
+
+  if (http.headersTimeoutMs >= http.requestTimeoutMs) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${http.headersTimeoutMs}) must be less than HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`);
+  }
+  // A request waiting for Tencent sends nothing: an idle timeout shorter than that wait would cut it.
+  if (http.idleTimeoutMs <= totalTimeoutMs) {
+    problems.push(`HTTP_IDLE_TIMEOUT_MS (${http.idleTimeoutMs}) must be more than FACEID_TIMEOUT_MS (${totalTimeoutMs})`);
+  }
+  if (http.keepAliveTimeoutMs > http.idleTimeoutMs) {
+    problems.push(`HTTP_KEEP_ALIVE_TIMEOUT_MS (${http.keepAliveTimeoutMs}) must not exceed HTTP_IDLE_TIMEOUT_MS (${http.idleTimeoutMs})`);
   }
 
   const upstream = readUpstream(read, production, problems);
@@ -151,6 +209,7 @@ export function loadConfig(env: Environment): Config {
     attemptTimeoutMs,
     totalTimeoutMs,
     maxRetries,
+    maxUpstreamResponseBytes,
     logLevel,
     graphiql,
     auth,
@@ -160,9 +219,36 @@ export function loadConfig(env: Environment): Config {
     batchingLimit,
     persistedOperationsOnly,
     trustProxy,
+    http,
     shutdownTimeoutMs,
     sharedBudgetRedisUrl,
   };
+}
+
+function readTrustProxy(raw: string | undefined, problems: string[]): TrustedProxies {
+  if (raw === undefined || raw === 'false' || raw === '0') return NO_TRUSTED_PROXIES;
+  if (raw === 'true') {
+    // `true` used to believe the left-most X-Forwarded-For entry, which the client writes: refuse it rather than
+    // guess how many proxies there are.
+    problems.push(
+      'TRUST_PROXY=true is no longer accepted (it let clients forge their address): set the number of proxies in front of the gateway (e.g. TRUST_PROXY=1) or their addresses/CIDR ranges (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    );
+    return NO_TRUSTED_PROXIES;
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > MAX_TRUSTED_PROXY_HOPS) problems.push(`TRUST_PROXY as a hop count must be from 0 to ${MAX_TRUSTED_PROXY_HOPS}, got "${raw}"`);
+    return { hops: Math.min(hops, MAX_TRUSTED_PROXY_HOPS) };
+  }
+  const addresses = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of addresses) {
+    try {
+      checkTrustedProxyEntry(entry);
+    } catch {
+      problems.push(`TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "${entry}"`);
+    }
+  }
+  return { addresses };
 }
 
 function readCorsOrigins(raw: string | undefined, production: boolean, problems: string[]): readonly string[] {
@@ -180,6 +266,7 @@ function readCorsOrigins(raw: string | undefined, production: boolean, problems:
 
 function readAuth(
   read: (name: string) => string | undefined,
+  jwtLimits: Pick<JwtSettings, 'maxLifetimeSeconds' | 'clockToleranceSeconds'>,
   allowUnauthenticated: boolean,
   production: boolean,
   problems: string[],
@@ -201,7 +288,7 @@ function readAuth(
     }
     if (issuer === undefined) problems.push('AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)');
     if (audience === undefined) problems.push('AUTH_JWT_AUDIENCE is required with JWT authentication (the "aud" every token must carry)');
-    jwt = { secret, jwksUrl, issuer: issuer ?? '', audience: audience ?? '' };
+    jwt = { secret, jwksUrl, issuer: issuer ?? '', audience: audience ?? '', ...jwtLimits };
   } else if (issuer !== undefined || audience !== undefined) {
     problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }

@@ -79,6 +79,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     maxQueueWaitMs: config.maxQueueWaitMs,
     attemptTimeoutMs: config.attemptTimeoutMs,
     totalTimeoutMs: config.totalTimeoutMs,
+    maxResponseBytes: config.maxUpstreamResponseBytes,
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries },
     logger: logger.child({ component: 'faceid' }),
     callerQuota,

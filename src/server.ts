@@ -2,14 +2,16 @@
  * The process: reads the environment, starts the gateway, listens, and shuts down gracefully on SIGTERM/SIGINT.
  * The only file that touches process.env or the network port.
  */
-import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** How often draining checks whether every connection has finished. */
 const DRAIN_POLL_MS = 50;
+/** Connections refused at the cap are logged as one line per this period: a flood must not flood the log too. */
+const DROPPED_CONNECTIONS_LOG_MS = 10_000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -24,7 +26,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, logger);
-  const server = createServer(gateway.app);
+  const server = createHttpServer(gateway.app, config.http);
+  let dropped = 0;
+  server.on('drop', () => {
+    dropped += 1;
+    if (dropped > 1) return;
+    const { maxConnections } = config.http;
+    logger.warn({ maxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS open connections reached');
+    setTimeout(() => {
+      if (dropped > 1) logger.warn({ dropped, maxConnections, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections refused at HTTP_MAX_CONNECTIONS');
+      dropped = 0;
+    }, DROPPED_CONNECTIONS_LOG_MS).unref();
+  });
   let inFlight = 0;
   server.on('request', (_request, response) => {
     inFlight += 1;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
-import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
+import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
 
@@ -83,6 +83,87 @@ describe('authentication', () => {
     const response = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': 'ak_guessed_key' } });
     expect(response.status).toBe(401);
     expect(response.body.errors![0]!.message).toBe('Authentication failed: the API key is not recognised.');
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('token lifetime', () => {
+  // A fixed clock: every claim below is placed relative to it, so no case depends on when the test runs.
+  const NOW = Date.UTC(2030, 0, 1);
+  const now = Math.floor(NOW / 1000);
+  const DAY = 86_400;
+  const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW });
+  const signClaims = (claims: Record<string, number>) =>
+    new SignJWT({ scope: 'faceid:selfie', ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(JWT_ISSUER)
+      .setAudience(JWT_AUDIENCE)
+      .setSubject('user-1')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+  const outcomeOf = async (claims: Record<string, number>) => {
+    const request = new Request('http://gateway.test/graphql', { headers: bearer(await signClaims(claims)) });
+    try {
+      return (await authenticate(request, '127.0.0.1')).id;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it.each<[string, Record<string, number>, string]>([
+    ['an hour-long token', { iat: now, exp: now + 3600 }, 'jwt:user-1'],
+    ['a token of exactly the longest lifetime', { iat: now - 10, exp: now - 10 + DAY }, 'jwt:user-1'],
+    ['a token without iat whose exp is within the lifetime from now', { exp: now + DAY }, 'jwt:user-1'],
+    ['iat ahead by less than the 30 s tolerance', { iat: now + 29, exp: now + 3600 }, 'jwt:user-1'],
+    ['nbf ahead by less than the 30 s tolerance', { nbf: now + 29, iat: now, exp: now + 3600 }, 'jwt:user-1'],
+    ['exp passed by less than the 30 s tolerance', { iat: now - 3600, exp: now - 29 }, 'jwt:user-1'],
+    ['a token without exp', { iat: now }, 'Authentication failed: the token has no "exp" claim.'],
+    [
+      'a token that lives longer than a day',
+      { iat: now, exp: now + DAY + 1 },
+      'Authentication failed: the token\'s "exp" claim is more than 86400 seconds after it was issued (the longest lifetime accepted).',
+    ],
+    [
+      'a token without iat whose exp is further than a day away',
+      { exp: now + DAY + 31 },
+      'Authentication failed: the token\'s "exp" claim is more than 86400 seconds after it was issued (the longest lifetime accepted).',
+    ],
+    [
+      'a long-lived token with a back-dated iat',
+      { iat: now - 365 * DAY, exp: now + 3600 },
+      'Authentication failed: the token\'s "exp" claim is more than 86400 seconds after it was issued (the longest lifetime accepted).',
+    ],
+    ['iat in the future', { iat: now + 31, exp: now + 3600 }, 'Authentication failed: the token\'s "iat" claim is in the future.'],
+    ['nbf in the future', { nbf: now + 31, iat: now, exp: now + 3600 }, 'Authentication failed: the token\'s "nbf" claim is in the future.'],
+    ['exp passed by more than the tolerance', { iat: now - 3600, exp: now - 31 }, 'Authentication failed: the token has expired.'],
+  ])('%s: %s', async (_case, claims, outcome) => {
+    expect(await outcomeOf(claims)).toBe(outcome);
+  });
+
+  it('takes the longest lifetime and the tolerance from the settings', async () => {
+    const jwt = { secret: JWT_SECRET, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, maxLifetimeSeconds: 600, clockToleranceSeconds: 0 };
+    const strict = createAuthenticator({ mode: 'required', jwt, apiKeys: [] }, { now: () => NOW });
+    const outcome = async (claims: Record<string, number>) => {
+      const request = new Request('http://gateway.test/graphql', { headers: bearer(await signClaims(claims)) });
+      return strict(request, '127.0.0.1').then((caller) => caller.id, (error: Error) => error.message);
+    };
+    expect(await outcome({ iat: now, exp: now + 600 })).toBe('jwt:user-1');
+    expect(await outcome({ iat: now, exp: now + 601 })).toMatch(/more than 600 seconds/);
+    expect(await outcome({ iat: now + 1, exp: now + 600 })).toBe('Authentication failed: the token\'s "iat" claim is in the future.');
+  });
+
+  it('refuses a token without exp through the API: 401, the claim named, the token never echoed', async () => {
+    const token = await new SignJWT({ scope: 'faceid:selfie' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(JWT_ISSUER)
+      .setAudience(JWT_AUDIENCE)
+      .setSubject('user-1')
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const response = await sendGraphQL(harness.app, SELFIE, { headers: bearer(token) });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe('Authentication failed: the token has no "exp" claim.');
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', retryable: false });
+    expect(response.text).not.toContain(token.split('.')[1]!);
     expect(harness.emulator.requests).toHaveLength(0);
   });
 });

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       attemptTimeoutMs: 5000,
       totalTimeoutMs: 15000,
       maxRetries: 2,
+      maxUpstreamResponseBytes: 48 * 1024 * 1024,
       logLevel: 'info',
       graphiql: true,
       auth: { mode: 'open' },
@@ -35,7 +36,16 @@ describe('loadConfig', () => {
       introspection: true,
       batchingLimit: 0,
       persistedOperationsOnly: false,
-      trustProxy: false,
+      trustProxy: { hops: 0 },
+      http: {
+        headersTimeoutMs: 15_000,
+        requestTimeoutMs: 180_000,
+        idleTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: 4096,
+        maxHeaderBytes: 16_384,
+        minBodyBytesPerSecond: 1024,
+      },
       shutdownTimeoutMs: 10000,
       sharedBudgetRedisUrl: undefined,
     });
@@ -53,6 +63,7 @@ describe('loadConfig', () => {
       FACEID_ATTEMPT_TIMEOUT_MS: '1000',
       FACEID_TIMEOUT_MS: '3000',
       FACEID_MAX_RETRIES: '0',
+      FACEID_MAX_RESPONSE_BYTES: '65536',
       PORT: '8080',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -62,13 +73,22 @@ describe('loadConfig', () => {
       AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!',
       AUTH_JWT_ISSUER: 'https://issuer.example.com',
       AUTH_JWT_AUDIENCE: 'faceid-gateway',
+      AUTH_JWT_MAX_LIFETIME_SECONDS: '3600',
+      AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '5',
       AUTH_API_KEYS: JSON.stringify([{ name: 'backend', sha256: 'AB'.repeat(32), scopes: ['faceid:ekyc'] }]),
       CALLER_MAX_SHARE_PERCENT: '25',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       GRAPHQL_BATCHING_LIMIT: '5',
       PERSISTED_OPERATIONS_ONLY: 'true',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32,loopback',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      HTTP_HEADERS_TIMEOUT_MS: '10000',
+      HTTP_REQUEST_TIMEOUT_MS: '120000',
+      HTTP_IDLE_TIMEOUT_MS: '70000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MAX_CONNECTIONS: '2000',
+      HTTP_MAX_HEADER_BYTES: '8192',
+      HTTP_MIN_BODY_BYTES_PER_SECOND: '0',
       FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
     expect(config).toEqual({
@@ -87,6 +107,7 @@ describe('loadConfig', () => {
       attemptTimeoutMs: 1000,
       totalTimeoutMs: 3000,
       maxRetries: 0,
+      maxUpstreamResponseBytes: 65536,
       logLevel: 'warn',
       graphiql: false,
       auth: {
@@ -96,6 +117,8 @@ describe('loadConfig', () => {
           jwksUrl: undefined,
           issuer: 'https://issuer.example.com',
           audience: 'faceid-gateway',
+          maxLifetimeSeconds: 3600,
+          clockToleranceSeconds: 5,
         },
         apiKeys: [{ name: 'backend', sha256: 'ab'.repeat(32), scopes: ['faceid:ekyc'] }],
       },
@@ -104,7 +127,16 @@ describe('loadConfig', () => {
       introspection: true,
       batchingLimit: 5,
       persistedOperationsOnly: true,
-      trustProxy: true,
+      trustProxy: { addresses: ['10.0.0.0/8', '2001:db8::/32', 'loopback'] },
+      http: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 120_000,
+        idleTimeoutMs: 70_000,
+        keepAliveTimeoutMs: 65_000,
+        maxConnections: 2000,
+        maxHeaderBytes: 8192,
+        minBodyBytesPerSecond: 0,
+      },
       shutdownTimeoutMs: 2000,
       sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',
     });
@@ -134,6 +166,20 @@ describe('loadConfig', () => {
 
   it('turns GraphiQL off by default in persisted-operations mode', () => {
     expect(loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' }).graphiql).toBe(false);
+  });
+
+  it.each<[string, object]>([
+    ['false', { hops: 0 }],
+    ['0', { hops: 0 }],
+    ['2', { hops: 2 }],
+    ['192.0.2.10', { addresses: ['192.0.2.10'] }],
+  ])('reads TRUST_PROXY=%s', (raw, trusted) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(trusted);
+  });
+
+  it('gives JWTs a day of lifetime and 30 s of clock tolerance by default', () => {
+    const config = loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' });
+    expect(config.auth.mode === 'required' && config.auth.jwt).toMatchObject({ maxLifetimeSeconds: 86_400, clockToleranceSeconds: 30 });
   });
 
   it('treats empty variables as unset', () => {
@@ -217,6 +263,22 @@ describe('loadConfig', () => {
     ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
     ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
     ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],
+    ['a JWT lifetime over thirty days', { AUTH_JWT_MAX_LIFETIME_SECONDS: '2592001' }, 'AUTH_JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 2592000, got "2592001"'],
+    ['a JWT clock tolerance over five minutes', { AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '301' }, 'AUTH_JWT_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300, got "301"'],
+    [
+      'TRUST_PROXY=true, which believed the client-written left-most entry',
+      { TRUST_PROXY: 'true' },
+      'TRUST_PROXY=true is no longer accepted (it let clients forge their address): set the number of proxies in front of the gateway (e.g. TRUST_PROXY=1) or their addresses/CIDR ranges (e.g. TRUST_PROXY=10.0.0.0/8,loopback)',
+    ],
+    ['a proxy hop count over 10', { TRUST_PROXY: '11' }, 'TRUST_PROXY as a hop count must be from 0 to 10, got "11"'],
+    ['a proxy entry that is not an address', { TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "proxy.internal"'],
+    ['a proxy range with a bad prefix', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY entries must be IP addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "10.0.0.0/33"'],
+    ['an upstream answer bound under 1 KiB', { FACEID_MAX_RESPONSE_BYTES: '1023' }, 'FACEID_MAX_RESPONSE_BYTES must be a whole number from 1024 to 268435456, got "1023"'],
+    ['a headers timeout as long as the request timeout', { HTTP_HEADERS_TIMEOUT_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '60000' }, 'HTTP_HEADERS_TIMEOUT_MS (60000) must be less than HTTP_REQUEST_TIMEOUT_MS (60000)'],
+    ['an idle timeout that would cut a call waiting for Tencent', { HTTP_IDLE_TIMEOUT_MS: '15000' }, 'HTTP_IDLE_TIMEOUT_MS (15000) must be more than FACEID_TIMEOUT_MS (15000)'],
+    ['a keep-alive timeout past the idle timeout', { HTTP_KEEP_ALIVE_TIMEOUT_MS: '31000' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS (31000) must not exceed HTTP_IDLE_TIMEOUT_MS (30000)'],
+    ['no connections at all', { HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
+    ['a header bound over 64 KiB', { HTTP_MAX_HEADER_BYTES: '65537' }, 'HTTP_MAX_HEADER_BYTES must be a whole number from 1024 to 65536, got "65537"'],
     ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

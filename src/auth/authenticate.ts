@@ -30,6 +30,24 @@ export interface JwtSettings {
   jwksUrl?: string | undefined;
   issuer: string;
   audience: string;
+  /** Longest accepted lifetime: `exp - iat`, and `exp - now` for a token without `iat`. @default 86400 */
+  maxLifetimeSeconds?: number | undefined;
+  /** Clock skew allowed on `exp`, `nbf`, `iat` and the lifetime. @default 30 */
+  clockToleranceSeconds?: number | undefined;
+}
+
+/**
+ * A day: long enough for a session token that a backend refreshes, short enough that a leaked token is not a
+ * permanent key. Issuers minting longer-lived tokens must raise AUTH_JWT_MAX_LIFETIME_SECONDS on purpose.
+ */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
+/** Clock skew tolerated between the issuer and the gateway: NTP-synchronised hosts are well within it. */
+export const DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS = 30;
+
+/** What the authenticator takes from its caller besides the settings. */
+export interface AuthenticatorOptions {
+  /** The clock tokens are checked against, in ms since the epoch. @default Date.now */
+  now?: () => number;
 }
 
 /** How callers are authenticated. `open` lets anyone use every operation. */
@@ -58,8 +76,13 @@ function scopesOfToken(payload: JWTPayload): Set<string> {
 }
 
 function describeJwtFailure(error: unknown): string {
+  // Reasons name the claim and never echo the token or a claim's value.
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's "${error.claim}" claim is not accepted`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.reason === 'missing') return `the token has no "${error.claim}" claim`;
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return 'the token\'s "nbf" claim is in the future';
+    return `the token's "${error.claim}" claim is not accepted`;
+  }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches the token';
@@ -67,25 +90,44 @@ function describeJwtFailure(error: unknown): string {
   return 'the token could not be verified';
 }
 
+/**
+ * What jose leaves to the gateway: `iat` in the future (jose checks it only with `maxTokenAge`, which would make
+ * `iat` mandatory) and a lifetime over the maximum, measured from `iat` and, for a token without one, from now.
+ */
+function lifetimeProblem(payload: JWTPayload, nowSeconds: number, maxLifetimeSeconds: number, toleranceSeconds: number): string | undefined {
+  const { exp, iat } = payload;
+  if (exp === undefined) return 'the token has no "exp" claim';
+  if (iat !== undefined && iat > nowSeconds + toleranceSeconds) return 'the token\'s "iat" claim is in the future';
+  if ((iat !== undefined && exp - iat > maxLifetimeSeconds) || exp - nowSeconds > maxLifetimeSeconds + toleranceSeconds) {
+    return `the token's "exp" claim is more than ${maxLifetimeSeconds} seconds after it was issued (the longest lifetime accepted)`;
+  }
+  return undefined;
+}
+
 /** Creates the authenticator for the configured settings. */
-export function createAuthenticator(settings: AuthSettings): Authenticate {
+export function createAuthenticator(settings: AuthSettings, authenticatorOptions: AuthenticatorOptions = {}): Authenticate {
+  const now = authenticatorOptions.now ?? Date.now;
   if (settings.mode === 'open') {
     const everything = new Set(ALL_SCOPES);
     return async (_request, clientAddress) => ({ id: `ip:${clientAddress}`, authenticated: false, scopes: everything });
   }
 
   const { jwt, apiKeys } = settings;
-  let verifyJwt: ((token: string) => Promise<JWTPayload>) | undefined;
+  let verifyJwt: ((token: string, currentDate: Date) => Promise<JWTPayload>) | undefined;
+  const maxLifetimeSeconds = jwt?.maxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS;
+  const clockTolerance = jwt?.clockToleranceSeconds ?? DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS;
   if (jwt) {
-    const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: 30 };
+    // `exp` is required: a token without one would be a credential that never expires once leaked.
+    const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance, requiredClaims: ['exp', 'sub'] };
     if (jwt.secret !== undefined) {
       const secret = new TextEncoder().encode(jwt.secret);
-      verifyJwt = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+      verifyJwt = async (token, currentDate) => (await jwtVerify(token, secret, { ...options, currentDate, algorithms: ['HS256'] })).payload;
     } else if (jwt.jwksUrl !== undefined) {
       // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation).
       const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
-      verifyJwt = async (token) =>
-        (await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] })).payload;
+      verifyJwt = async (token, currentDate) =>
+        (await jwtVerify(token, keys, { ...options, currentDate, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] }))
+          .payload;
     }
   }
   const keysByHash = new Map(apiKeys.map((entry) => [entry.sha256.toLowerCase(), entry]));
@@ -108,11 +150,14 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
       }
       if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
       let payload: JWTPayload;
+      const checkedAt = now();
       try {
-        payload = await verifyJwt(token);
+        payload = await verifyJwt(token, new Date(checkedAt));
       } catch (error) {
         throw unauthenticated(describeJwtFailure(error));
       }
+      const problem = lifetimeProblem(payload, Math.floor(checkedAt / 1000), maxLifetimeSeconds, clockTolerance);
+      if (problem) throw unauthenticated(problem);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no "sub" claim');
       return { id: `jwt:${payload.sub}`, authenticated: true, scopes: scopesOfToken(payload) };
     }

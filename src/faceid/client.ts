@@ -86,6 +86,11 @@ export interface FaceIdClientOptions {
   maxQueueWaitMs: number;
   /** Limit of one attempt, from sending to the whole answer. */
   attemptTimeoutMs: number;
+  /**
+   * Largest answer read; a longer one is abandoned unread as UPSTREAM_UNAVAILABLE. Token answers are further held
+   * to MAX_TOKEN_ANSWER_BYTES. @default DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES (48 MiB)
+   */
+  maxResponseBytes?: number | undefined;
   /** Limit of the whole call: queueing, every attempt and every backoff. */
   totalTimeoutMs: number;
   retry: RetryPolicy;
@@ -150,6 +155,16 @@ const readToken: AnswerReader<TokenAnswer> = ({ response, requestId }) =>
     ? { sdkToken: response.SdkToken, requestId }
     : { unreadable: 'the Response has no SdkToken or RequestId' };
 
+/**
+ * Largest verification-result answer read by default. Results carry the best frame and up to two videos in
+ * base64 (several MB each); 48 MiB leaves room for those while a runaway or hostile upstream cannot grow the
+ * process by more than that per call.
+ */
+export const DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES = 48 * 1024 * 1024;
+/** Largest token answer read: a token answer is a few hundred bytes (SdkToken, RequestId), never 64 KiB. */
+export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+const TOKEN_ACTIONS: ReadonlySet<FaceIdActionName> = new Set([FaceIdAction.GetFaceIdTokenIntl, FaceIdAction.ApplySdkVerificationToken]);
+
 /** Default retry policy. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000 };
 
@@ -158,6 +173,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const { logger, credentials, observer } = options;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new TypeError(`Expected \`maxResponseBytes\` to be a positive whole number, got ${maxResponseBytes}`);
+  }
+  // An oversized answer will be oversized again: failures in here are not worth another attempt.
+  const notWorthRetrying = new WeakSet<GatewayError>();
   const endpoint = new URL(options.endpoint);
   // The Host header carries the port; the signature never does (Tencent signs URL.hostname).
   const signedHost = endpoint.hostname;
@@ -191,6 +212,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
+    // No Accept-Encoding and no inflating: the size bound counts the bytes that arrive, and a compressed answer
+    // could inflate far past them. Tencent's JSON answers are small enough to travel uncompressed.
+    decompress: false,
     responseType: 'text',
     hooks: {
       beforeRequest: [
@@ -221,10 +245,23 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     read: AnswerReader<T>,
     sentAt: number,
   ): Promise<T | GatewayError> {
+    let oversized = false;
+    const limit = TOKEN_ACTIONS.has(action) ? Math.min(MAX_TOKEN_ANSWER_BYTES, maxResponseBytes) : maxResponseBytes;
     try {
       const request = http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
       request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent(now())));
+      // got buffers the answer: stop it as soon as it declares, or has sent, more than the bound, so at most the
+      // bound plus one chunk is ever held.
+      const abandonOversized = (bytes: number) => {
+        if (bytes <= limit || oversized) return;
+        oversized = true;
+        request.cancel();
+      };
+      request.on('response', (response: { headers: Record<string, string | string[] | undefined> }) =>
+        abandonOversized(Number(response.headers['content-length'] ?? 0)),
+      );
+      request.on('downloadProgress', ({ transferred }) => abandonOversized(transferred));
       const response = await request;
       if (response.statusCode !== 200) {
         return new UpstreamUnavailableError(`Tencent Cloud answered ${action} with HTTP ${response.statusCode}.`, { action });
@@ -251,6 +288,13 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       // The caller left or the deadline passed: surface the signal's own reason (an AbortError/TimeoutError
       // DOMException), not got's wrapper, which carries the request options.
       if (signal.aborted) throw signal.reason;
+      if (oversized) {
+        const failure = new UpstreamUnavailableError(`Tencent Cloud's answer to ${action} is larger than ${limit} bytes; it was abandoned unread.`, {
+          action,
+        });
+        notWorthRetrying.add(failure);
+        return failure;
+      }
       if (error instanceof TimeoutError) {
         return new UpstreamUnavailableError(
           `Tencent Cloud did not answer ${action} within ${options.attemptTimeoutMs} ms.`,
@@ -315,7 +359,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         logUpstreamFailure(action, attempt, outcome);
         const delay = backoffMs(attempt, outcome);
         const remaining = options.totalTimeoutMs - (now() - startedAt);
-        if (!outcome.retryable || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
+        if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
         await sleep(delay, undefined, { signal });
       } catch (error) {
         if (deadline.aborted && !callOptions.signal?.aborted) {

@@ -2,7 +2,7 @@
  * A gateway wired to a real emulator on 127.0.0.1, with a known key pair, an in-memory log and helpers to run
  * GraphQL through the app (in-process `fetch`) or through a real listening HTTP server.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
@@ -17,6 +17,7 @@ import {
 import { createApp, type AppDependencies, type GatewayApp } from '../../src/app.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdClientOptions } from '../../src/faceid/client.js';
 import { startFaceIdEmulator, type FaceIdEmulator, type FaceIdEmulatorOptions } from '../../src/emulator/index.js';
+import { DEFAULT_HTTP_SERVER_LIMITS, createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryLog, type MemoryLog } from './memory-log.js';
 
@@ -41,7 +42,7 @@ export interface Harness {
   ): Promise<GraphQLResponse<TResult>>;
   graphql(request: GraphQLRequest): Promise<GraphQLResponse>;
   graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
-  /** Starts a real HTTP server for the app on port 0; returns its /graphql URL. */
+  /** Starts a real HTTP server for the app on port 0, with the default connection limits; returns its /graphql URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -108,7 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
     },
     async listen() {
-      const server = createServer(app);
+      const server = createHttpServer(app, DEFAULT_HTTP_SERVER_LIMITS);
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

@@ -1,0 +1,138 @@
+/**
+ * The HTTP server in front of the app, with the limits that keep slow, idle and excess connections from holding
+ * the process: a client that cannot finish its headers, its body, or its next request in time is cut off, and
+ * connections past the cap are closed as soon as they are accepted. Building it listens on nothing: server.ts does.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+
+/** The connection limits; each is a configuration variable (see config.ts). */
+export interface HttpServerLimits {
+  /** Time to receive a request's headers; past it node answers 408 and closes. @default 15000 */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; past it node answers 408 and closes. @default 180000 */
+  requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed. @default 30000 */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request. @default 5000 */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are closed as soon as they are accepted. @default 4096 */
+  maxConnections: number;
+  /** Largest request line plus headers; past it node answers 431 and closes. @default 16384 */
+  maxHeaderBytes: number;
+  /**
+   * Slowest body accepted, averaged from the request's start once the grace period has passed; a slower one is
+   * answered 408 and closed. 0 turns the check off. @default 1024
+   */
+  minBodyBytesPerSecond: number;
+  /** How long a body may be slower than the minimum before it counts. @default 10000 */
+  bodyRateGraceMs?: number | undefined;
+}
+
+/**
+ * Headers are under 16 KiB: even at 2G speeds (~5 KB/s) they arrive in a few seconds. 15 s allows for a slow
+ * TLS-terminating hop and a lossy link, and cuts a header drip-feeder in at most 16 s (see the check interval).
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * The largest request is an 8 MiB base64 image plus 64 KiB: about 170 s at 50 KB/s (a slow 3G upload). 180 s
+ * lets that through; a body dripped more slowly than that is cut.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 180_000;
+/**
+ * Longer than a call may wait for Tencent (FACEID_TIMEOUT_MS, 15 s by default), during which the socket is quiet;
+ * short enough that a connection that stops sending anything mid-request is released soon.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** Node's own default: reuse helps a client minting several tokens in a row; idle sockets cost a descriptor each. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * Well under the file-descriptor limits containers get (node raises its soft limit to the hard one, commonly
+ * 65536 or more) while far above what 20 tokens per second per action need. Lower it where `ulimit -Hn` is small.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Node's default: room for a JWT of several KiB plus the usual headers. */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * A body dripped at a byte a second defeats the idle timeout and would hold its connection for the whole request
+ * timeout. 1 KiB/s is a tenth of a poor 2G upload, so no real client is near it, and it cuts a drip-feeder after
+ * the grace period instead of after three minutes.
+ */
+export const DEFAULT_MIN_BODY_BYTES_PER_SECOND = 1024;
+/** Time for TCP slow start and a mobile radio waking up before an upload is judged by its rate. */
+export const DEFAULT_BODY_RATE_GRACE_MS = 10_000;
+
+/** Every default, as one set of limits (what tests and embedders start from). */
+export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+  keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
+  minBodyBytesPerSecond: DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+};
+
+/**
+ * Header lines kept per request; node drops the rest unread. The gateway reads fewer than ten, and a browser
+ * sends about twenty: 100 leaves room for proxies' additions while capping what a request can make node store.
+ */
+export const MAX_HEADERS_COUNT = 100;
+/**
+ * How often node looks for connections past the headers and request timeouts (its default is 30 s, which would
+ * let a drip-feeder stay up to 30 s past the timeout). A pass walks the open connections: cheap at once a second.
+ */
+export const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
+
+/** Creates the HTTP server for `app` with `limits`; the caller listens. */
+export function createHttpServer(app: RequestListener, limits: HttpServerLimits): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+    },
+    app,
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
+  server.maxConnections = limits.maxConnections;
+  // With no 'timeout' listener, node destroys a socket idle for this long.
+  server.setTimeout(limits.idleTimeoutMs);
+  if (limits.minBodyBytesPerSecond > 0) guardBodyRate(server, limits.minBodyBytesPerSecond, limits.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS);
+  return server;
+}
+
+/** What node itself sends when a request times out. */
+const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+
+/**
+ * Cuts requests whose body arrives slower than `minBytesPerSecond`. It samples the socket's byte count rather
+ * than listening to the body, which the app reads: the check never changes how the body flows. Entries leave
+ * the map when the body is complete or the socket is gone, so it holds at most one entry per open connection.
+ */
+function guardBodyRate(server: Server, minBytesPerSecond: number, graceMs: number): void {
+  const uploads = new Map<IncomingMessage, { response: ServerResponse; startedAt: number; bytesReadAtStart: number }>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    uploads.set(request, { response, startedAt: performance.now(), bytesReadAtStart: request.socket.bytesRead });
+  });
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const [request, upload] of uploads) {
+      const { socket } = request;
+      if (request.complete || socket.destroyed) {
+        uploads.delete(request);
+        continue;
+      }
+      const elapsedMs = now - upload.startedAt;
+      if (elapsedMs < graceMs || ((socket.bytesRead - upload.bytesReadAtStart) * 1000) / elapsedMs >= minBytesPerSecond) continue;
+      uploads.delete(request);
+      // As node does at its request timeout: the 408 goes out unless an answer has begun, then the socket closes.
+      if (socket.writable && !upload.response.headersSent) socket.write(REQUEST_TIMEOUT_RESPONSE);
+      socket.destroy();
+    }
+  }, CONNECTIONS_CHECK_INTERVAL_MS);
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
+}

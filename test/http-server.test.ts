@@ -1,0 +1,153 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTIONS_CHECK_INTERVAL_MS, DEFAULT_HTTP_SERVER_LIMITS, MAX_HEADERS_COUNT, createHttpServer, type HttpServerLimits } from '../src/http-server.js';
+
+/** Short limits, so that every bound can be crossed within a few seconds. */
+const LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+  idleTimeoutMs: 1500,
+  keepAliveTimeoutMs: 500,
+  maxConnections: 10,
+  maxHeaderBytes: 1024,
+  // Off here, so each timeout is seen on its own; its own tests turn it on.
+  minBodyBytesPerSecond: 0,
+};
+/** What node may add to a timeout: its check interval, and a loaded machine. */
+const LATE_MS = CONNECTIONS_CHECK_INTERVAL_MS + 1500;
+
+let servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  servers = [];
+});
+
+/** A server whose app answers 200 with the number of headers it saw, or never answers for /hang. */
+async function listen(limits: HttpServerLimits = LIMITS): Promise<number> {
+  const server = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.url === '/hang') return;
+    request.resume();
+    request.once('end', () => response.end(String(request.rawHeaders.length / 2)));
+  }, limits);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Writes `start` at once, then `drip` every `everyMs` (until `upTo` bytes of it, if given); resolves with what
+ * came back and when the server closed.
+ */
+function rawExchange(port: number, start: string, drip = '', everyMs = 200, upTo = Infinity): Promise<{ answer: string; ms: number }> {
+  return new Promise((resolve) => {
+    const startedAt = performance.now();
+    let answer = '';
+    let dripped = 0;
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(start));
+    const timer = drip
+      ? setInterval(() => {
+          if (!socket.writable || dripped >= upTo) return;
+          dripped += drip.length;
+          socket.write(drip);
+        }, everyMs)
+      : undefined;
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ answer, ms: performance.now() - startedAt });
+    });
+  });
+}
+
+const statusLine = (answer: string) => answer.split('\r\n')[0];
+
+describe('HTTP server limits', () => {
+  it('cuts a client dripping its headers at the headers timeout: 408', async () => {
+    const { answer, ms } = await rawExchange(await listen(), 'POST /graphql HTTP/1.1\r\nHost: x\r\nX-Drip: ', 'a');
+    expect(statusLine(answer)).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ms).toBeGreaterThanOrEqual(LIMITS.headersTimeoutMs - 50);
+    expect(ms).toBeLessThan(LIMITS.headersTimeoutMs + LATE_MS);
+  });
+
+  it('cuts a client dripping its body at the request timeout: 408', async () => {
+    const { answer, ms } = await rawExchange(await listen(), 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', 'a');
+    expect(statusLine(answer)).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ms).toBeGreaterThanOrEqual(LIMITS.requestTimeoutMs - 50);
+    expect(ms).toBeLessThan(LIMITS.requestTimeoutMs + LATE_MS);
+  });
+
+  it('closes a socket on which nothing moves for the idle timeout', async () => {
+    const { answer, ms } = await rawExchange(await listen(), 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toBe('');
+    expect(ms).toBeGreaterThanOrEqual(LIMITS.idleTimeoutMs - 50);
+    expect(ms).toBeLessThan(LIMITS.idleTimeoutMs + LATE_MS);
+  });
+
+  it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
+    const { answer, ms } = await rawExchange(await listen(), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(statusLine(answer)).toBe('HTTP/1.1 200 OK');
+    expect(answer).toContain('Keep-Alive: timeout=0');
+    expect(ms).toBeGreaterThanOrEqual(LIMITS.keepAliveTimeoutMs - 50);
+    expect(ms).toBeLessThan(LIMITS.keepAliveTimeoutMs + LATE_MS);
+  });
+
+  it.each([
+    ['well within the header bound', 500, 'HTTP/1.1 200 OK'],
+    ['past the header bound', 1100, 'HTTP/1.1 431 Request Header Fields Too Large'],
+  ])('answers headers %s (%i bytes of one header): %s', async (_case, size, status) => {
+    const { answer } = await rawExchange(await listen(), `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: ${'a'.repeat(size)}\r\n\r\n`);
+    expect(statusLine(answer)).toBe(status);
+  });
+
+  it(`keeps about ${MAX_HEADERS_COUNT} header lines of a request, however many are sent`, async () => {
+    const headers = Array.from({ length: 1000 }, (_, index) => `X-${index}: 1\r\n`).join('');
+    const { answer } = await rawExchange(await listen({ ...LIMITS, maxHeaderBytes: 16 * 1024 }), `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}\r\n`);
+    expect(statusLine(answer)).toBe('HTTP/1.1 200 OK');
+    // node's parser hands headers over in batches of 32 and stops taking batches past the count.
+    const kept = Number(answer.split('\r\n\r\n')[1]);
+    expect(kept).toBeGreaterThanOrEqual(MAX_HEADERS_COUNT);
+    expect(kept).toBeLessThanOrEqual(MAX_HEADERS_COUNT + 32);
+  });
+
+  it('closes connections past the cap as soon as they are accepted, unanswered', async () => {
+    const port = await listen();
+    const holders = Array.from({ length: LIMITS.maxConnections }, () => rawExchange(port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { answer, ms } = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toBe('');
+    expect(ms).toBeLessThan(LIMITS.idleTimeoutMs);
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(holders);
+  });
+
+  it.each([
+    ['dripped at 5 bytes a second', 'a', 200, 'HTTP/1.1 408 Request Timeout'],
+    ['sent at 5 KiB a second', 'a'.repeat(1024), 200, 'HTTP/1.1 200 OK'],
+  ])('judges a body %s against a 1 KiB/s floor after a 1 s grace', async (_case, piece, everyMs, status) => {
+    const port = await listen({ ...LIMITS, requestTimeoutMs: 6000, idleTimeoutMs: 6000, minBodyBytesPerSecond: 1024, bodyRateGraceMs: 1000 });
+    const length = 3 * 5 * piece.length; // three seconds of body
+    const { answer, ms } = await rawExchange(port, `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n`, piece, everyMs, length);
+    expect(statusLine(answer)).toBe(status);
+    if (status.includes('408')) expect(ms).toBeLessThan(1000 + LATE_MS);
+  });
+
+  it('defaults to limits an 8 MiB image on a slow link fits in', () => {
+    expect(DEFAULT_HTTP_SERVER_LIMITS).toEqual({
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 180_000,
+      idleTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 4096,
+      maxHeaderBytes: 16_384,
+      minBodyBytesPerSecond: 1024,
+    });
+    // 8 MiB of base64 plus 64 KiB of request at 50 KB/s (slow 3G upload) is within the request timeout.
+    expect(((8 * 1024 * 1024 + 64 * 1024) / 50_000) * 1000).toBeLessThan(DEFAULT_HTTP_SERVER_LIMITS.requestTimeoutMs);
+  });
+});
