@@ -17,6 +17,7 @@ import { createRequestTracker } from './observability/request-log.js';
 import { createClientAddressOf, type NodeServerContext } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
 import { createSchema } from './schema/index.js';
@@ -69,10 +70,11 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useMetricsEndpoint(metrics),
     useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
     useCsrfPrevention(),
+    useDocumentLimits(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
     useClientClosedRequests(),
-    useErrorContract(),
+    useErrorContract({ suggestions: introspection }),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
 
@@ -84,6 +86,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    parserAndValidationCache: createDocumentCaches(),
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
     context: async ({ request, ...serverContext }) => {
