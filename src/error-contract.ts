@@ -98,6 +98,13 @@ function quotedName(name: string): string | undefined {
  * anything not recognised here becomes a generic sentence rather than risk an echo.
  */
 export function describeValueProblem(message: string): string {
+  // graphql-js's suggestions name schema values only; the strict pattern keeps anything else out.
+  const suggestion = / Did you mean (?:the enum value )?"\w+"(?:(?:,| or|, or) "\w+")*\?$/.exec(message)?.[0] ?? '';
+  const problem = describeWithoutSuggestion(message);
+  return problem.endsWith('.') && !problem.startsWith('The value does not fit') ? `${problem}${suggestion}` : problem;
+}
+
+function describeWithoutSuggestion(message: string): string {
   let match: RegExpExecArray | null;
   if ((match = /^(Int|Float|String|Boolean|ID) cannot represent ([a-z0-9 -]+?): /s.exec(message))) return `${match[1]} cannot represent ${match[2]}.`;
   if ((match = /^Enum "(\w+)" cannot represent (non-string|non-enum) value: /s.exec(message))) return `Enum "${match[1]}" cannot represent a ${match[2]} value.`;
