@@ -6,7 +6,7 @@
  * document costs CPU to parse and memory to cache, and graphql-js's parser is recursive, so deep nesting
  * overflows the stack. Each bound below is far above what an honest document needs (the committed operations are
  * under 600 bytes and 30 tokens; the full introspection query GraphiQL and codegen send is about 2 KB, 183 tokens
- * and 12 brackets deep) and far below what would cost noticeable time or memory.
+ * and 10 brackets deep) and far below what would cost noticeable time or memory.
  */
 import { parse, type DocumentNode, type ParseOptions, type Source } from 'graphql';
 import type { Plugin } from 'graphql-yoga';

@@ -30,7 +30,7 @@ export const MAX_TOKEN_MUTATIONS = 2;
 export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', 'applyEkycToken']);
 /**
  * Introspection fields whose selections are bounded by graphql-js (MaxIntrospectionDepthRule, among the
- * specified rules) and by MAX_DOCUMENT_NESTING, not by MAX_DEPTH: the standard introspection query is 13 levels deep.
+ * specified rules) and by MAX_DOCUMENT_NESTING, not by MAX_DEPTH: the standard introspection query is 15 levels deep.
  */
 export const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
