@@ -17,10 +17,11 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
-import { useVariablesLimits } from './protection/variables-limits.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
+import { useVariablesLimits } from './protection/variables-limits.js';
 import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
 
 export type { NodeServerContext } from './protection/client-address.js';
@@ -72,10 +73,11 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
     useCsrfPrevention(),
     useVariablesLimits(),
+    useDocumentLimits(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
     useClientClosedRequests(),
-    useErrorContract(),
+    useErrorContract({ suggestions: introspection }),
     useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
@@ -88,6 +90,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    parserAndValidationCache: createDocumentCaches(),
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
     context: async ({ request, ...serverContext }) => {

@@ -21,7 +21,8 @@ export function useVariableErrorCodes(): Plugin {
           setResult({
             ...result,
             errors: result.errors.map((error) =>
-              refusal('BAD_USER_INPUT', error.message, { nodes: error.nodes, extensions: { ...error.extensions } }),
+              // Suggestions, if any, are removed later by the error contract when introspection is off.
+              refusal('BAD_USER_INPUT', echoFreeMessage(error, { suggestions: true }), { nodes: error.nodes, extensions: { ...error.extensions } }),
             ),
           });
         },
@@ -93,13 +94,107 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
   });
 }
 
-/** Gives every error of every result a documented code and `retryable` (yoga's 413, 405, parse errors …). */
-export function useErrorContract(): Plugin {
+/** Longest quoted text (a name, most often) a message may repeat from the request; longer is replaced by `…`. */
+export const MAX_QUOTED_TEXT_IN_MESSAGE = 64;
+
+/** A name the client sent (an unknown input field), repeated only when it is a short GraphQL name. */
+function quotedName(name: string): string | undefined {
+  return /^[_A-Za-z][_0-9A-Za-z]*$/.test(name) && name.length <= MAX_QUOTED_TEXT_IN_MESSAGE ? `"${name}"` : undefined;
+}
+
+/**
+ * What is wrong with a value, in words that never include the value. graphql-js's scalar, enum and input-object
+ * messages print the value they refuse (`String cannot represent a non string value: "<4 MB of base64>"`);
+ * anything not recognised here becomes a generic sentence rather than risk an echo.
+ */
+export function describeValueProblem(message: string): string {
+  // graphql-js's suggestions name schema values only; the strict pattern keeps anything else out.
+  const suggestion = / Did you mean (?:the enum value )?"\w+"(?:(?:,| or|, or) "\w+")*\?$/.exec(message)?.[0] ?? '';
+  const problem = describeWithoutSuggestion(message);
+  return problem.endsWith('.') && !problem.startsWith('The value does not fit') ? `${problem}${suggestion}` : problem;
+}
+
+function describeWithoutSuggestion(message: string): string {
+  let match: RegExpExecArray | null;
+  if ((match = /^(Int|Float|String|Boolean|ID) cannot represent ([a-z0-9 -]+?): /s.exec(message))) return `${match[1]} cannot represent ${match[2]}.`;
+  if ((match = /^Enum "(\w+)" cannot represent (non-string|non-enum) value: /s.exec(message))) return `Enum "${match[1]}" cannot represent a ${match[2]} value.`;
+  if ((match = /^Value ".*" does not exist in "(\w+)" enum\./s.exec(message))) return `The value is not one of the values of enum "${match[1]}".`;
+  if ((match = /^Field "(.*)" is not defined by type "(\w+)"\./s.exec(message))) {
+    const name = quotedName(match[1]!);
+    return name ? `Field ${name} is not defined by type "${match[2]}".` : `A field that type "${match[2]}" does not define was given.`;
+  }
+  if ((match = /^Expected type "(\w+)"\./.exec(message))) return `Expected type "${match[1]}".`;
+  // Messages that name only schema types and fields.
+  if (/^Expected type "[\w[\]!]+" to be an object\.$/.test(message)) return message;
+  if (/^Field "\w+\.\w+" of required type "[\w[\]!]+" was not provided\.$/.test(message)) return message;
+  if (/^Expected non-nullable type "[\w[\]!]+" not to be null\.$/.test(message)) return message;
+  if (/^DateTime must be an ISO 8601 date-time string/.test(message)) return message;
+  return 'The value does not fit its type.';
+}
+
+/** `message` without the inner message graphql-js appended after `; ` (the originalError's own message). */
+function withoutInner(message: string, inner: string | undefined): { outer: string; inner: string | undefined } {
+  if (inner !== undefined && message.endsWith(`; ${inner}`)) return { outer: message.slice(0, -inner.length - 2), inner };
+  return { outer: message, inner: undefined };
+}
+
+/**
+ * The error's message with no value from the request in it: coercion errors name the variable, the path and the
+ * problem; literal-value errors name the expected type; long quoted text is cut; and, when `suggestions` is false
+ * (introspection off), no "Did you mean …?" spells out the schema.
+ */
+export function echoFreeMessage(error: GraphQLError, options: { suggestions: boolean }): string {
+  const original = error.originalError?.message;
+  let message = error.message;
+  let match: RegExpExecArray | null;
+  if ((match = /^Variable "\$(\w+)" got invalid value /.exec(message))) {
+    const { outer, inner } = withoutInner(message, original);
+    // The path is printed from schema field names and list indexes; the anchored pattern cannot reach into the value.
+    const path = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(outer)?.[1];
+    const where = path && path.length <= 256 ? ` at "${path}"` : '';
+    message = `Variable "$${match[1]}" has an invalid value${where}: ${inner === undefined ? 'the value does not fit its type.' : describeValueProblem(inner)}`;
+  } else if ((match = /^Expected value of type "([\w[\]!]+)", found /.exec(message))) {
+    const { inner } = withoutInner(message, original);
+    message = `Expected a value of type "${match[1]}"${inner === undefined ? '.' : `: ${describeValueProblem(inner)}`}`;
+  } else if ((match = /^Argument "(\w+)" has invalid value /.exec(message))) {
+    message = `Argument "${match[1]}" has an invalid value.`;
+  } else if (/^(Int|Float|String|Boolean|ID) cannot represent |^Enum "\w+" cannot represent |^Value ".*" does not exist in "\w+" enum\.|^Field ".*" is not defined by type "\w+"\./s.test(message)) {
+    message = describeValueProblem(message);
+  } else if ((match = /^Syntax Error: Unexpected (String|BlockString) /.exec(message))) {
+    message = `Syntax Error: Unexpected ${match[1]}.`;
+  }
+  message = message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, text: string) => (text.length > MAX_QUOTED_TEXT_IN_MESSAGE ? '"…"' : quoted));
+  if (!options.suggestions) message = message.replace(/ ?Did you mean [^]*\?$/, '');
+  return message;
+}
+
+/** The same error with an echo-free message (see echoFreeMessage); unchanged when there was nothing to remove. */
+function withEchoFreeMessage(error: GraphQLError, options: { suggestions: boolean }): GraphQLError {
+  const message = echoFreeMessage(error, options);
+  if (message === error.message) return error;
+  // The original error is dropped: its message is the one that carried the value.
+  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: error.extensions });
+}
+
+/** Options of the error contract. */
+export interface ErrorContractOptions {
+  /** Keep graphql-js's "Did you mean …?" suggestions; false when introspection is off. @default true */
+  suggestions?: boolean;
+}
+
+/**
+ * Gives every error of every result a documented code and `retryable` (yoga's 413, 405, parse errors …), and a
+ * message that repeats no value from the request.
+ */
+export function useErrorContract(options: ErrorContractOptions = {}): Plugin {
+  const messageOptions = { suggestions: options.suggestions ?? true };
   return {
     onResultProcess({ result, setResult }) {
       if (Symbol.asyncIterator in result) return;
       const withCodes = (item: ExecutionResult): ExecutionResult =>
-        item.errors?.length ? { ...item, errors: item.errors.map((error: GraphQLError) => withDocumentedCode(error)) } : item;
+        item.errors?.length
+          ? { ...item, errors: item.errors.map((error: GraphQLError) => withDocumentedCode(withEchoFreeMessage(error, messageOptions))) }
+          : item;
       setResult(Array.isArray(result) ? result.map(withCodes) : withCodes(result));
     },
   };

@@ -2,10 +2,10 @@
  * Schema publication: with introspection off, neither introspection queries nor federation's `_service { sdl }`
  * are answered, and routers compose from the committed schema/subgraph.graphql.
  */
-import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, validate, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors.js';
-import { OperationLimitsRule } from './operation-limits.js';
+import { NoSubscriptionsRule, OperationLimitsRule } from './operation-limits.js';
 
 /** Federation's `{ _service { sdl } }` publishes the whole schema, as introspection does. */
 export const NoServiceSdlRule: ValidationRule = (context) => ({
@@ -22,14 +22,19 @@ export const NoServiceSdlRule: ValidationRule = (context) => ({
   },
 });
 
-/** Adds the gateway's validation rules: operation limits always; no introspection and no SDL when it is off. */
+/**
+ * Adds the gateway's validation rules: operation limits and no subscriptions always; with introspection off, no
+ * introspection, no SDL, and no "Did you mean …?" suggestions (they would spell out the schema one guess at a time).
+ */
 export function useValidationRules(introspection: boolean): Plugin {
   return {
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, setValidationFn }) {
       addValidationRule(OperationLimitsRule);
+      addValidationRule(NoSubscriptionsRule);
       if (!introspection) {
         addValidationRule(NoSchemaIntrospectionCustomRule);
         addValidationRule(NoServiceSdlRule);
+        setValidationFn((schema, document, rules) => validate(schema, document, rules, { hideSuggestions: true }));
       }
     },
   };

@@ -2,70 +2,124 @@
  * Validation rules that bound what one GraphQL operation may ask: nesting depth, aliases, and token mutations.
  * The schema is shallow, so honest operations are far inside these limits; the limits stop an operation from
  * multiplying work (or Tencent calls, through aliases) beyond what one request should cost.
+ *
+ * One walk measures all three, and it sees through fragment spreads and inline fragments. Each fragment is
+ * measured once and its measure reused wherever it is spread, so the walk is linear in the document even when
+ * fragments spread each other twice per level (a document of 1 KB would otherwise expand to millions of
+ * selections).
  */
 import {
   type GraphQLError,
   Kind,
   type ASTNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
 import { refusal } from '../errors.js';
 
-/** Deepest selection nesting allowed. */
+/** Deepest selection nesting allowed, not counting what is selected inside `__schema` or `__type`. */
 export const MAX_DEPTH = 8;
-/** Most aliases in one operation. */
+/** Most aliases in one operation, counted once per place a fragment is spread (introspection included). */
 export const MAX_ALIASES = 10;
-/** Most token mutations (each one a Tencent call) in one operation. */
+/** Most token mutations (each one a Tencent call) one operation executes. */
 export const MAX_TOKEN_MUTATIONS = 2;
 /** The root fields that spend Tencent budget. */
 export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', 'applyEkycToken']);
+/**
+ * Introspection fields whose selections are bounded by graphql-js (MaxIntrospectionDepthRule, among the
+ * specified rules) and by MAX_DOCUMENT_NESTING, not by MAX_DEPTH: the standard introspection query is 15 levels deep.
+ */
+export const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
-const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
+/** Counts stop growing here: past every limit, and safe from overflow when fragments multiply (2^n spreads). */
+const COUNT_CEILING = 1_000_000;
+/** Token response keys kept per selection set: enough to report the count, small enough that merging stays O(1). */
+const TOKEN_KEY_CEILING = 100;
+/** Longest operation name repeated in a message; a longer one is client text that need not come back. */
+const MAX_NAME_IN_MESSAGE = 64;
+
+interface Measure {
+  /** Deepest field nesting below this selection set (0 when it selects nothing countable). */
+  depth: number;
+  /** Aliases below this selection set, each fragment counted as many times as it is spread. */
+  aliases: number;
+  /**
+   * Response keys of the token mutations selected at this level (through fragments). Execution merges selections
+   * that share a response key, so the number of keys is the number of Tencent calls.
+   */
+  tokenKeys: ReadonlySet<string>;
+}
+
+const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set() };
+
+function saturatingAdd(a: number, b: number): number {
+  return Math.min(a + b, COUNT_CEILING);
+}
+
+function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
+  const measured = new Map<string, Measure>();
+  const inProgress = new Set<string>();
+
+  function measureFragment(name: string): Measure {
+    const known = measured.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    // A cycle or an unknown fragment is reported by graphql-js's own rules; count nothing for it here.
+    if (!fragment || inProgress.has(name)) return EMPTY;
+    inProgress.add(name);
+    const result = measureSelectionSet(fragment.selectionSet);
+    inProgress.delete(name);
+    measured.set(name, result);
+    return result;
+  }
+
+  function measureSelectionSet(selectionSet: SelectionSetNode): Measure {
+    let depth = 0;
+    let aliases = 0;
+    const tokenKeys = new Set<string>();
+    const addTokenKey = (key: string) => {
+      if (tokenKeys.size < TOKEN_KEY_CEILING) tokenKeys.add(key);
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.alias) aliases = saturatingAdd(aliases, 1);
+        const inner = selection.selectionSet ? measureSelectionSet(selection.selectionSet) : EMPTY;
+        aliases = saturatingAdd(aliases, inner.aliases);
+        depth = Math.max(depth, INTROSPECTION_ROOT_FIELDS.has(selection.name.value) ? 1 : 1 + inner.depth);
+        if (TOKEN_MUTATIONS.has(selection.name.value)) addTokenKey((selection.alias ?? selection.name).value);
+      } else {
+        const inner = selection.kind === Kind.INLINE_FRAGMENT ? measureSelectionSet(selection.selectionSet) : measureFragment(selection.name.value);
+        depth = Math.max(depth, inner.depth);
+        aliases = saturatingAdd(aliases, inner.aliases);
+        inner.tokenKeys.forEach(addTokenKey);
+      }
+    }
+    return { depth, aliases, tokenKeys };
+  }
+
+  return measureSelectionSet;
+}
 
 function limitError(message: string, node: ASTNode): GraphQLError {
   return refusal('OPERATION_LIMIT_EXCEEDED', message, { nodes: node });
 }
 
-interface Measure {
-  depth: number;
-  aliases: number;
+function describe(operation: OperationDefinitionNode): string {
+  const name = operation.name?.value;
+  return name && name.length <= MAX_NAME_IN_MESSAGE ? `Operation "${name}"` : 'The operation';
 }
 
-function measure(
-  selectionSet: SelectionSetNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  visiting: Set<string>,
-): Measure {
-  let depth = 0;
-  let aliases = 0;
-  for (const selection of selectionSet.selections) {
-    let inner: Measure = { depth: 0, aliases: 0 };
-    let ownDepth = 0;
-    if (selection.kind === Kind.FIELD) {
-      if (selection.alias) aliases += 1;
-      ownDepth = 1;
-      if (selection.selectionSet) inner = measure(selection.selectionSet, fragments, visiting);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      inner = measure(selection.selectionSet, fragments, visiting);
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      // A cycle or an unknown fragment is reported by graphql-js's own rules; do not loop on it here.
-      if (fragment && !visiting.has(fragment.name.value)) {
-        visiting.add(fragment.name.value);
-        inner = measure(fragment.selectionSet, fragments, visiting);
-        visiting.delete(fragment.name.value);
-      }
-    }
-    depth = Math.max(depth, ownDepth + inner.depth);
-    aliases += inner.aliases;
-  }
-  return { depth, aliases };
+function counted(count: number, ceiling: number): string {
+  return count >= ceiling ? `at least ${ceiling}` : String(count);
 }
 
-/** Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases or MAX_TOKEN_MUTATIONS token mutations. */
+/**
+ * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, or that would execute more than
+ * MAX_TOKEN_MUTATIONS token mutations, counting through fragments and inline fragments.
+ */
 export const OperationLimitsRule: ValidationRule = (context: ValidationContext) => {
   const fragments = new Map(
     context
@@ -73,27 +127,34 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
       .definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
       .map((fragment) => [fragment.name.value, fragment]),
   );
+  // Shared by every operation of the document: each fragment is measured once per document.
+  const measure = createMeasurer(fragments);
   return {
     OperationDefinition(operation) {
-      const name = operation.name ? `Operation "${operation.name.value}"` : 'The operation';
-      // Introspection (GraphiQL's, codegen's) nests 15 levels deep by design; whether it is answered at all is
-      // the INTROSPECTION setting's decision, not these limits'.
-      const selections = operation.selectionSet.selections.filter(
-        (selection) => !(selection.kind === Kind.FIELD && INTROSPECTION_ROOT_FIELDS.has(selection.name.value)),
-      );
-      const { depth, aliases } = measure({ ...operation.selectionSet, selections }, fragments, new Set());
+      const name = describe(operation);
+      const { depth, aliases, tokenKeys } = measure(operation.selectionSet);
       if (depth > MAX_DEPTH) context.reportError(limitError(`${name} is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, operation));
-      if (aliases > MAX_ALIASES) context.reportError(limitError(`${name} uses ${aliases} aliases; the limit is ${MAX_ALIASES}.`, operation));
-      if (operation.operation === 'mutation') {
-        const tokens = operation.selectionSet.selections.filter(
-          (selection) => selection.kind === Kind.FIELD && TOKEN_MUTATIONS.has(selection.name.value),
-        ).length;
-        if (tokens > MAX_TOKEN_MUTATIONS) {
-          context.reportError(
-            limitError(`${name} asks for ${tokens} tokens; the limit is ${MAX_TOKEN_MUTATIONS} per operation (each one is a Tencent call).`, operation),
-          );
-        }
+      if (aliases > MAX_ALIASES) {
+        context.reportError(limitError(`${name} uses ${counted(aliases, COUNT_CEILING)} aliases; the limit is ${MAX_ALIASES}.`, operation));
+      }
+      if (operation.operation === 'mutation' && tokenKeys.size > MAX_TOKEN_MUTATIONS) {
+        context.reportError(
+          limitError(
+            `${name} asks for ${counted(tokenKeys.size, TOKEN_KEY_CEILING)} tokens; the limit is ${MAX_TOKEN_MUTATIONS} per operation (each one is a Tencent call).`,
+            operation,
+          ),
+        );
       }
     },
   };
 };
+
+/** The schema has no subscription type: say so at validation, with a documented code, whatever the transport. */
+export const NoSubscriptionsRule: ValidationRule = (context: ValidationContext) => ({
+  OperationDefinition(operation) {
+    if (operation.operation !== 'subscription') return;
+    context.reportError(
+      refusal('GRAPHQL_VALIDATION_FAILED', 'This API has no subscriptions: send a query or a mutation.', { nodes: operation }),
+    );
+  },
+});
