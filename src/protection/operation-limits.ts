@@ -22,15 +22,17 @@ import { refusal } from '../errors.js';
 
 /** Deepest selection nesting allowed, not counting what is selected inside `__schema` or `__type`. */
 export const MAX_DEPTH = 8;
-/** Most aliases in one operation, counted once per place a fragment is spread (introspection included). */
+/** Most aliases in one operation, counted once per place a fragment is spread (introspection not counted). */
 export const MAX_ALIASES = 10;
 /** Most token mutations (each one a Tencent call) one operation executes. */
 export const MAX_TOKEN_MUTATIONS = 2;
 /** The root fields that spend Tencent budget. */
 export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', 'applyEkycToken']);
 /**
- * Introspection fields whose selections are bounded by graphql-js (MaxIntrospectionDepthRule, among the
- * specified rules) and by MAX_DOCUMENT_NESTING, not by MAX_DEPTH: the standard introspection query is 15 levels deep.
+ * Introspection fields, which neither MAX_DEPTH nor MAX_ALIASES counts (the standard introspection query is 15
+ * levels deep, and tools alias `__type` lookups): graphql-js bounds their nesting (MaxIntrospectionDepthRule, among
+ * the specified rules), and the document's own bounds (1,000 tokens, 32 brackets deep) bound how many there are.
+ * Only the operation's own selections spend Tencent budget or resolver work that the limits protect.
  */
 export const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
@@ -85,10 +87,14 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
     };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
+        if (INTROSPECTION_ROOT_FIELDS.has(selection.name.value)) {
+          depth = Math.max(depth, 1);
+          continue;
+        }
         if (selection.alias) aliases = saturatingAdd(aliases, 1);
         const inner = selection.selectionSet ? measureSelectionSet(selection.selectionSet) : EMPTY;
         aliases = saturatingAdd(aliases, inner.aliases);
-        depth = Math.max(depth, INTROSPECTION_ROOT_FIELDS.has(selection.name.value) ? 1 : 1 + inner.depth);
+        depth = Math.max(depth, 1 + inner.depth);
         if (TOKEN_MUTATIONS.has(selection.name.value)) addTokenKey((selection.alias ?? selection.name).value);
       } else {
         const inner = selection.kind === Kind.INLINE_FRAGMENT ? measureSelectionSet(selection.selectionSet) : measureFragment(selection.name.value);
