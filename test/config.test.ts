@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       graphiql: true,
       auth: { mode: 'open' },
-      callerMaxShare: 0.5,
+      callerMaxShare: undefined,
       corsOrigins: ['*'],
       introspection: true,
       batchingLimit: 0,
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
       AUTH_JWT_ISSUER: 'https://issuer.example.com',
       AUTH_JWT_AUDIENCE: 'faceid-gateway',
       AUTH_API_KEYS: JSON.stringify([{ name: 'backend', sha256: 'AB'.repeat(32), scopes: ['faceid:ekyc'] }]),
-      CALLER_MAX_SHARE_PERCENT: '25',
+      FACEID_CALLER_MAX_SHARE_PERCENT: '25',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       GRAPHQL_BATCHING_LIMIT: '5',
       PERSISTED_OPERATIONS_ONLY: 'true',
@@ -217,7 +217,12 @@ describe('loadConfig', () => {
     ['two API keys with one name', { AUTH_API_KEYS: JSON.stringify([{ name: 'b', sha256: 'a'.repeat(64), scopes: ['faceid:ekyc'] }, { name: 'b', sha256: 'b'.repeat(64), scopes: ['faceid:ekyc'] }]) }, 'AUTH_API_KEYS[1].name "b" is used twice'],
     ['a CORS entry that is not an origin', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port), got "https://app.example.com/path"'],
     ['a shared budget URL that is not Redis', { FACEID_SHARED_BUDGET_REDIS_URL: 'http://user:secret-pass@cache:6379' }, 'FACEID_SHARED_BUDGET_REDIS_URL must be a redis:// or rediss:// URL'],
-    ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
+    ['a caller share over 100%', { FACEID_CALLER_MAX_SHARE_PERCENT: '150' }, 'FACEID_CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
+    [
+      'the retired fixed share',
+      { CALLER_MAX_SHARE_PERCENT: '50' },
+      'CALLER_MAX_SHARE_PERCENT is no longer read: callers now share the budget by fair queuing; for a hard cap per caller set FACEID_CALLER_MAX_SHARE_PERCENT',
+    ],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });
