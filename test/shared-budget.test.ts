@@ -167,6 +167,27 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     if ('third' in shares) expect(Math.max(...(waits.get('third') ?? [0]))).toBeLessThanOrEqual(2 * 51.25 + 1);
   }, 60_000);
 
+  it('on a fake clock: never grants within a window of the send time of the grant `limit` places back, on any replica', async () => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    let now = 0;
+    const budgets = [0, 1].map(() => createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now }));
+    try {
+      expect(await Promise.all(budgets.map((budget) => budget.ready(3000)))).toEqual([true, true]);
+      const answers: Array<[number, number]> = [];
+      // Four slots a second, 250 ms apart; the first request, granted on replica 0, left 300 ms late.
+      for (const [at, replica] of [[0, 0], [250, 1], [500, 0], [750, 1], [1000, 0], [1250, 0]] as const) {
+        now = at;
+        const answer = (await budgets[replica]!.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 9 }], 4, 1000))!;
+        if (at === 0) answer.markSent!(300);
+        answers.push([answer.grantedIndex, answer.waitMs]);
+      }
+      // Sends at 300 (late), 250, 500 and 750: a fifth may only leave once the one at 250 is a window old.
+      expect(answers).toEqual([[0, 0], [0, 0], [0, 0], [0, 0], [-1, 250], [0, 0]]);
+    } finally {
+      for (const budget of budgets) await budget.close();
+    }
+  });
+
   it('keeps the busy set and the last-grant hash bounded and expiring', async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
     let now = 1_000_000;
@@ -183,7 +204,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
-      expect(answer).toEqual({ grantedIndex: 0, waitMs: 0, busyCallers: 1 });
+      expect(answer).toMatchObject({ grantedIndex: 0, waitMs: 0, busyCallers: 1 });
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(0);
     } finally {

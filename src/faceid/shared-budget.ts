@@ -44,22 +44,27 @@ export interface RedisSharedBudgetOptions {
 }
 
 /**
- * One slot of an action's budget, for the first candidate whose turn it is. Two rules, both on Redis's clock:
+ * One slot of an action's budget, for the first candidate whose turn it is. Three rules, all on Redis's clock:
  *
  * - Total pace: grants one every window / limit ms across all replicas (a GCRA with no burst). A replica that
  *   wakes a little late for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode
  *   the budget; any `limit` + 1 consecutive grants still span at least window - LATE_CREDIT_MS, which with the
  *   guard in the window (1,025 ms) stays over one second, so no sliding second holds more than `limit` grants.
+ * - Send times: each replica reports how long after its grant each request actually left (with its next call);
+ *   a grant never comes less than a window after the `limit`-th latest send, so a request slow to leave one
+ *   replica cannot squeeze a `limit` + 1-th arrival into a second upstream (the local throttle's rule 2, for all
+ *   replicas together).
  * - Fair turns: every replica registers its busy callers (a sorted set, scored by when the registration lapses
  *   unless renewed), and a caller's next grant comes at least `busy` × spacing after its last one, where `busy` is
  *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
  *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
  *   whose queue empties is unregistered at its last grant, so a lone caller takes every slot.
  *
- * KEYS: the action's next free time; its busy callers (zset, member = caller, score = lapse time); their last
- * grant times (hash). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms
- * or '' for Redis's clock, then per candidate: caller id, requests it has waiting. Returns {index of the granted candidate (0-based) or -1,
- * wait ms, busy callers}.
+ * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
+ * its latest `limit` grants (zset: grant id → send time); the grant id counter. ARGV: limit, window ms, credit ms,
+ * grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the number of send reports,
+ * then per report: grant id, ms from grant to send; then per candidate: caller id, requests it has waiting.
+ * Returns {index of the granted candidate (0-based) or -1, wait ms, busy callers, grant id or 0}.
  */
 const TAKE_SLOT_SCRIPT = `
 local now = tonumber(ARGV[7])
@@ -70,7 +75,15 @@ end
 local limit, window, credit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local grace, max_busy, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local spacing = window / limit
-local candidates = (#ARGV - 7) / 2
+local reports = tonumber(ARGV[8])
+local first = 9 + 2 * reports
+local candidates = (#ARGV - first + 1) / 2
+
+for r = 1, reports do
+  local id = ARGV[7 + 2 * r]
+  local granted_at = redis.call('ZSCORE', KEYS[4], id)
+  if granted_at then redis.call('ZADD', KEYS[4], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[8 + 2 * r]), id) end
+end
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
 if #lapsed > 0 then
@@ -78,40 +91,44 @@ if #lapsed > 0 then
   redis.call('HDEL', KEYS[3], unpack(lapsed))
 end
 for i = 1, candidates do
-  local caller = ARGV[6 + 2 * i]
+  local caller = ARGV[first + 2 * (i - 1)]
   if redis.call('ZSCORE', KEYS[2], caller) or redis.call('ZCARD', KEYS[2]) < max_busy then
     redis.call('ZADD', KEYS[2], 'GT', now + grace, caller)
   end
 end
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('PEXPIRE', KEYS[3], ttl)
+for k = 2, 5 do redis.call('PEXPIRE', KEYS[k], ttl) end
 local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
 local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local sent = redis.call('ZRANGE', KEYS[4], limit - 1, limit - 1, 'REV', 'WITHSCORES')
+if sent[2] then next_free = math.max(next_free, tonumber(sent[2]) + window) end
 
 local wait = nil
 for i = 1, candidates do
-  local caller = ARGV[6 + 2 * i]
+  local caller = ARGV[first + 2 * (i - 1)]
   local at = next_free
   local last = redis.call('HGET', KEYS[3], caller)
   if last then at = math.max(at, tonumber(last) + busy * spacing - credit) end
   if at <= now then
     local base = math.max(next_free, now - credit)
     redis.call('SET', KEYS[1], tostring(base + spacing), 'PX', math.ceil(window * 2))
-    if tonumber(ARGV[7 + 2 * i]) <= 1 then
+    if tonumber(ARGV[first + 2 * (i - 1) + 1]) <= 1 then
       redis.call('ZREM', KEYS[2], caller)
       redis.call('HDEL', KEYS[3], caller)
     else
       redis.call('HSET', KEYS[3], caller, tostring(now))
     end
-    return {i - 1, 0, busy}
+    local id = redis.call('INCR', KEYS[5])
+    redis.call('ZADD', KEYS[4], now, id)
+    redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
+    return {i - 1, 0, busy, id}
   end
   if wait == nil or at - now < wait then wait = at - now end
 end
 wait = math.max(1, math.ceil(wait))
 for i = 1, candidates do
-  redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, ARGV[6 + 2 * i])
+  redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, ARGV[first + 2 * (i - 1)])
 end
-return {-1, wait, busy}
+return {-1, wait, busy, 0}
 `;
 
 /** Lateness a replica may make up (see TAKE_SLOT_SCRIPT); must stay below the throttle's window guard. */
@@ -148,17 +165,23 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 3, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 5, lua: TAKE_SLOT_SCRIPT });
   const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
   let lastReportedAt = Number.NEGATIVE_INFINITY;
+  /** Per action, the send delays of granted slots not yet told to Redis: [grant id, ms]; at most `limit` each. */
+  const sendReports = new Map<string, Array<[number, number]>>();
 
   return {
     async take(action, candidates, limit, windowMs) {
+      const reports = sendReports.get(action) ?? [];
+      sendReports.delete(action);
       try {
         const answer = (await runScript(
           `${prefix}:budget:${action}`,
           `${prefix}:busy:${action}`,
           `${prefix}:last:${action}`,
+          `${prefix}:sent:${action}`,
+          `${prefix}:seq:${action}`,
           limit,
           windowMs,
           LATE_CREDIT_MS,
@@ -166,9 +189,23 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           MAX_SHARED_BUSY_CALLERS,
           KEY_TTL_MS,
           options.clock ? options.clock() : '',
+          reports.length,
+          ...reports.flat(),
           ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
-        )) as [number, number, number];
-        return { grantedIndex: Number(answer[0]), waitMs: Number(answer[1]), busyCallers: Number(answer[2]) };
+        )) as [number, number, number, number];
+        const grantId = Number(answer[3]);
+        return {
+          grantedIndex: Number(answer[0]),
+          waitMs: Number(answer[1]),
+          busyCallers: Number(answer[2]),
+          markSent(delayMs) {
+            // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
+            const pending = sendReports.get(action) ?? [];
+            pending.push([grantId, Math.max(0, Math.round(delayMs))]);
+            if (pending.length > limit) pending.shift();
+            sendReports.set(action, pending);
+          },
+        };
       } catch (error) {
         options.onUnavailable?.();
         if (Date.now() - lastReportedAt > UNAVAILABLE_LOG_INTERVAL_MS) {

@@ -57,6 +57,8 @@ export interface SharedSlotAnswer {
   waitMs: number;
   /** Callers with requests waiting on any replica. */
   busyCallers: number;
+  /** For a granted slot: reports how long after the grant the request left the process. */
+  markSent?(delayMs: number): void;
 }
 
 /** Options of createActionThrottle. */
@@ -123,6 +125,8 @@ interface Waiter {
 }
 
 interface SlotRecord {
+  callerId: string;
+  grantedAt: number;
   sentAt: number;
 }
 
@@ -152,8 +156,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    * so at most `limit` callers are tracked; a caller is dropped once its grants leave the window.
    */
   const capGrants = new Map<string, number[]>();
-  /** The busy callers of all replicas, as the shared budget last said. */
-  let shared: { busyCallers: number; at: number } | undefined;
+  /** The most busy callers of all replicas the shared budget reported within the last window. */
+  let sharedPeak: { busyCallers: number; at: number } | undefined;
   let pumping = false;
 
   function grantsInWindow(callerId: string, at: number): number[] {
@@ -205,7 +209,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   }
 
   /** Waits for the next slot and says whose it is; undefined when nobody could take it (ask again). */
-  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter } | undefined> {
+  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter; shared?: SharedSlotAnswer } | undefined> {
     if (options.takeSharedSlot) {
       const candidates = queue
         .callers()
@@ -215,17 +219,20 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       if (candidates.length === 0) return undefined;
       const answer = await options.takeSharedSlot(candidates, limit, windowMs);
       if (answer) {
-        shared = { busyCallers: answer.busyCallers, at: now() };
+        const at = now();
+        if (!sharedPeak || at - sharedPeak.at > windowMs || answer.busyCallers >= sharedPeak.busyCallers) {
+          sharedPeak = { busyCallers: answer.busyCallers, at };
+        }
         const chosen = candidates[answer.grantedIndex];
         if (!chosen) {
           await sleep(Math.max(1, answer.waitMs));
           return undefined;
         }
         const waiter = queue.shiftFrom(chosen.callerId);
-        if (waiter) return { callerId: chosen.callerId, waiter };
+        if (waiter) return { callerId: chosen.callerId, waiter, shared: answer };
         // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
         const next = queue.shift(isEligible);
-        return next && { callerId: next.callerId, waiter: next.item };
+        return next && { callerId: next.callerId, waiter: next.item, shared: answer };
       }
       // The shared budget could not be asked: pace this replica on its own, as without one.
     }
@@ -249,7 +256,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         const granted = await nextGrant();
         if (!granted) continue;
         const at = now();
-        const record: SlotRecord = { sentAt: at };
+        const record: SlotRecord = { callerId: granted.callerId, grantedAt: at, sentAt: at };
         recent.push(record);
         if (recent.length > limit) recent.shift();
         if (callerCap !== undefined) capGrants.set(granted.callerId, [...grantsInWindow(granted.callerId, at), at]);
@@ -257,6 +264,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         granted.waiter.resolve({
           markSent(sentAt) {
             record.sentAt = Math.max(record.sentAt, sentAt);
+            granted.shared?.markSent?.(record.sentAt - at);
           },
         });
       }
@@ -270,12 +278,18 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     const last = recent.at(-1);
     const nextPaced = last ? Math.max(at, last.sentAt + spacingMs) : at;
     const own = queue.queuedBy(callerId);
-    let position = queue.positionOf(callerId);
-    if (shared && at - shared.at <= windowMs) {
-      // Other replicas' busy callers take their turns too: this caller gets one slot in `busy` (at worst the last).
-      const busy = Math.max(1, shared.busyCallers + (own === 0 ? 1 : 0));
-      position = Math.max(position, (own + 1) * busy);
+    // Callers served within the last window will likely take their turns again, even if none waits right now:
+    // the share of those slots others took predicts the share left to this caller, which max-min fairness never
+    // lets fall below 1/k of k callers.
+    const lately = recent.filter((record) => record.grantedAt > at - windowMs);
+    const callers = new Set([callerId, ...queue.callers(), ...lately.map((record) => record.callerId)]);
+    const others = lately.filter((record) => record.callerId !== callerId).length;
+    let share = Math.max(1 / callers.size, 1 - others / limit);
+    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyCallers > 1) {
+      // Other replicas' callers are invisible here but for their number: assume each takes its full turn.
+      share = Math.min(share, 1 / (sharedPeak.busyCallers + (own === 0 ? 1 : 0)));
     }
+    const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
     const fairWait = nextPaced - at + (position - 1) * spacingMs;
     return Math.max(fairWait, capWaitFor(callerId, own + 1, at));
   }
