@@ -26,6 +26,7 @@ export interface SharedBudget {
   close(): Promise<void>;
 }
 
+/** Options of createRedisSharedBudget. */
 export interface RedisSharedBudgetOptions {
   /** `redis://host:port/db` or `rediss://…`. */
   url: string;
