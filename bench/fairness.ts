@@ -157,5 +157,9 @@ for (const replicaCount of [1, 2]) {
       { caller: 'greedy-a', replicas: [0], startsAt: steady(40, 10) },
       { caller: 'greedy-b', replicas: [1], startsAt: steady(40, 10) },
     ]);
+    await runScenario(`Two greedy callers (40/s offered each), each spread over both replicas, 10 s — ${where}`, replicaCount, 2000, [
+      { caller: 'greedy-a', replicas: [0, 1], startsAt: steady(40, 10) },
+      { caller: 'greedy-b', replicas: [1, 0], startsAt: steady(40, 10) },
+    ]);
   }
 }

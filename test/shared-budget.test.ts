@@ -158,6 +158,8 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     expect(maxPerWindow(times, 1000)).toBeLessThanOrEqual(20);
     // Work-conserving: the replicas together used every slot of the pace, one per 51.25 ms.
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor(10_000 / 51.25) - 1);
+    const figures = Object.keys(shares).map((caller) => `${caller} ${((grants.filter((grant) => grant.caller === caller).length / grants.length) * 100).toFixed(1)}%`);
+    console.info(`${_case}: ${grants.length} grants in 10 s, max ${maxPerWindow(times, 1000)} per sliding second, ${figures.join(', ')}`);
     for (const [caller, [low, high]] of Object.entries(shares)) {
       const share = grants.filter((grant) => grant.caller === caller).length / grants.length;
       expect(share, caller).toBeGreaterThanOrEqual(low);
