@@ -236,6 +236,31 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     expect(outcomes).toEqual([400, 650, 0, 400]);
   });
 
+  it('once backlogged for a window, predicts waits from the pace this replica actually gets', async () => {
+    // Another replica takes every other slot: this one is granted one per 500 ms, not one per 250 ms.
+    let nextAt = 0;
+    const throttle = createActionThrottle({
+      ...QUARTER_SECOND,
+      action: 'GetFaceIdTokenIntl',
+      limit: 4,
+      maxQueueWaitMs: 60_000,
+      takeSharedSlot: async () => {
+        if (Date.now() < nextAt) return { grantedIndex: -1, waitMs: nextAt - Date.now(), busyCallers: 2 };
+        nextAt = Date.now() + 500;
+        return { grantedIndex: 0, waitMs: 0, busyCallers: 2 };
+      },
+    } as ActionThrottleOptions);
+    const controller = new AbortController();
+    const pending = [...burst('a', 5), ...burst('b', 5)].map((arrival) => throttle.acquire(arrival.caller, controller.signal).catch(() => 'left'));
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(throttle.queueDepth).toBe(7);
+    // Slots came at 0, 500 and 1000; the next at 1500. A newcomer is third in turn here: 1,100 ms → 2,250 ms at
+    // this replica's pace (the real turn is at 2,500 ms, after one of a and b each).
+    expect(throttle.expectedWaitMs('c')).toBe(150 + 2 * 500);
+    controller.abort();
+    await Promise.all(pending);
+  });
+
   it('tells a newcomer the wait its turn among every replica\'s busy callers implies', async () => {
     const throttle = createActionThrottle({
       ...QUARTER_SECOND,

@@ -159,6 +159,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   /** The most busy callers of all replicas the shared budget reported within the last window. */
   let sharedPeak: { busyCallers: number; at: number } | undefined;
   let pumping = false;
+  /** Since when this throttle has had requests waiting without a break (with a shared budget: its local pace). */
+  let backlogSince = 0;
 
   function grantsInWindow(callerId: string, at: number): number[] {
     const times = capGrants.get(callerId);
@@ -290,7 +292,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       share = Math.min(share, 1 / (sharedPeak.busyCallers + (own === 0 ? 1 : 0)));
     }
     const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
-    const fairWait = nextPaced - at + (position - 1) * spacingMs;
+    let fairWait = nextPaced - at + (position - 1) * spacingMs;
+    if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && lately.length > 0) {
+      // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
+      // budget the other replicas took; its own callers share that pace round-robin.
+      fairWait = Math.max(fairWait, nextPaced - at + (queue.positionOf(callerId) - 1) * (windowMs / lately.length));
+    }
     return Math.max(fairWait, capWaitFor(callerId, own + 1, at));
   }
 
@@ -326,6 +333,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
             reject(signal?.reason);
           },
         };
+        if (queue.size === 0) backlogSince = now();
         const refusal = queue.push(callerId, waiter);
         if (refusal) {
           const message =
