@@ -190,7 +190,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
   });
 
-  it('keeps the busy set and the last-grant hash bounded and expiring', async () => {
+  it('keeps every key bounded and expiring', async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
     let now = 1_000_000;
     const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now });
@@ -202,13 +202,16 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
         await budget.take('GetFaceIdTokenIntl', candidates, 20, 1025);
       }
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
-      for (const key of ['budget', 'busy', 'last']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
+      expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
+      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
       expect(answer).toMatchObject({ grantedIndex: 0, waitMs: 0, busyCallers: 1 });
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.zcard(`${keyPrefix}:sent:GetFaceIdTokenIntl`)).toBeLessThanOrEqual(20);
     } finally {
       redis.disconnect();
       await budget.close();

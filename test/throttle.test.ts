@@ -208,9 +208,9 @@ describe('fair throttle with a shared budget (fake budget)', () => {
   it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
     const asked: SharedSlotCandidate[][] = [];
     const answers: Array<SharedSlotAnswer | undefined> = [
-      { grantedIndex: 1, waitMs: 0, busyCallers: 3 },
-      { grantedIndex: -1, waitMs: 400, busyCallers: 3 },
-      { grantedIndex: 0, waitMs: 0, busyCallers: 3 },
+      { grantedIndex: 1, waitMs: 0, busyCallers: 3, busyQueues: 3 },
+      { grantedIndex: -1, waitMs: 400, busyCallers: 3, busyQueues: 3 },
+      { grantedIndex: 0, waitMs: 0, busyCallers: 3, busyQueues: 3 },
       undefined,
       undefined,
     ];
@@ -245,9 +245,9 @@ describe('fair throttle with a shared budget (fake budget)', () => {
       limit: 4,
       maxQueueWaitMs: 60_000,
       takeSharedSlot: async () => {
-        if (Date.now() < nextAt) return { grantedIndex: -1, waitMs: nextAt - Date.now(), busyCallers: 2 };
+        if (Date.now() < nextAt) return { grantedIndex: -1, waitMs: nextAt - Date.now(), busyCallers: 2, busyQueues: 2 };
         nextAt = Date.now() + 500;
-        return { grantedIndex: 0, waitMs: 0, busyCallers: 2 };
+        return { grantedIndex: 0, waitMs: 0, busyCallers: 2, busyQueues: 2 };
       },
     } as ActionThrottleOptions);
     const controller = new AbortController();
@@ -267,7 +267,7 @@ describe('fair throttle with a shared budget (fake budget)', () => {
       action: 'GetFaceIdTokenIntl',
       limit: 4,
       maxQueueWaitMs: 5000,
-      takeSharedSlot: async () => ({ grantedIndex: -1, waitMs: 10_000, busyCallers: 4 }),
+      takeSharedSlot: async () => ({ grantedIndex: -1, waitMs: 10_000, busyCallers: 4, busyQueues: 4 }),
     } as ActionThrottleOptions);
     const controller = new AbortController();
     const first = throttle.acquire('a', controller.signal).catch(() => 'left');

@@ -9,6 +9,7 @@
  * TTL and the busy set a cap, so Redis memory stays bounded. When Redis cannot answer, the budget fails open to the replica's local throttle, and says so in the log: Tencent still
  * enforces its limit, and its RequestLimitExceeded answers are retried.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SharedSlotAnswer, SharedSlotCandidate } from './throttle.js';
@@ -61,11 +62,15 @@ export interface RedisSharedBudgetOptions {
  *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
  *   whose queue empties is unregistered at its last grant, so a lone caller takes every slot.
  *
+ * The busy queues (zset: replica|caller → lapse time) count a caller waiting on two replicas twice: each of those
+ * queues drains at half the caller's turns, which the replicas need to know to predict waits.
+ *
  * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
- * its latest `limit` grants (zset: grant id → send time); the grant id counter. ARGV: limit, window ms, credit ms,
- * grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the number of send reports,
- * then per report: grant id, ms from grant to send; then per candidate: caller id, requests it has waiting.
- * Returns {index of the granted candidate (0-based) or -1, wait ms, busy callers, grant id or 0}.
+ * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues. ARGV: limit,
+ * window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
+ * replica's id, the number of send reports, then per report: grant id, ms from grant to send; then per candidate:
+ * caller id, requests it has waiting. Returns {index of the granted candidate (0-based) or -1, wait ms, busy
+ * callers, grant id or 0, busy queues}.
  */
 const TAKE_SLOT_SCRIPT = `
 local now = tonumber(ARGV[7])
@@ -76,14 +81,15 @@ end
 local limit, window, credit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local grace, max_busy, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local spacing = window / limit
-local reports = tonumber(ARGV[8])
-local first = 9 + 2 * reports
+local replica = ARGV[8]
+local reports = tonumber(ARGV[9])
+local first = 10 + 2 * reports
 local candidates = (#ARGV - first + 1) / 2
 
 for r = 1, reports do
-  local id = ARGV[7 + 2 * r]
+  local id = ARGV[8 + 2 * r]
   local granted_at = redis.call('ZSCORE', KEYS[4], id)
-  if granted_at then redis.call('ZADD', KEYS[4], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[8 + 2 * r]), id) end
+  if granted_at then redis.call('ZADD', KEYS[4], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[9 + 2 * r]), id) end
 end
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -91,14 +97,20 @@ if #lapsed > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('HDEL', KEYS[3], unpack(lapsed))
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
   if redis.call('ZSCORE', KEYS[2], caller) or redis.call('ZCARD', KEYS[2]) < max_busy then
     redis.call('ZADD', KEYS[2], 'GT', now + grace, caller)
   end
+  local queue = replica .. '|' .. caller
+  if redis.call('ZSCORE', KEYS[6], queue) or redis.call('ZCARD', KEYS[6]) < max_busy then
+    redis.call('ZADD', KEYS[6], 'GT', now + grace, queue)
+  end
 end
-for k = 2, 5 do redis.call('PEXPIRE', KEYS[k], ttl) end
+for k = 2, 6 do redis.call('PEXPIRE', KEYS[k], ttl) end
 local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
+local queues = math.max(1, redis.call('ZCARD', KEYS[6]))
 local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local sent = redis.call('ZRANGE', KEYS[4], limit - 1, limit - 1, 'REV', 'WITHSCORES')
 if sent[2] then next_free = math.max(next_free, tonumber(sent[2]) + window) end
@@ -115,21 +127,24 @@ for i = 1, candidates do
     if tonumber(ARGV[first + 2 * (i - 1) + 1]) <= 1 then
       redis.call('ZREM', KEYS[2], caller)
       redis.call('HDEL', KEYS[3], caller)
+      redis.call('ZREM', KEYS[6], replica .. '|' .. caller)
     else
       redis.call('HSET', KEYS[3], caller, tostring(now))
     end
     local id = redis.call('INCR', KEYS[5])
     redis.call('ZADD', KEYS[4], now, id)
     redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
-    return {i - 1, 0, busy, id}
+    return {i - 1, 0, busy, id, queues}
   end
   if wait == nil or at - now < wait then wait = at - now end
 end
 wait = math.max(1, math.ceil(wait))
 for i = 1, candidates do
-  redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, ARGV[first + 2 * (i - 1)])
+  local caller = ARGV[first + 2 * (i - 1)]
+  redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, caller)
+  redis.call('ZADD', KEYS[6], 'XX', 'GT', now + wait + grace, replica .. '|' .. caller)
 end
-return {-1, wait, busy, 0}
+return {-1, wait, busy, 0, queues}
 `;
 
 /** Lateness a replica may make up (see TAKE_SLOT_SCRIPT); must stay below the throttle's window guard. */
@@ -166,7 +181,9 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 5, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 6, lua: TAKE_SLOT_SCRIPT });
+  /** Tells this replica's queues apart from other replicas' in Redis. */
+  const replicaId = randomUUID().slice(0, 8);
   const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
   let lastReportedAt = Number.NEGATIVE_INFINITY;
   /** Per action, the send delays of granted slots not yet told to Redis: [grant id, ms]; at most `limit` each. */
@@ -183,6 +200,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           `${prefix}:last:${action}`,
           `${prefix}:sent:${action}`,
           `${prefix}:seq:${action}`,
+          `${prefix}:queues:${action}`,
           limit,
           windowMs,
           LATE_CREDIT_MS,
@@ -190,15 +208,17 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           MAX_SHARED_BUSY_CALLERS,
           KEY_TTL_MS,
           options.clock ? options.clock() : '',
+          replicaId,
           reports.length,
           ...reports.flat(),
           ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
-        )) as [number, number, number, number];
+        )) as [number, number, number, number, number];
         const grantId = Number(answer[3]);
         return {
           grantedIndex: Number(answer[0]),
           waitMs: Number(answer[1]),
           busyCallers: Number(answer[2]),
+          busyQueues: Number(answer[4]),
           markSent(delayMs) {
             // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
             const pending = sendReports.get(action) ?? [];

@@ -57,6 +57,8 @@ export interface SharedSlotAnswer {
   waitMs: number;
   /** Callers with requests waiting on any replica. */
   busyCallers: number;
+  /** Per-replica caller queues with requests waiting: a caller waiting on two replicas counts twice. */
+  busyQueues: number;
   /** For a granted slot: reports how long after the grant the request left the process. */
   markSent?(delayMs: number): void;
 }
@@ -157,7 +159,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    */
   const capGrants = new Map<string, number[]>();
   /** The most busy callers of all replicas the shared budget reported within the last window. */
-  let sharedPeak: { busyCallers: number; at: number } | undefined;
+  let sharedPeak: { busyQueues: number; at: number } | undefined;
   let pumping = false;
   /** Since when this throttle has had requests waiting without a break (with a shared budget: its local pace). */
   let backlogSince = 0;
@@ -211,7 +213,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   }
 
   /** Waits for the next slot and says whose it is; undefined when nobody could take it (ask again). */
-  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter; shared?: SharedSlotAnswer } | undefined> {
+  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter; shared?: SharedSlotAnswer; askedAt?: number } | undefined> {
     if (options.takeSharedSlot) {
       const candidates = queue
         .callers()
@@ -219,11 +221,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         .slice(0, MAX_SHARED_CANDIDATES)
         .map((callerId) => ({ callerId, queued: queue.queuedBy(callerId) }));
       if (candidates.length === 0) return undefined;
+      const askedAt = now();
       const answer = await options.takeSharedSlot(candidates, limit, windowMs);
       if (answer) {
         const at = now();
-        if (!sharedPeak || at - sharedPeak.at > windowMs || answer.busyCallers >= sharedPeak.busyCallers) {
-          sharedPeak = { busyCallers: answer.busyCallers, at };
+        if (!sharedPeak || at - sharedPeak.at > windowMs || answer.busyQueues >= sharedPeak.busyQueues) {
+          sharedPeak = { busyQueues: answer.busyQueues, at };
         }
         const chosen = candidates[answer.grantedIndex];
         if (!chosen) {
@@ -231,10 +234,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           return undefined;
         }
         const waiter = queue.shiftFrom(chosen.callerId);
-        if (waiter) return { callerId: chosen.callerId, waiter, shared: answer };
+        if (waiter) return { callerId: chosen.callerId, waiter, shared: answer, askedAt };
         // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
         const next = queue.shift(isEligible);
-        return next && { callerId: next.callerId, waiter: next.item, shared: answer };
+        return next && { callerId: next.callerId, waiter: next.item, shared: answer, askedAt };
       }
       // The shared budget could not be asked: pace this replica on its own, as without one.
     }
@@ -266,7 +269,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         granted.waiter.resolve({
           markSent(sentAt) {
             record.sentAt = Math.max(record.sentAt, sentAt);
-            granted.shared?.markSent?.(record.sentAt - at);
+            // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
+            // so the send time it records is never earlier than the real one.
+            granted.shared?.markSent?.(record.sentAt - (granted.askedAt ?? at));
           },
         });
       }
@@ -287,9 +292,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     const callers = new Set([callerId, ...queue.callers(), ...lately.map((record) => record.callerId)]);
     const others = lately.filter((record) => record.callerId !== callerId).length;
     let share = Math.max(1 / callers.size, 1 - others / limit);
-    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyCallers > 1) {
-      // Other replicas' callers are invisible here but for their number: assume each takes its full turn.
-      share = Math.min(share, 1 / (sharedPeak.busyCallers + (own === 0 ? 1 : 0)));
+    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
+      // Other replicas' queues are invisible here but for their number: assume each takes its full turn (a
+      // caller waiting on two replicas drains each of its two queues at half its turns).
+      share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
     }
     const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
     let fairWait = nextPaced - at + (position - 1) * spacingMs;
