@@ -81,7 +81,7 @@ async function simulateReplicas(demands: Demand[], untilMs: number) {
   const pending = demands
     .flatMap((demand) => demand.arrivals.map((at) => ({ ...demand, at })))
     .sort((a, b) => a.at - b.at);
-  const grants: Array<{ caller: string; at: number }> = [];
+  const grants: Array<{ caller: string; replica: number; at: number }> = [];
   const waits = new Map<string, number[]>();
   try {
     expect(await Promise.all(replicas.map((replica) => replica.budget.ready(3000)))).toEqual([true, true]);
@@ -100,7 +100,7 @@ async function simulateReplicas(demands: Demand[], untilMs: number) {
         const chosen = candidates[answer.grantedIndex];
         if (chosen) {
           const arrivedAt = replica.queue.shiftFrom(chosen.callerId)!;
-          grants.push({ caller: chosen.callerId, at: now });
+          grants.push({ caller: chosen.callerId, replica: replicas.indexOf(replica), at: now });
           waits.set(chosen.callerId, [...(waits.get(chosen.callerId) ?? []), now - arrivedAt]);
         } else {
           replica.askAt = now + answer.waitMs;
@@ -165,6 +165,14 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect(share, caller).toBeGreaterThanOrEqual(low);
       expect(share, caller).toBeLessThanOrEqual(high);
     }
+    // A caller waiting on both replicas has its turns split evenly between its two queues.
+    for (const demand of demands) {
+      if (demands.filter((other) => other.caller === demand.caller).length < 2) continue;
+      const mine = grants.filter((grant) => grant.caller === demand.caller);
+      const here = mine.filter((grant) => grant.replica === demand.replica).length / mine.length;
+      expect(here, `${demand.caller} on replica ${demand.replica}`).toBeGreaterThanOrEqual(0.45);
+      expect(here, `${demand.caller} on replica ${demand.replica}`).toBeLessThanOrEqual(0.55);
+    }
     // The light caller never waited more than two spacings: its turn comes before the greedy caller's next one.
     if ('third' in shares) expect(Math.max(...(waits.get('third') ?? [0]))).toBeLessThanOrEqual(2 * 51.25 + 1);
   }, 60_000);
@@ -203,7 +211,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       }
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
-      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
+      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
@@ -211,6 +219,8 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hlen(`${keyPrefix}:queue-last:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hlen(`${keyPrefix}:queue-count:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.zcard(`${keyPrefix}:sent:GetFaceIdTokenIntl`)).toBeLessThanOrEqual(20);
     } finally {
       redis.disconnect();

@@ -46,7 +46,7 @@ export interface RedisSharedBudgetOptions {
 }
 
 /**
- * One slot of an action's budget, for the first candidate whose turn it is. Three rules, all on Redis's clock:
+ * One slot of an action's budget, for the first candidate whose turn it is. Four rules, all on Redis's clock:
  *
  * - Total pace: grants one every window / limit ms across all replicas (a GCRA with no burst). A replica that
  *   wakes a little late for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode
@@ -61,13 +61,13 @@ export interface RedisSharedBudgetOptions {
  *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
  *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
  *   whose queue empties is unregistered at its last grant, so a lone caller takes every slot.
- *
- * The busy queues (zset: replica|caller → lapse time) count a caller waiting on two replicas twice: each of those
- * queues drains at half the caller's turns, which the replicas need to know to predict waits.
+ * - Even queues: a caller waiting on n replicas has n queues (zset: replica|caller → lapse time); each takes its
+ *   caller's turns in rotation (a queue's next grant comes at least n × busy × spacing after its last one), so
+ *   each drains at 1/n of its caller's turns, and the replicas predict waits from the number of busy queues.
  *
  * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
- * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues. ARGV: limit,
- * window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
+ * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
+ * grant times (hash); each caller's number of busy queues (hash). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
  * replica's id, the number of send reports, then per report: grant id, ms from grant to send; then per candidate:
  * caller id, requests it has waiting. Returns {index of the granted candidate (0-based) or -1, wait ms, busy
  * callers, grant id or 0, busy queues}.
@@ -97,6 +97,12 @@ if #lapsed > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('HDEL', KEYS[3], unpack(lapsed))
 end
+local function forget_queue(queue)
+  local caller = string.sub(queue, string.find(queue, '|', 1, true) + 1)
+  redis.call('HDEL', KEYS[7], queue)
+  if redis.call('HINCRBY', KEYS[8], caller, -1) <= 0 then redis.call('HDEL', KEYS[8], caller) end
+end
+for _, queue in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)) do forget_queue(queue) end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
@@ -105,10 +111,10 @@ for i = 1, candidates do
   end
   local queue = replica .. '|' .. caller
   if redis.call('ZSCORE', KEYS[6], queue) or redis.call('ZCARD', KEYS[6]) < max_busy then
-    redis.call('ZADD', KEYS[6], 'GT', now + grace, queue)
+    if redis.call('ZADD', KEYS[6], 'GT', now + grace, queue) == 1 then redis.call('HINCRBY', KEYS[8], caller, 1) end
   end
 end
-for k = 2, 6 do redis.call('PEXPIRE', KEYS[k], ttl) end
+for k = 2, 8 do redis.call('PEXPIRE', KEYS[k], ttl) end
 local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
 local queues = math.max(1, redis.call('ZCARD', KEYS[6]))
 local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -119,17 +125,24 @@ local wait = nil
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
   local at = next_free
+  local queue = replica .. '|' .. caller
   local last = redis.call('HGET', KEYS[3], caller)
   if last then at = math.max(at, tonumber(last) + busy * spacing - credit) end
+  local queue_last = redis.call('HGET', KEYS[7], queue)
+  local caller_queues = tonumber(redis.call('HGET', KEYS[8], caller) or '1')
+  if queue_last and caller_queues > 1 then
+    at = math.max(at, tonumber(queue_last) + caller_queues * busy * spacing - credit)
+  end
   if at <= now then
     local base = math.max(next_free, now - credit)
     redis.call('SET', KEYS[1], tostring(base + spacing), 'PX', math.ceil(window * 2))
     if tonumber(ARGV[first + 2 * (i - 1) + 1]) <= 1 then
       redis.call('ZREM', KEYS[2], caller)
       redis.call('HDEL', KEYS[3], caller)
-      redis.call('ZREM', KEYS[6], replica .. '|' .. caller)
+      if redis.call('ZREM', KEYS[6], queue) == 1 then forget_queue(queue) end
     else
       redis.call('HSET', KEYS[3], caller, tostring(now))
+      if redis.call('ZSCORE', KEYS[6], queue) then redis.call('HSET', KEYS[7], queue, tostring(now)) end
     end
     local id = redis.call('INCR', KEYS[5])
     redis.call('ZADD', KEYS[4], now, id)
@@ -181,7 +194,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 6, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 8, lua: TAKE_SLOT_SCRIPT });
   /** Tells this replica's queues apart from other replicas' in Redis. */
   const replicaId = randomUUID().slice(0, 8);
   const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
@@ -201,6 +214,8 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           `${prefix}:sent:${action}`,
           `${prefix}:seq:${action}`,
           `${prefix}:queues:${action}`,
+          `${prefix}:queue-last:${action}`,
+          `${prefix}:queue-count:${action}`,
           limit,
           windowMs,
           LATE_CREDIT_MS,
