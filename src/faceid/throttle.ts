@@ -158,10 +158,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    * so at most `limit` callers are tracked; a caller is dropped once its grants leave the window.
    */
   const capGrants = new Map<string, number[]>();
-  /** The most busy callers of all replicas the shared budget reported within the last window. */
+  /** The most busy queues (callers per replica) the shared budget reported within the last window. */
   let sharedPeak: { busyQueues: number; at: number } | undefined;
   let pumping = false;
-  /** Since when this throttle has had requests waiting without a break (with a shared budget: its local pace). */
+  /** Since when requests have waited here without a break: after a window of it, this replica's pace is known. */
   let backlogSince = 0;
 
   function grantsInWindow(callerId: string, at: number): number[] {
