@@ -122,8 +122,10 @@ export function loadConfig(env: Environment): Config {
     problems.push('GRAPHIQL=true cannot work with PERSISTED_OPERATIONS_ONLY=true: GraphiQL sends query text, which that mode refuses');
   }
   const callerSharePercent = read('FACEID_CALLER_MAX_SHARE_PERCENT') === undefined ? undefined : integer('FACEID_CALLER_MAX_SHARE_PERCENT', 100, 1, 100);
-  if (read('CALLER_MAX_SHARE_PERCENT') !== undefined) {
-    // Ignoring it would silently lift a cap the operator asked for; honouring it under the old name would hide the change.
+  const retiredShare = read('CALLER_MAX_SHARE_PERCENT');
+  // 100 asked for no per-caller limit, which is now the default. Any other value asked for a cap: ignoring it would
+  // silently lift it, and honouring it under the old name would hide that its meaning changed.
+  if (retiredShare !== undefined && retiredShare !== '100') {
     problems.push(
       'CALLER_MAX_SHARE_PERCENT is no longer read: callers now share the budget by fair queuing; for a hard cap per caller set FACEID_CALLER_MAX_SHARE_PERCENT',
     );

@@ -136,6 +136,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' }).graphiql).toBe(false);
   });
 
+  it('accepts the retired CALLER_MAX_SHARE_PERCENT=100, which asked for no per-caller limit, the default now', () => {
+    expect(loadConfig({ CALLER_MAX_SHARE_PERCENT: '100' }).callerMaxShare).toBeUndefined();
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', TENCENTCLOUD_SECRET_ID: ' ', TENCENTCLOUD_SECRET_KEY: '' }).upstream).toEqual({ mode: 'emulator' });
   });
