@@ -10,8 +10,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Throttle and rate-limit tests measure real time windows; running files in parallel on two cores
-    // would make their figures depend on the neighbours.
+    // The hostile-input and compatibility suites start real gateway processes and measure /health latency and
+    // memory from outside; running files side by side on two cores would make those figures their neighbours'.
     fileParallelism: false,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },

@@ -61,8 +61,11 @@ export interface Config {
   graphiql: boolean;
   /** Who may mint tokens. @default open outside production; required in production */
   auth: AuthSettings;
-  /** Largest share of each action's budget one caller may take. @default 0.5 */
-  callerMaxShare: number;
+  /**
+   * Opt-in hard cap: the largest share of each action's budget one caller may take, even alone. @default undefined
+   * (none: callers share the budget by fair queuing, and a caller alone may use all of it)
+   */
+  callerMaxShare: number | undefined;
   /** Origins allowed cross-origin; `['*']` for any. @default ['*'] outside production, none in production */
   corsOrigins: readonly string[];
   /** Answer introspection queries. @default true outside production, false in production */
@@ -152,7 +155,15 @@ export function loadConfig(env: Environment): Config {
   if (graphiql && persistedOperationsOnly) {
     problems.push('GRAPHIQL=true cannot work with PERSISTED_OPERATIONS_ONLY=true: GraphiQL sends query text, which that mode refuses');
   }
-  const callerSharePercent = integer('CALLER_MAX_SHARE_PERCENT', 50, 1, 100);
+  const callerSharePercent = read('FACEID_CALLER_MAX_SHARE_PERCENT') === undefined ? undefined : integer('FACEID_CALLER_MAX_SHARE_PERCENT', 100, 1, 100);
+  const retiredShare = read('CALLER_MAX_SHARE_PERCENT');
+  // 100 asked for no per-caller limit, which is now the default. Any other value asked for a cap: ignoring it would
+  // silently lift it, and honouring it under the old name would hide that its meaning changed.
+  if (retiredShare !== undefined && retiredShare !== '100') {
+    problems.push(
+      'CALLER_MAX_SHARE_PERCENT is no longer read: callers now share the budget by fair queuing; for a hard cap per caller set FACEID_CALLER_MAX_SHARE_PERCENT',
+    );
+  }
   const corsOrigins = readCorsOrigins(read('CORS_ORIGINS'), production, problems);
   const batchingLimit = integer('GRAPHQL_BATCHING_LIMIT', 0, 0, 20);
   const trustProxy = readTrustProxy(read('TRUST_PROXY'), problems);
@@ -213,7 +224,7 @@ export function loadConfig(env: Environment): Config {
     logLevel,
     graphiql,
     auth,
-    callerMaxShare: callerSharePercent / 100,
+    callerMaxShare: callerSharePercent === undefined ? undefined : callerSharePercent / 100,
     corsOrigins,
     introspection,
     batchingLimit,

@@ -10,7 +10,6 @@ import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import type { GatewayFacts } from './context.js';
 import { startFaceIdEmulator, type FaceIdEmulator } from './emulator/index.js';
-import { createCallerQuota } from './faceid/caller-quota.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient, type FaceIdCredentials } from './faceid/client.js';
 import { createRedisSharedBudget } from './faceid/shared-budget.js';
 import { FACEID_DEFAULT_ENDPOINT } from './faceid/wire.js';
@@ -69,7 +68,6 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   if (sharedBudget && !(await sharedBudget.ready(SHARED_BUDGET_CONNECT_TIMEOUT_MS))) {
     logger.warn({ timeoutMs: SHARED_BUDGET_CONNECT_TIMEOUT_MS }, 'shared budget: Redis did not answer at start-up; starting on the local limit');
   }
-  const callerQuota = createCallerQuota({ perSecond: Math.max(1, Math.floor(config.rateLimitPerSecond * config.callerMaxShare)) });
   const faceid = createFaceIdClient({
     endpoint,
     region: config.region,
@@ -82,7 +80,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     maxResponseBytes: config.maxUpstreamResponseBytes,
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: config.maxRetries },
     logger: logger.child({ component: 'faceid' }),
-    callerQuota,
+    throttle: { callerMaxShare: config.callerMaxShare },
     sharedBudget,
     observer: metrics.clientObserver,
   });

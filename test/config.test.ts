@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       graphiql: true,
       auth: { mode: 'open' },
-      callerMaxShare: 0.5,
+      callerMaxShare: undefined,
       corsOrigins: ['*'],
       introspection: true,
       batchingLimit: 0,
@@ -76,7 +76,7 @@ describe('loadConfig', () => {
       AUTH_JWT_MAX_LIFETIME_SECONDS: '3600',
       AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '5',
       AUTH_API_KEYS: JSON.stringify([{ name: 'backend', sha256: 'AB'.repeat(32), scopes: ['faceid:ekyc'] }]),
-      CALLER_MAX_SHARE_PERCENT: '25',
+      FACEID_CALLER_MAX_SHARE_PERCENT: '25',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       GRAPHQL_BATCHING_LIMIT: '5',
       PERSISTED_OPERATIONS_ONLY: 'true',
@@ -182,6 +182,10 @@ describe('loadConfig', () => {
     expect(config.auth.mode === 'required' && config.auth.jwt).toMatchObject({ maxLifetimeSeconds: 86_400, clockToleranceSeconds: 30 });
   });
 
+  it('accepts the retired CALLER_MAX_SHARE_PERCENT=100, which asked for no per-caller limit, the default now', () => {
+    expect(loadConfig({ CALLER_MAX_SHARE_PERCENT: '100' }).callerMaxShare).toBeUndefined();
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', TENCENTCLOUD_SECRET_ID: ' ', TENCENTCLOUD_SECRET_KEY: '' }).upstream).toEqual({ mode: 'emulator' });
   });
@@ -279,7 +283,12 @@ describe('loadConfig', () => {
     ['a keep-alive timeout past the idle timeout', { HTTP_KEEP_ALIVE_TIMEOUT_MS: '31000' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS (31000) must not exceed HTTP_IDLE_TIMEOUT_MS (30000)'],
     ['no connections at all', { HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
     ['a header bound over 64 KiB', { HTTP_MAX_HEADER_BYTES: '65537' }, 'HTTP_MAX_HEADER_BYTES must be a whole number from 1024 to 65536, got "65537"'],
-    ['a caller share over 100%', { CALLER_MAX_SHARE_PERCENT: '150' }, 'CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
+    ['a caller share over 100%', { FACEID_CALLER_MAX_SHARE_PERCENT: '150' }, 'FACEID_CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
+    [
+      'the retired fixed share',
+      { CALLER_MAX_SHARE_PERCENT: '50' },
+      'CALLER_MAX_SHARE_PERCENT is no longer read: callers now share the budget by fair queuing; for a hard cap per caller set FACEID_CALLER_MAX_SHARE_PERCENT',
+    ],
   ])('refuses %s', (_case, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

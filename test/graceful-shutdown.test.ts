@@ -40,7 +40,6 @@ describe('graceful shutdown', () => {
       TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
       TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
       FACEID_ENDPOINT: emulator.url,
-      CALLER_MAX_SHARE_PERCENT: '100',
       SHUTDOWN_TIMEOUT_MS: '10000',
     });
     const port = await gateway.listening;

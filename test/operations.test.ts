@@ -119,6 +119,7 @@ describe('metrics, health and readiness', () => {
     expect(text).toMatch(/faceid_gateway_upstream_duration_seconds_count\{action="ApplySdkVerificationToken",outcome="UPSTREAM_FAILED"\} 1/);
     expect(text).toMatch(/faceid_gateway_throttle_wait_seconds_count\{action="GetFaceIdTokenIntl"\} [1-9]/);
     expect(text).toMatch(/faceid_gateway_throttle_queue_depth\{action="ApplySdkVerificationToken"\} 0/);
+    expect(text).toMatch(/faceid_gateway_throttle_busy_callers\{action="ApplySdkVerificationToken"\} 0/);
     expect(text).toMatch(/faceid_gateway_rejections_total\{reason="unauthenticated"\} [1-9]/);
     expect(text).toMatch(/faceid_gateway_rejections_total\{reason="invalid_input"\} 1/);
     expect(text).toContain('process_cpu_user_seconds_total');

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient } from '../src/faceid/client.js';
-import { createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
+import { createFairQueue } from '../src/faceid/fair-queue.js';
+import { MAX_SHARED_BUSY_CALLERS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
@@ -44,15 +45,77 @@ function createReplica(emulator: FaceIdEmulator, budget: SharedBudget | undefine
   });
 }
 
-/** Most arrivals in any window of one second that starts at an arrival. */
-function maxPerSecond(arrivals: number[]): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
+/** Most grants in any window of `windowMs` that starts at a grant. */
+function maxPerWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
   let best = 0;
   for (let start = 0, end = 0; start < sorted.length; start += 1) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + 1000) end += 1;
+    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end += 1;
     best = Math.max(best, end - start);
   }
   return best;
+}
+
+/** One caller's requests arriving at one replica, at these times (ms on the fake clock). */
+interface Demand {
+  replica: number;
+  caller: string;
+  arrivals: number[];
+}
+
+const burst = (count: number) => Array.from({ length: count }, () => 0);
+
+/**
+ * Two replicas asking one Redis for slots on a fake clock, as the throttle's shared path does: each keeps its own
+ * fair queue, offers its busy callers in turn order, takes a granted slot at once and otherwise asks again after
+ * the wait it was told. Events run one at a time in time order, so the outcome does not depend on the machine.
+ */
+async function simulateReplicas(demands: Demand[], untilMs: number) {
+  const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+  let now = 0;
+  const replicas = [0, 1].map(() => ({
+    budget: createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now }),
+    queue: createFairQueue<number>(),
+    askAt: 0,
+  }));
+  const pending = demands
+    .flatMap((demand) => demand.arrivals.map((at) => ({ ...demand, at })))
+    .sort((a, b) => a.at - b.at);
+  const grants: Array<{ caller: string; replica: number; at: number }> = [];
+  const waits = new Map<string, number[]>();
+  try {
+    expect(await Promise.all(replicas.map((replica) => replica.budget.ready(3000)))).toEqual([true, true]);
+    while (now < untilMs) {
+      while (pending.length > 0 && pending[0]!.at <= now) {
+        const arrival = pending.shift()!;
+        const replica = replicas[arrival.replica]!;
+        if (replica.queue.size === 0) replica.askAt = Math.max(replica.askAt, arrival.at);
+        replica.queue.push(arrival.caller, arrival.at);
+      }
+      const asking = replicas.filter((replica) => replica.queue.size > 0 && replica.askAt <= now);
+      for (const replica of asking) {
+        const candidates = replica.queue.callers().map((callerId) => ({ callerId, queued: replica.queue.queuedBy(callerId) }));
+        const answer = await replica.budget.take('GetFaceIdTokenIntl', candidates, 20, 1025);
+        if (!answer) throw new Error('Redis did not answer');
+        const chosen = candidates[answer.grantedIndex];
+        if (chosen) {
+          const arrivedAt = replica.queue.shiftFrom(chosen.callerId)!;
+          grants.push({ caller: chosen.callerId, replica: replicas.indexOf(replica), at: now });
+          waits.set(chosen.callerId, [...(waits.get(chosen.callerId) ?? []), now - arrivedAt]);
+        } else {
+          replica.askAt = now + answer.waitMs;
+        }
+      }
+      const next = Math.min(
+        pending[0]?.at ?? Number.POSITIVE_INFINITY,
+        ...replicas.filter((replica) => replica.queue.size > 0).map((replica) => replica.askAt),
+      );
+      if (next > now) now = Math.min(next, untilMs);
+    }
+  } finally {
+    for (const replica of replicas) await replica.budget.close();
+  }
+  return { grants, waits };
 }
 
 describe.skipIf(!available)('a budget shared by several replicas', () => {
@@ -62,39 +125,108 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
   });
   afterAll(() => emulator.close());
 
-  it('keeps two replicas together at 20 per sliding second while they use at least 95% of it', async () => {
+  it.each<[string, Demand[], Record<string, [number, number]>]>([
+    [
+      'two greedy callers, one per replica, each get half',
+      [
+        { replica: 0, caller: 'a', arrivals: burst(400) },
+        { replica: 1, caller: 'b', arrivals: burst(400) },
+      ],
+      { a: [0.45, 0.55], b: [0.45, 0.55] },
+    ],
+    [
+      'two greedy callers, each spread over both replicas, each get half',
+      [
+        { replica: 0, caller: 'a', arrivals: burst(200) },
+        { replica: 1, caller: 'a', arrivals: burst(200) },
+        { replica: 0, caller: 'b', arrivals: burst(200) },
+        { replica: 1, caller: 'b', arrivals: burst(200) },
+      ],
+      { a: [0.45, 0.55], b: [0.45, 0.55] },
+    ],
+    [
+      'a caller needing a third on one replica is fully served while a greedy one saturates the other',
+      [
+        { replica: 0, caller: 'greedy', arrivals: burst(400) },
+        { replica: 1, caller: 'third', arrivals: Array.from({ length: 65 }, (_unused, index) => index * 153.75) },
+      ],
+      { greedy: [0.64, 0.7], third: [0.3, 0.36] },
+    ],
+  ])('on a fake clock against the real Redis: %s, at most 20 per sliding second, every slot used', async (_case, demands, shares) => {
+    const { grants, waits } = await simulateReplicas(demands, 10_000);
+    const times = grants.map((grant) => grant.at);
+    expect(maxPerWindow(times, 1000)).toBeLessThanOrEqual(20);
+    // Work-conserving: the replicas together used every slot of the pace, one per 51.25 ms.
+    expect(grants.length).toBeGreaterThanOrEqual(Math.floor(10_000 / 51.25) - 1);
+    const figures = Object.keys(shares).map((caller) => `${caller} ${((grants.filter((grant) => grant.caller === caller).length / grants.length) * 100).toFixed(1)}%`);
+    console.info(`${_case}: ${grants.length} grants in 10 s, max ${maxPerWindow(times, 1000)} per sliding second, ${figures.join(', ')}`);
+    for (const [caller, [low, high]] of Object.entries(shares)) {
+      const share = grants.filter((grant) => grant.caller === caller).length / grants.length;
+      expect(share, caller).toBeGreaterThanOrEqual(low);
+      expect(share, caller).toBeLessThanOrEqual(high);
+    }
+    // A caller waiting on both replicas has its turns split evenly between its two queues.
+    for (const demand of demands) {
+      if (demands.filter((other) => other.caller === demand.caller).length < 2) continue;
+      const mine = grants.filter((grant) => grant.caller === demand.caller);
+      const here = mine.filter((grant) => grant.replica === demand.replica).length / mine.length;
+      expect(here, `${demand.caller} on replica ${demand.replica}`).toBeGreaterThanOrEqual(0.45);
+      expect(here, `${demand.caller} on replica ${demand.replica}`).toBeLessThanOrEqual(0.55);
+    }
+    // The light caller never waited more than two spacings: its turn comes before the greedy caller's next one.
+    if ('third' in shares) expect(Math.max(...(waits.get('third') ?? [0]))).toBeLessThanOrEqual(2 * 51.25 + 1);
+  }, 60_000);
+
+  it('on a fake clock: never grants within a window of the send time of the grant `limit` places back, on any replica', async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
-    const budgets = [0, 1].map(() => createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix }));
-    const replicas = budgets.map((budget) => createReplica(emulator, budget));
+    let now = 0;
+    const budgets = [0, 1].map(() => createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now }));
     try {
       expect(await Promise.all(budgets.map((budget) => budget.ready(3000)))).toEqual([true, true]);
-      await Promise.all(replicas.map((replica) => replica.getSelfieToken({})));
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      emulator.clearRecords();
-
-      // Each replica is offered 30 calls per second for four seconds: 60/s in all, three times the budget.
-      const pending: Array<Promise<unknown>> = [];
-      for (let tick = 0; tick < 120; tick += 1) {
-        for (const replica of replicas) pending.push(replica.getSelfieToken({}));
-        await new Promise((resolve) => setTimeout(resolve, 33));
+      const answers: Array<[number, number]> = [];
+      // Four slots a second, 250 ms apart; the first request, granted on replica 0, left 300 ms late.
+      for (const [at, replica] of [[0, 0], [250, 1], [500, 0], [750, 1], [1000, 0], [1250, 0]] as const) {
+        now = at;
+        const answer = (await budgets[replica]!.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 9 }], 4, 1000))!;
+        if (at === 0) answer.markSent!(300);
+        answers.push([answer.grantedIndex, answer.waitMs]);
       }
-      await Promise.all(pending);
-
-      const arrivals = emulator.requests.map((request) => request.receivedAtMs);
-      expect(emulator.requests.filter((request) => request.responseCode !== 'OK')).toEqual([]);
-      expect(arrivals).toHaveLength(240);
-      const worst = maxPerSecond(arrivals);
-      const sorted = [...arrivals].sort((a, b) => a - b);
-      // Evenly paced arrivals: the rate is the gaps per second between the first and the last.
-      const rate = (arrivals.length - 1) / ((sorted.at(-1)! - sorted[0]!) / 1000);
-      console.info(`two replicas: max ${worst} per sliding second, ${rate.toFixed(2)}/s sustained (${((rate / 20) * 100).toFixed(1)}%)`);
-      expect(worst).toBeLessThanOrEqual(20);
-      expect(rate / 20).toBeGreaterThanOrEqual(0.95);
+      // Sends at 300 (late), 250, 500 and 750: a fifth may only leave once the one at 250 is a window old.
+      expect(answers).toEqual([[0, 0], [0, 0], [0, 0], [0, 0], [-1, 250], [0, 0]]);
     } finally {
-      for (const replica of replicas) replica.close();
       for (const budget of budgets) await budget.close();
     }
-  }, 60_000);
+  });
+
+  it('keeps every key bounded and expiring', async () => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    let now = 1_000_000;
+    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await budget.ready(3000)).toBe(true);
+      for (let batch = 0; batch < MAX_SHARED_BUSY_CALLERS / 25 + 4; batch += 1) {
+        const candidates = Array.from({ length: 25 }, (_unused, index) => ({ callerId: `ip:10.0.${batch}.${index}`, queued: 5 }));
+        await budget.take('GetFaceIdTokenIntl', candidates, 20, 1025);
+      }
+      expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
+      expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
+      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
+      // Registrations lapse when their replica stops asking: the next call forgets them.
+      now += 60_000;
+      const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
+      expect(answer).toMatchObject({ grantedIndex: 0, waitMs: 0, busyCallers: 1 });
+      expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hlen(`${keyPrefix}:queue-last:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hlen(`${keyPrefix}:queue-count:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.zcard(`${keyPrefix}:sent:GetFaceIdTokenIntl`)).toBeLessThanOrEqual(20);
+    } finally {
+      redis.disconnect();
+      await budget.close();
+    }
+  });
 
   it('is wired from FACEID_SHARED_BUDGET_REDIS_URL: a minted token takes a slot in Redis', async () => {
     const gateway = await createGateway(
@@ -111,6 +243,8 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       const before = Date.now();
       await gateway.faceid.applyEkycToken({});
       const nextFree = Number(await redis.get('faceid-gateway:budget:ApplySdkVerificationToken'));
+      // A lone caller with nothing more waiting is not left registered as busy.
+      expect(await redis.zscore('faceid-gateway:busy:ApplySdkVerificationToken', 'unnamed')).toBeNull();
       expect(nextFree).toBeGreaterThan(before);
     } finally {
       redis.disconnect();

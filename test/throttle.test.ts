@@ -1,118 +1,281 @@
-import { describe, expect, it } from 'vitest';
-import { SELFIE_MUTATION, ekycTokenRequest, harnessPerTest, selfieTokenRequest, type Harness } from './helpers/harness.js';
+/**
+ * The throttle on a fake clock: vitest's fake timers drive p-throttle (which reads Date.now and sets timeouts)
+ * and the throttle's own sleeps, so every grant time below is exact and no figure depends on the machine's load.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RateLimitedError } from '../src/errors.js';
+import {
+  createActionThrottle,
+  type ActionThrottleOptions,
+  type SharedSlotAnswer,
+  type SharedSlotCandidate,
+  type ThrottleRefusal,
+} from '../src/faceid/throttle.js';
 
-const start = harnessPerTest();
+interface Arrival {
+  /** ms on the fake clock. */
+  at: number;
+  caller: string;
+  /** Aborts the request at this time (the caller hung up). */
+  leaveAt?: number;
+  /** The granted request leaves the process this long after its grant. */
+  sendDelay?: number;
+}
 
-/** Most arrivals in any window of `windowMs` that starts at an arrival (the worst case for a sliding window). */
-function maxPerWindow(arrivals: number[], windowMs = 1000): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
+/** A grant time, `refused <retryAfter s>`, or `left`. */
+type Outcome = number | `refused ${number}` | 'left';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const QUARTER_SECOND: Partial<ActionThrottleOptions> = { limit: 4, windowMs: 1000, guardMs: 0 };
+
+/** Runs the arrivals against a fresh throttle until `until`; returns each arrival's outcome, in arrival order. */
+async function simulate(
+  options: Partial<ActionThrottleOptions>,
+  arrivals: Arrival[],
+  until = 30_000,
+): Promise<{ outcomes: Outcome[]; refusals: ThrottleRefusal[] }> {
+  const refusals: ThrottleRefusal[] = [];
+  const throttle = createActionThrottle({
+    action: 'GetFaceIdTokenIntl',
+    limit: 20,
+    maxQueueWaitMs: 60_000,
+    onRefused: (reason) => refusals.push(reason),
+    ...options,
+  });
+  const outcomes: Outcome[] = [];
+  for (const [index, arrival] of arrivals.entries()) {
+    // Arrivals at the same instant all join before the throttle hands out that instant's slot.
+    if (arrival.at > Date.now()) await vi.advanceTimersByTimeAsync(arrival.at - Date.now());
+    const controller = new AbortController();
+    if (arrival.leaveAt !== undefined) setTimeout(() => controller.abort(), arrival.leaveAt - arrival.at);
+    throttle.acquire(arrival.caller, controller.signal).then(
+      (slot) => {
+        outcomes[index] = Date.now();
+        if (arrival.sendDelay) slot.markSent(Date.now() + arrival.sendDelay);
+      },
+      (error: unknown) => {
+        outcomes[index] = error instanceof RateLimitedError ? `refused ${error.retryAfterSeconds}` : 'left';
+      },
+    );
+  }
+  await vi.advanceTimersByTimeAsync(until - Date.now());
+  expect(throttle.queueDepth).toBe(0);
+  expect(throttle.busyCallers).toBe(0);
+  return { outcomes, refusals };
+}
+
+const burst = (caller: string, count: number, at = 0): Arrival[] => Array.from({ length: count }, () => ({ at, caller }));
+
+/** Most grants in any window of `windowMs` (a window starting at a grant is the worst case). */
+function maxPerWindow(times: number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
   let best = 0;
-  let end = 0;
-  for (let start = 0; start < sorted.length; start += 1) {
+  for (let start = 0, end = 0; start < sorted.length; start += 1) {
     while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end += 1;
     best = Math.max(best, end - start);
   }
   return best;
 }
 
-/** Arrivals per second, relative to the limit, between the end of the first window and the last arrival. */
-function sustainedUtilisation(arrivals: number[], limit: number): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
-  const from = sorted[0]! + 1000;
-  const steady = sorted.filter((time) => time >= from);
-  const seconds = (sorted.at(-1)! - from) / 1000;
-  return (steady.length - 1) / seconds / limit;
-}
-
-describe('throttle', () => {
-  it('keeps every sliding second at or under 20 arrivals per action while using at least 95% of the budget', async () => {
-    const { emulator, graphql } = await start({ client: { maxQueueWaitMs: 9000, totalTimeoutMs: 20_000 } });
-    const requests = [selfieTokenRequest({}), ekycTokenRequest({})];
-    // Warm the process first: a cold start stalls the event loop the emulator shares with the gateway, which
-    // would make the emulator's clock, not the throttle, decide the measured arrival times.
-    await Promise.all(requests.map((request) => graphql(request)));
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    emulator.clearRecords();
-
-    // Sustained load: 40 calls per second per action, twice the limit, for four seconds.
-    const perAction = 160;
-    const pending: Array<ReturnType<Harness['graphql']>> = [];
-    for (let tick = 0; tick < perAction; tick += 1) {
-      for (const request of requests) pending.push(graphql(request));
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    const responses = await Promise.all(pending);
-    expect(responses.filter((response) => response.body.errors)).toEqual([]);
-    expect(emulator.requests.filter((request) => request.responseCode !== 'OK')).toEqual([]);
-
-    for (const action of ['GetFaceIdTokenIntl', 'ApplySdkVerificationToken']) {
-      const arrivals = emulator.requests.filter((request) => request.action === action).map((request) => request.receivedAtMs);
-      expect(arrivals).toHaveLength(perAction);
-      const worst = maxPerWindow(arrivals);
-      const utilisation = sustainedUtilisation(arrivals, 20);
-      console.info(`${action}: max ${worst} per sliding second, sustained utilisation ${(utilisation * 100).toFixed(1)}%`);
-      expect(worst).toBeLessThanOrEqual(20);
-      expect(worst).toBeGreaterThanOrEqual(19);
-      expect(utilisation).toBeGreaterThanOrEqual(0.95);
-      expect(utilisation).toBeLessThanOrEqual(1);
-    }
+describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () => {
+  it.each<[string, Partial<ActionThrottleOptions>, Arrival[], Outcome[]]>([
+    ['a caller alone takes every slot', { maxQueueWaitMs: 5000 }, burst('a', 6), [0, 250, 500, 750, 1000, 1250]],
+    [
+      'a caller alone is refused only beyond its own wait bound, with the wait as retryAfter',
+      { maxQueueWaitMs: 1000 },
+      burst('a', 7),
+      [0, 250, 500, 750, 1000, 'refused 2', 'refused 2'],
+    ],
+    [
+      'two busy callers alternate, whoever came first',
+      { maxQueueWaitMs: 5000 },
+      [...burst('a', 4), ...burst('b', 3)],
+      [0, 500, 1000, 1500, 250, 750, 1250],
+    ],
+    [
+      'a newcomer waits one turn of each busy caller, not behind their whole queues',
+      { maxQueueWaitMs: 1000 },
+      [...burst('a', 6), { at: 10, caller: 'b' }],
+      [0, 250, 750, 1000, 1250, 'refused 2', 500],
+    ],
+    [
+      'a light caller is served in its turn while a greedy one takes every other slot',
+      { maxQueueWaitMs: 5000 },
+      [...burst('greedy', 10), { at: 100, caller: 'light' }, { at: 1100, caller: 'light' }, { at: 2100, caller: 'light' }],
+      [0, 250, 750, 1000, 1250, 1750, 2000, 2250, 2750, 3000, 500, 1500, 2500],
+    ],
+    [
+      'a caller that leaves while queued spends no slot: the next in turn takes it',
+      { maxQueueWaitMs: 5000 },
+      [...burst('a', 2), { at: 0, caller: 'b', leaveAt: 100 }, { at: 0, caller: 'c' }],
+      [0, 500, 'left', 250],
+    ],
+    [
+      'a slot never opens within a window of the send time of the request 4 slots back',
+      { maxQueueWaitMs: 5000 },
+      [{ at: 0, caller: 'a', sendDelay: 300 }, ...burst('a', 5)],
+      [0, 250, 500, 750, 1300, 1550],
+    ],
+    [
+      'an opt-in hard cap holds a caller to its share even alone, and still lets others in',
+      { maxQueueWaitMs: 5000, callerMaxShare: 0.5 },
+      [...burst('a', 4), ...burst('b', 2)],
+      [0, 500, 1000, 1500, 250, 750],
+    ],
+    [
+      'an opt-in hard cap delays a lone caller by a window, not by refusals',
+      { maxQueueWaitMs: 1300, callerMaxShare: 0.5 },
+      burst('a', 5),
+      [0, 250, 1000, 1250, 'refused 2'],
+    ],
+  ])('%s', async (_case, options, arrivals, expected) => {
+    const { outcomes } = await simulate({ ...QUARTER_SECOND, ...options }, arrivals);
+    expect(outcomes).toEqual(expected);
   });
 
-  it('answers RATE_LIMITED at once, with retryAfter, when the expected wait exceeds the queue bound', async () => {
-    const { emulator, graphql } = await start({ client: { rateLimitPerSecond: 2, maxQueueWaitMs: 1500 } });
-    const started = Date.now();
-    const timed = await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        const response = await graphql(SELFIE_MUTATION, { input: {} });
-        return { response, ms: Date.now() - started };
-      }),
+  it('refuses past the per-caller and global queue caps, with the reason for the metrics', async () => {
+    const { outcomes, refusals } = await simulate(
+      { ...QUARTER_SECOND, maxQueued: 5, maxQueuedPerCaller: 3 },
+      [...burst('a', 4), ...burst('b', 3)],
     );
-    // Slots open every 512.5 ms at 2/s: the 4th caller would wait about 1,537 ms, beyond the 1,500 ms bound.
-    const served = timed.filter(({ response }) => response.body.data?.getSelfieToken);
-    const limited = timed.filter(({ response }) => response.body.errors);
-    expect(served).toHaveLength(3);
-    expect(limited).toHaveLength(7);
-    for (const { response, ms } of limited) {
-      expect(response.status).toBe(429);
-      expect(response.headers.get('retry-after')).toBe('2');
-      expect(response.body.errors![0]!.extensions).toEqual({ code: 'RATE_LIMITED', retryable: true, retryAfter: 2 });
-      expect(response.body.errors![0]!.message).toMatch(/Too many GetFaceIdTokenIntl requests: the next slot is \d+ ms away, beyond the 1500 ms queue bound\./);
-      expect(ms).toBeLessThan(500);
-    }
-    expect(emulator.requests).toHaveLength(3);
+    expect(outcomes).toEqual([0, 500, 1000, 'refused 1', 250, 750, 'refused 2']);
+    expect(refusals).toEqual(['caller_queue_full', 'queue_full']);
   });
 
-  it('spends no slot for a caller that disconnects while queued', async () => {
-    const { emulator, listen } = await start({ client: { rateLimitPerSecond: 1, maxQueueWaitMs: 5000 } });
-    const url = await listen();
-    const send = (signal?: AbortSignal) =>
-      fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(selfieTokenRequest({})),
-        signal,
-      });
+  it('counts a refusal by the wait bound as queue_wait_exceeded', async () => {
+    const { refusals } = await simulate({ ...QUARTER_SECOND, maxQueueWaitMs: 0 }, burst('a', 2));
+    expect(refusals).toEqual(['queue_wait_exceeded']);
+  });
 
-    const first = await send();
-    expect(first.status).toBe(200);
-    const firstArrival = emulator.requests[0]!.receivedAtMs;
+  it('a refused caller that comes back after retryAfter is admitted', async () => {
+    const { outcomes } = await simulate({ ...QUARTER_SECOND, maxQueueWaitMs: 500 }, [...burst('a', 4), { at: 2000, caller: 'a' }]);
+    expect(outcomes).toEqual([0, 250, 500, 'refused 1', 2000]);
+  });
+});
 
-    const leaving = new AbortController();
-    const abandoned = send(leaving.signal).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const waiting = send();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    leaving.abort();
-    expect(await abandoned).toBeInstanceOf(Error);
+describe('fair throttle at Tencent\'s 20/s (1,025 ms window with the guard, 51.25 ms apart)', () => {
+  it('serves a lone caller\'s 120 requests at once within a 10 s bound: all of them, at most 20 per sliding second', async () => {
+    const { outcomes } = await simulate({ maxQueueWaitMs: 10_000 }, burst('backend', 120));
+    const grants = outcomes.filter((outcome): outcome is number => typeof outcome === 'number');
+    expect(grants).toHaveLength(120);
+    expect(grants.at(-1)).toBeLessThanOrEqual(119 * 51.25 + 1);
+    expect(maxPerWindow(grants, 1025)).toBe(20);
+    expect(maxPerWindow(grants)).toBeLessThanOrEqual(20);
+  });
 
-    const second = await waiting;
-    expect(second.status).toBe(200);
-    expect(emulator.requests).toHaveLength(2);
-    // The caller that stayed took the slot the leaver would have had: one window after the first, not two.
-    const gap = emulator.requests[1]!.receivedAtMs - firstArrival;
-    expect(gap).toBeGreaterThanOrEqual(1000);
-    expect(gap).toBeLessThan(1600);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(emulator.requests).toHaveLength(2);
+  it('serves 21 calls in a row from one caller without refusing any', async () => {
+    const arrivals = Array.from({ length: 21 }, (_unused, index) => ({ at: index * 10, caller: 'key:ekyc-backend' }));
+    const { outcomes } = await simulate({ maxQueueWaitMs: 2000 }, arrivals);
+    expect(outcomes.every((outcome) => typeof outcome === 'number')).toBe(true);
+  });
+
+  it.each([
+    ['two greedy callers', [burst('a', 200), burst('b', 200)], [0.5, 0.5]],
+    ['three greedy callers', [burst('a', 200), burst('b', 200), burst('c', 200)], [1 / 3, 1 / 3, 1 / 3]],
+    [
+      'a greedy caller and one needing a third of the budget',
+      [burst('greedy', 300), Array.from({ length: 60 }, (_unused, index) => ({ at: index * 150, caller: 'third' }))],
+      [0.66, 0.33],
+    ],
+  ])('shares the busy seconds fairly: %s', async (_case, groups, shares) => {
+    const arrivals = groups.flat().sort((a, b) => a.at - b.at);
+    const { outcomes } = await simulate({ maxQueueWaitMs: 60_000 }, arrivals, 60_000);
+    const grants = arrivals.map((arrival, index) => ({ caller: arrival.caller, at: outcomes[index] }));
+    // The first 8 s, while every caller still has requests waiting.
+    const busy = grants.filter((grant): grant is { caller: string; at: number } => typeof grant.at === 'number' && grant.at < 8000);
+    const callers = [...new Set(groups.map((group) => group[0]!.caller))];
+    callers.forEach((caller, index) => {
+      const share = busy.filter((grant) => grant.caller === caller).length / busy.length;
+      expect(share).toBeGreaterThanOrEqual(shares[index]! - 0.02);
+    });
+    // Work-conserving: every slot of those seconds was used.
+    expect(busy.length).toBe(Math.ceil(8000 / 51.25));
+    expect(maxPerWindow(busy.map((grant) => grant.at))).toBeLessThanOrEqual(20);
+    // The caller needing a third waited at most for the next slot and one other turn each time (p-throttle's
+    // timers fire on whole milliseconds, so a spacing is 51 or 52 ms).
+    const third = grants.filter((grant, index) => grant.caller === 'third' && typeof grant.at === 'number' && grant.at - arrivals[index]!.at > 2 * 52);
+    expect(third).toEqual([]);
+  });
+});
+
+describe('fair throttle with a shared budget (fake budget)', () => {
+  it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
+    const asked: SharedSlotCandidate[][] = [];
+    const answers: Array<SharedSlotAnswer | undefined> = [
+      { grantedIndex: 1, waitMs: 0, busyCallers: 3, busyQueues: 3 },
+      { grantedIndex: -1, waitMs: 400, busyCallers: 3, busyQueues: 3 },
+      { grantedIndex: 0, waitMs: 0, busyCallers: 3, busyQueues: 3 },
+      undefined,
+      undefined,
+    ];
+    const { outcomes } = await simulate(
+      {
+        ...QUARTER_SECOND,
+        takeSharedSlot: async (candidates) => {
+          asked.push(candidates.map((candidate) => ({ ...candidate })));
+          return answers.shift();
+        },
+      },
+      [...burst('a', 2), ...burst('b', 2)],
+    );
+    expect(asked).toEqual([
+      [{ callerId: 'a', queued: 2 }, { callerId: 'b', queued: 2 }],
+      [{ callerId: 'a', queued: 2 }, { callerId: 'b', queued: 1 }],
+      [{ callerId: 'a', queued: 2 }, { callerId: 'b', queued: 1 }],
+      [{ callerId: 'b', queued: 1 }, { callerId: 'a', queued: 1 }],
+      [{ callerId: 'a', queued: 1 }],
+    ]);
+    // b at 0 (granted by the budget), a at 400 (after the wait), then paced locally: b at 400 (p-throttle's first
+    // slot), a one spacing later.
+    expect(outcomes).toEqual([400, 650, 0, 400]);
+  });
+
+  it('once backlogged for a window, predicts waits from the pace this replica actually gets', async () => {
+    // Another replica takes every other slot: this one is granted one per 500 ms, not one per 250 ms.
+    let nextAt = 0;
+    const throttle = createActionThrottle({
+      ...QUARTER_SECOND,
+      action: 'GetFaceIdTokenIntl',
+      limit: 4,
+      maxQueueWaitMs: 60_000,
+      takeSharedSlot: async () => {
+        if (Date.now() < nextAt) return { grantedIndex: -1, waitMs: nextAt - Date.now(), busyCallers: 2, busyQueues: 2 };
+        nextAt = Date.now() + 500;
+        return { grantedIndex: 0, waitMs: 0, busyCallers: 2, busyQueues: 2 };
+      },
+    } as ActionThrottleOptions);
+    const controller = new AbortController();
+    const pending = [...burst('a', 5), ...burst('b', 5)].map((arrival) => throttle.acquire(arrival.caller, controller.signal).catch(() => 'left'));
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(throttle.queueDepth).toBe(7);
+    // Slots came at 0, 500 and 1000; the next at 1500. A newcomer is third in turn here: 1,100 ms → 2,250 ms at
+    // this replica's pace (the real turn is at 2,500 ms, after one of a and b each).
+    expect(throttle.expectedWaitMs('c')).toBe(150 + 2 * 500);
+    controller.abort();
+    await Promise.all(pending);
+  });
+
+  it('tells a newcomer the wait its turn among every replica\'s busy callers implies', async () => {
+    const throttle = createActionThrottle({
+      ...QUARTER_SECOND,
+      action: 'GetFaceIdTokenIntl',
+      limit: 4,
+      maxQueueWaitMs: 5000,
+      takeSharedSlot: async () => ({ grantedIndex: -1, waitMs: 10_000, busyCallers: 4, busyQueues: 4 }),
+    } as ActionThrottleOptions);
+    const controller = new AbortController();
+    const first = throttle.acquire('a', controller.signal).catch(() => 'left');
+    await vi.advanceTimersByTimeAsync(1);
+    // Four callers busy elsewhere, a fifth arriving: it is served fifth at worst.
+    expect(throttle.expectedWaitMs('c')).toBe(4 * 250);
+    expect(throttle.expectedWaitMs('a')).toBe((2 * 4 - 1) * 250);
+    controller.abort();
+    expect(await first).toBe('left');
   });
 });

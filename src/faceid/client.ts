@@ -1,7 +1,8 @@
 /**
  * The FaceID upstream client. The data path reads top to bottom:
- * validate → serialize once → caller quota → (per attempt) throttle → sign → send → read the answer → retry or
- * map the error.
+ * validate → serialize once → (per attempt) throttle, in the caller's turn → sign → send → read the answer → retry
+ * or map the error. Who is calling and what share they get is the throttle's concern; the client only passes the
+ * caller's id along.
  *
  * Retries are this module's loop rather than got's: Tencent reports retryable failures (RequestLimitExceeded,
  * InternalError) inside HTTP 200 bodies, which got's retry cannot see, and every attempt must take its own
@@ -19,9 +20,14 @@ import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
 import { signTc3 } from './tc3.js';
-import type { CallerQuota } from './caller-quota.js';
 import type { SharedBudget } from './shared-budget.js';
-import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
+import {
+  createActionThrottle,
+  type ActionThrottle,
+  type ActionThrottleOptions,
+  type ThrottleRefusal,
+  type UpstreamSlot,
+} from './throttle.js';
 import {
   isUnreadableResult,
   readEkycResult,
@@ -99,16 +105,22 @@ export interface FaceIdClientOptions {
   now?: () => number;
   /** Jitter source. @default Math.random */
   random?: () => number;
-  /** Per-caller share of each action's budget; none means callers are not told apart. */
-  callerQuota?: CallerQuota | undefined;
   /** The budget shared with other replicas; none means this process owns the whole budget. */
   sharedBudget?: SharedBudget | undefined;
+  /** Further settings of every action's throttle (hard per-caller cap, queue caps, timers). @default none */
+  throttle?: ThrottleSettings | undefined;
   /** Receives what the client measures (metrics). */
   observer?: FaceIdClientObserver | undefined;
 }
 
+/** Throttle settings the client passes through unchanged. */
+export type ThrottleSettings = Pick<ActionThrottleOptions, 'callerMaxShare' | 'maxQueued' | 'maxQueuedPerCaller' | 'sleep'>;
+
 /** Why a call was refused before reaching Tencent. */
-export type RejectionReason = 'queue_full' | 'caller_quota';
+export type RejectionReason = ThrottleRefusal;
+
+/** The caller id of calls that name none: they share one FIFO. */
+export const UNNAMED_CALLER = 'unnamed';
 
 /** What the client reports as it works; every method is optional. */
 export interface FaceIdClientObserver {
@@ -129,7 +141,7 @@ export interface IssuedToken extends TokenAnswer {
 export interface CallOptions {
   /** Aborts the call when the caller goes away; a caller still queued then spends no slot. */
   signal?: AbortSignal | undefined;
-  /** Who is calling, for the per-caller quota. */
+  /** Who is calling (`jwt:<sub>`, `key:<name>`, `ip:<addr>`): the throttle keeps one FIFO per caller. @default UNNAMED_CALLER */
   callerId?: string | undefined;
 }
 
@@ -191,7 +203,10 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         limit: options.rateLimitPerSecond,
         maxQueueWaitMs: options.maxQueueWaitMs,
         now,
-        takeSharedSlot: options.sharedBudget && ((limit, windowMs) => options.sharedBudget!.tryTake(action, limit, windowMs)),
+        ...options.throttle,
+        takeSharedSlot:
+          options.sharedBudget && ((candidates, limit, windowMs) => options.sharedBudget!.take(action, candidates, limit, windowMs)),
+        onRefused: (reason) => observer?.rejected?.(action, reason),
       }),
     ]),
   ) as Record<FaceIdActionName, ActionThrottle>;
@@ -331,22 +346,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     const signal = callOptions.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
     const startedAt = now();
     const throttle = throttles[action];
-    if (options.callerQuota && callOptions.callerId !== undefined) {
-      try {
-        options.callerQuota.admit(callOptions.callerId, action);
-      } catch (error) {
-        observer?.rejected?.(action, 'caller_quota');
-        throw error;
-      }
-    }
+    const callerId = callOptions.callerId ?? UNNAMED_CALLER;
 
     for (let attempt = 0; ; attempt += 1) {
       try {
         const waitStartedAt = now();
-        const slot = await throttle.acquire(signal).catch((error: unknown) => {
-          if (error instanceof RateLimitedError) observer?.rejected?.(action, 'queue_full');
-          throw error;
-        });
+        const slot = await throttle.acquire(callerId, signal);
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         const outcome = await sendOnce(action, body, signal, slot, read, sentAt);

@@ -4,22 +4,30 @@
  * budget each replica may use all of it when the others are idle, and together they never exceed it.
  *
  * One key per action holds when its next slot opens, on Redis's own clock (replicas' clocks may disagree by more
- * than the window); a Lua script reads and advances it atomically. When Redis
- * cannot answer, the budget fails open to the replica's local throttle, and says so in the log: Tencent still
+ * than the window); a Lua script reads and advances it atomically, and hands the slots round-robin to the callers
+ * busy on any replica (see TAKE_SLOT_SCRIPT), so fairness does not depend on the load balancer. Every key has a
+ * TTL and the busy set a cap, so Redis memory stays bounded. When Redis cannot answer, the budget fails open to the replica's local throttle, and says so in the log: Tencent still
  * enforces its limit, and its RequestLimitExceeded answers are retried.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { SharedSlotAnswer, SharedSlotCandidate } from './throttle.js';
 
-/** A budget of slots per sliding window, shared through some store. */
+/** A budget of slots per sliding window, shared through some store, handed round-robin to the busy callers. */
 export interface SharedBudget {
-  /** Takes a slot of `action` if fewer than `limit` were taken in the last `windowMs`: resolves 0, else the ms until one frees. */
-  tryTake(action: string, limit: number, windowMs: number): Promise<number>;
+  /**
+   * Grants one of `candidates` (this replica's callers with requests waiting, next in turn first) a slot of
+   * `action` if the budget has one and it is that caller's turn across all replicas; otherwise says how long to
+   * wait. Resolves undefined when the store cannot answer (fail open: the replica then paces itself).
+   */
+  take(action: string, candidates: readonly SharedSlotCandidate[], limit: number, windowMs: number): Promise<SharedSlotAnswer | undefined>;
   /** Resolves true once the store answers, false if it has not within `timeoutMs` (the budget then fails open). */
   ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
+/** Options of createRedisSharedBudget. */
 export interface RedisSharedBudgetOptions {
   /** `redis://host:port/db` or `rediss://…`. */
   url: string;
@@ -30,30 +38,145 @@ export interface RedisSharedBudgetOptions {
   commandTimeoutMs?: number;
   /** Called each time Redis could not be asked. */
   onUnavailable?: () => void;
+  /**
+   * The time (ms) the script counts with, for deterministic tests. @default Redis's own clock (`TIME`), which all
+   * replicas share whatever their own clocks say
+   */
+  clock?: (() => number) | undefined;
 }
 
 /**
- * Paces grants across all replicas, one every window / limit ms (a GCRA with no burst). A replica that wakes a
- * little late for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode the
- * budget; any `limit` + 1 consecutive grants still span at least window - LATE_CREDIT_MS, which with the guard in
- * the window (1,025 ms) stays over one second, so no sliding second holds more than `limit` grants.
- * KEYS[1]: the action's next free time (ms, Redis clock). ARGV: limit, window ms, credit ms. Returns 0 or the wait.
+ * One slot of an action's budget, for the first candidate whose turn it is. Four rules, all on Redis's clock:
+ *
+ * - Total pace: grants one every window / limit ms across all replicas (a GCRA with no burst). A replica that
+ *   wakes a little late for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode
+ *   the budget; any `limit` + 1 consecutive grants still span at least window - LATE_CREDIT_MS, which with the
+ *   guard in the window (1,025 ms) stays over one second, so no sliding second holds more than `limit` grants.
+ * - Send times: each replica reports how long after its grant each request actually left (with its next call);
+ *   a grant never comes less than a window after the `limit`-th latest send, so a request slow to leave one
+ *   replica cannot squeeze a `limit` + 1-th arrival into a second upstream (the local throttle's rule 2, for all
+ *   replicas together).
+ * - Fair turns: every replica registers its busy callers (a sorted set, scored by when the registration lapses
+ *   unless renewed), and a caller's next grant comes at least `busy` × spacing after its last one, where `busy` is
+ *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
+ *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
+ *   whose queue empties is unregistered at its last grant, so a lone caller takes every slot.
+ * - Even queues: a caller waiting on n replicas has n queues (zset: replica|caller → lapse time); each takes its
+ *   caller's turns in rotation (a queue's next grant comes at least n × busy × spacing after its last one), so
+ *   each drains at 1/n of its caller's turns, and the replicas predict waits from the number of busy queues.
+ *
+ * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
+ * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
+ * grant times (hash); each caller's number of busy queues (hash). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
+ * replica's id, the number of send reports, then per report: grant id, ms from grant to send; then per candidate:
+ * caller id, requests it has waiting. Returns {index of the granted candidate (0-based) or -1, wait ms, busy
+ * callers, grant id or 0, busy queues}.
  */
 const TAKE_SLOT_SCRIPT = `
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
-local spacing = tonumber(ARGV[2]) / tonumber(ARGV[1])
-local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
-if next_free > now then
-  return math.max(1, math.ceil(next_free - now))
+local now = tonumber(ARGV[7])
+if now == nil then
+  local now_parts = redis.call('TIME')
+  now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
 end
-local base = math.max(next_free, now - tonumber(ARGV[3]))
-redis.call('SET', KEYS[1], tostring(base + spacing), 'PX', math.ceil(tonumber(ARGV[2]) * 2))
-return 0
+local limit, window, credit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local grace, max_busy, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local spacing = window / limit
+local replica = ARGV[8]
+local reports = tonumber(ARGV[9])
+local first = 10 + 2 * reports
+local candidates = (#ARGV - first + 1) / 2
+
+for r = 1, reports do
+  local id = ARGV[8 + 2 * r]
+  local granted_at = redis.call('ZSCORE', KEYS[4], id)
+  if granted_at then redis.call('ZADD', KEYS[4], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[9 + 2 * r]), id) end
+end
+
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #lapsed > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('HDEL', KEYS[3], unpack(lapsed))
+end
+local function forget_queue(queue)
+  local caller = string.sub(queue, string.find(queue, '|', 1, true) + 1)
+  redis.call('HDEL', KEYS[7], queue)
+  if redis.call('HINCRBY', KEYS[8], caller, -1) <= 0 then redis.call('HDEL', KEYS[8], caller) end
+end
+for _, queue in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)) do forget_queue(queue) end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+for i = 1, candidates do
+  local caller = ARGV[first + 2 * (i - 1)]
+  if redis.call('ZSCORE', KEYS[2], caller) or redis.call('ZCARD', KEYS[2]) < max_busy then
+    redis.call('ZADD', KEYS[2], 'GT', now + grace, caller)
+  end
+  local queue = replica .. '|' .. caller
+  if redis.call('ZSCORE', KEYS[6], queue) or redis.call('ZCARD', KEYS[6]) < max_busy then
+    if redis.call('ZADD', KEYS[6], 'GT', now + grace, queue) == 1 then redis.call('HINCRBY', KEYS[8], caller, 1) end
+  end
+end
+for k = 2, 8 do redis.call('PEXPIRE', KEYS[k], ttl) end
+local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
+local queues = math.max(1, redis.call('ZCARD', KEYS[6]))
+local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local sent = redis.call('ZRANGE', KEYS[4], limit - 1, limit - 1, 'REV', 'WITHSCORES')
+if sent[2] then next_free = math.max(next_free, tonumber(sent[2]) + window) end
+
+local wait = nil
+for i = 1, candidates do
+  local caller = ARGV[first + 2 * (i - 1)]
+  local at = next_free
+  local queue = replica .. '|' .. caller
+  local last = redis.call('HGET', KEYS[3], caller)
+  if last then at = math.max(at, tonumber(last) + busy * spacing - credit) end
+  local queue_last = redis.call('HGET', KEYS[7], queue)
+  local caller_queues = tonumber(redis.call('HGET', KEYS[8], caller) or '1')
+  if queue_last and caller_queues > 1 then
+    at = math.max(at, tonumber(queue_last) + caller_queues * busy * spacing - credit)
+  end
+  if at <= now then
+    local base = math.max(next_free, now - credit)
+    redis.call('SET', KEYS[1], tostring(base + spacing), 'PX', math.ceil(window * 2))
+    if tonumber(ARGV[first + 2 * (i - 1) + 1]) <= 1 then
+      redis.call('ZREM', KEYS[2], caller)
+      redis.call('HDEL', KEYS[3], caller)
+      if redis.call('ZREM', KEYS[6], queue) == 1 then forget_queue(queue) end
+    else
+      redis.call('HSET', KEYS[3], caller, tostring(now))
+      if redis.call('ZSCORE', KEYS[6], queue) then redis.call('HSET', KEYS[7], queue, tostring(now)) end
+    end
+    local id = redis.call('INCR', KEYS[5])
+    redis.call('ZADD', KEYS[4], now, id)
+    redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
+    return {i - 1, 0, busy, id, queues}
+  end
+  if wait == nil or at - now < wait then wait = at - now end
+end
+wait = math.max(1, math.ceil(wait))
+for i = 1, candidates do
+  local caller = ARGV[first + 2 * (i - 1)]
+  redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, caller)
+  redis.call('ZADD', KEYS[6], 'XX', 'GT', now + wait + grace, replica .. '|' .. caller)
+end
+return {-1, wait, busy, 0, queues}
 `;
 
 /** Lateness a replica may make up (see TAKE_SLOT_SCRIPT); must stay below the throttle's window guard. */
 const LATE_CREDIT_MS = 10;
+
+/**
+ * How long a busy caller's registration outlives the wait its replica was told, so a replica that wakes a little
+ * late still finds it; a caller whose requests all left stays counted at most this long after its wait.
+ */
+const BUSY_GRACE_MS = 250;
+
+/**
+ * Busy callers one action may register in Redis: bounds its memory (a sorted set and a hash of at most this many
+ * entries); callers beyond it are still served, only not counted in `busy`.
+ */
+export const MAX_SHARED_BUSY_CALLERS = 1000;
+
+/** Idle keys vanish after this: longer than any wait the script hands out. */
+const KEY_TTL_MS = 120_000;
 
 /** How often a failing Redis is reported in the log. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
@@ -71,20 +194,54 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeBudgetSlot', { numberOfKeys: 1, lua: TAKE_SLOT_SCRIPT });
-  const takeSlot = (key: string, limit: number, windowMs: number): Promise<unknown> =>
-    (redis as unknown as { takeBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeBudgetSlot(
-      key,
-      limit,
-      windowMs,
-      LATE_CREDIT_MS,
-    );
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 8, lua: TAKE_SLOT_SCRIPT });
+  /** Tells this replica's queues apart from other replicas' in Redis. */
+  const replicaId = randomUUID().slice(0, 8);
+  const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
   let lastReportedAt = Number.NEGATIVE_INFINITY;
+  /** Per action, the send delays of granted slots not yet told to Redis: [grant id, ms]; at most `limit` each. */
+  const sendReports = new Map<string, Array<[number, number]>>();
 
   return {
-    async tryTake(action, limit, windowMs) {
+    async take(action, candidates, limit, windowMs) {
+      const reports = sendReports.get(action) ?? [];
+      sendReports.delete(action);
       try {
-        return Number(await takeSlot(`${prefix}:budget:${action}`, limit, windowMs));
+        const answer = (await runScript(
+          `${prefix}:budget:${action}`,
+          `${prefix}:busy:${action}`,
+          `${prefix}:last:${action}`,
+          `${prefix}:sent:${action}`,
+          `${prefix}:seq:${action}`,
+          `${prefix}:queues:${action}`,
+          `${prefix}:queue-last:${action}`,
+          `${prefix}:queue-count:${action}`,
+          limit,
+          windowMs,
+          LATE_CREDIT_MS,
+          BUSY_GRACE_MS,
+          MAX_SHARED_BUSY_CALLERS,
+          KEY_TTL_MS,
+          options.clock ? options.clock() : '',
+          replicaId,
+          reports.length,
+          ...reports.flat(),
+          ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
+        )) as [number, number, number, number, number];
+        const grantId = Number(answer[3]);
+        return {
+          grantedIndex: Number(answer[0]),
+          waitMs: Number(answer[1]),
+          busyCallers: Number(answer[2]),
+          busyQueues: Number(answer[4]),
+          markSent(delayMs) {
+            // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
+            const pending = sendReports.get(action) ?? [];
+            pending.push([grantId, Math.max(0, Math.round(delayMs))]);
+            if (pending.length > limit) pending.shift();
+            sendReports.set(action, pending);
+          },
+        };
       } catch (error) {
         options.onUnavailable?.();
         if (Date.now() - lastReportedAt > UNAVAILABLE_LOG_INTERVAL_MS) {
@@ -94,7 +251,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
             'shared budget unavailable: throttling with this replica\'s own limit until Redis answers',
           );
         }
-        return 0;
+        return undefined;
       }
     },
     async ready(timeoutMs) {

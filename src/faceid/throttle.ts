@@ -1,25 +1,30 @@
 /**
  * The gateway's single throttle boundary: at most `limit` upstream attempts per action in any sliding window of
- * arrivals, with a bounded wait queue.
+ * arrivals, shared fairly between callers, with bounded waits and a bounded queue.
  *
- * Two rules decide when a slot opens:
+ * Who gets the next slot: the fair queue (fair-queue.ts), one FIFO per caller served round-robin (deficit round
+ * robin with a one-request quantum). A caller alone gets every slot; k busy callers get at least 1/k each.
+ *
+ * When a slot opens:
  * 1. p-throttle paces slots evenly, one every (window + guard) / limit ms (51.25 ms at 20/s), instead of
  *    releasing bursts of `limit`: a burst leaves the process over tens of milliseconds and its tail would share
  *    the upstream's next one-second window with the following burst.
  * 2. A slot never opens less than window + guard after the moment the request `limit` slots back actually left
  *    the process (`UpstreamSlot.markSent`). A request that was slow to leave — the first on a cold process, a
  *    new TLS connection — would otherwise be counted upstream later than it was granted here.
- *
  * 3. With a shared budget (several replicas), the budget, kept in Redis, paces the slots of all replicas
- *    together, in place of rule 1.
+ *    together and picks which of this replica's callers may take one, in place of rule 1. When Redis does not
+ *    answer, rule 1 applies again (fail open to this replica's own limit).
+ *
+ * Admission: a request is refused at once (RateLimitedError, with the wait as `retryAfter`) when the wait its own
+ * place in the round-robin order implies exceeds `maxQueueWaitMs`, or when a queue cap is reached.
  *
  * p-throttle reserves its slot at call time, so a caller that left while queued would still burn one; to avoid
- * that, callers wait in our own FIFO and only one p-throttle call is outstanding at a time: when its slot opens
- * it goes to the first caller still waiting.
+ * that, only one p-throttle call is outstanding at a time, and the slot goes to whoever's turn it is when it opens.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import pThrottle from 'p-throttle';
 import { RateLimitedError } from '../errors.js';
+import { createFairQueue, type FairQueueRefusal } from './fair-queue.js';
 
 /** Window of Tencent's limit ("20 requests per second"). */
 export const RATE_WINDOW_MS = 1000;
@@ -28,11 +33,41 @@ export const RATE_WINDOW_MS = 1000;
  * spacing absorbs. Costs 1 - 1000/1025 = 2.4% of the budget.
  */
 export const RATE_WINDOW_GUARD_MS = 25;
+/**
+ * Callers of this replica offered to the shared budget per slot (the first ones in round-robin order): bounds the
+ * size of one Redis call; callers further back are offered once those ahead are served.
+ */
+export const MAX_SHARED_CANDIDATES = 32;
 
+/** Why a request was refused before reaching the upstream. */
+export type ThrottleRefusal = 'queue_wait_exceeded' | FairQueueRefusal;
+
+/** One caller of this replica that has requests waiting, as offered to the shared budget. */
+export interface SharedSlotCandidate {
+  callerId: string;
+  /** Requests it has waiting here. */
+  queued: number;
+}
+
+/** The shared budget's answer to a request for one slot. */
+export interface SharedSlotAnswer {
+  /** Index in the candidates of the caller that may take a slot now, or -1 when none may yet. */
+  grantedIndex: number;
+  /** When none was granted: ms until one of the candidates may ask again. */
+  waitMs: number;
+  /** Callers with requests waiting on any replica. */
+  busyCallers: number;
+  /** Per-replica caller queues with requests waiting: a caller waiting on two replicas counts twice. */
+  busyQueues: number;
+  /** For a granted slot: reports how long after the grant the request left the process. */
+  markSent?(delayMs: number): void;
+}
+
+/** Options of createActionThrottle. */
 export interface ActionThrottleOptions {
   /** Slots per window; `Infinity` lifts the throttle (benchmarks measure the gateway without it). */
   limit: number;
-  /** Longest expected wait a caller is queued for; beyond it the caller gets RATE_LIMITED at once. */
+  /** Longest expected wait a request is queued for; beyond it the request gets RATE_LIMITED at once. */
   maxQueueWaitMs: number;
   /** Name used in error messages (the Tencent action). */
   action: string;
@@ -42,11 +77,25 @@ export interface ActionThrottleOptions {
   guardMs?: number;
   /** @default Date.now */
   now?: () => number;
+  /** Resolves after `ms`. @default a global setTimeout */
+  sleep?: (ms: number) => Promise<void>;
   /**
-   * The budget shared with other replicas: takes one slot of `limit` per `windowMs` and resolves 0, or resolves
-   * the ms until one frees. @default none (this process owns the whole budget)
+   * Opt-in hard cap: the largest share (0–1] of the slots of one window one caller may take, even when nobody
+   * else waits. @default none (fair queuing alone: a caller alone may use the whole budget)
    */
-  takeSharedSlot?: (limit: number, windowMs: number) => Promise<number>;
+  callerMaxShare?: number | undefined;
+  /** @default MAX_QUEUED_PER_ACTION */
+  maxQueued?: number | undefined;
+  /** @default MAX_QUEUED_PER_CALLER */
+  maxQueuedPerCaller?: number | undefined;
+  /**
+   * The budget shared with other replicas: grants one of `candidates` a slot of `limit` per `windowMs`, or says
+   * how long to wait; resolves undefined when it cannot be asked (this replica then paces itself).
+   * @default none (this process owns the whole budget)
+   */
+  takeSharedSlot?: (candidates: SharedSlotCandidate[], limit: number, windowMs: number) => Promise<SharedSlotAnswer | undefined>;
+  /** Called for every refusal, with its reason (metrics). */
+  onRefused?: (reason: ThrottleRefusal) => void;
 }
 
 /** A granted slot: the holder may send one request, and reports when it left. */
@@ -58,47 +107,102 @@ export interface UpstreamSlot {
 /** One action's throttle. */
 export interface ActionThrottle {
   /**
-   * Resolves when the caller may send one request. Rejects at once with RateLimitedError when the expected wait
-   * exceeds the queue bound, and with `signal.reason` if the signal aborts while queued (no slot is spent).
+   * Resolves when `callerId` may send one request. Rejects at once with RateLimitedError when the caller's expected
+   * wait exceeds the queue bound or a queue is full, and with `signal.reason` if the signal aborts while queued
+   * (no slot is spent).
    */
-  acquire(signal?: AbortSignal): Promise<UpstreamSlot>;
-  /** Callers currently waiting. */
+  acquire(callerId: string, signal?: AbortSignal): Promise<UpstreamSlot>;
+  /** Requests currently waiting. */
   readonly queueDepth: number;
-  /** The wait a caller arriving now would expect, in ms. */
-  expectedWaitMs(): number;
+  /** Callers with requests waiting on this replica. */
+  readonly busyCallers: number;
+  /** The wait a request of `callerId` arriving now would expect, in ms. */
+  expectedWaitMs(callerId: string): number;
 }
 
 interface Waiter {
   resolve(slot: UpstreamSlot): void;
-  reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
 }
 
 interface SlotRecord {
+  callerId: string;
+  grantedAt: number;
   sentAt: number;
 }
 
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Creates the throttle of one action. */
 export function createActionThrottle(options: ActionThrottleOptions): ActionThrottle {
-  const { limit, maxQueueWaitMs, action } = options;
+  const { limit, maxQueueWaitMs, action, callerMaxShare } = options;
   if (limit === Number.POSITIVE_INFINITY) return createUnthrottled();
   if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Expected \`limit\` to be a positive integer, got ${limit}`);
   if (!(maxQueueWaitMs >= 0)) throw new TypeError(`Expected \`maxQueueWaitMs\` to be >= 0, got ${maxQueueWaitMs}`);
+  if (callerMaxShare !== undefined && !(callerMaxShare > 0 && callerMaxShare <= 1)) {
+    throw new TypeError(`Expected \`callerMaxShare\` to be in (0, 1], got ${callerMaxShare}`);
+  }
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
   const windowMs = (options.windowMs ?? RATE_WINDOW_MS) + (options.guardMs ?? RATE_WINDOW_GUARD_MS);
   const spacingMs = windowMs / limit;
+  const callerCap = callerMaxShare === undefined ? undefined : Math.max(1, Math.floor(limit * callerMaxShare));
 
   const nextPacedSlot = pThrottle({ limit: 1, interval: spacingMs, strict: true })(() => undefined);
-  const waiters: Waiter[] = [];
+  const queue = createFairQueue<Waiter>({ maxQueued: options.maxQueued, maxQueuedPerCaller: options.maxQueuedPerCaller });
   /** The latest `limit` slots, oldest first. */
   const recent: SlotRecord[] = [];
+  /**
+   * With a hard cap only: grant times within the last window per caller. At most `limit` grants fit in a window,
+   * so at most `limit` callers are tracked; a caller is dropped once its grants leave the window.
+   */
+  const capGrants = new Map<string, number[]>();
+  /** The most busy queues (callers per replica) the shared budget reported within the last window. */
+  let sharedPeak: { busyQueues: number; at: number } | undefined;
   let pumping = false;
+  /** Since when requests have waited here without a break: after a window of it, this replica's pace is known. */
+  let backlogSince = 0;
 
-  function remove(waiter: Waiter): void {
-    const index = waiters.indexOf(waiter);
-    if (index !== -1) waiters.splice(index, 1);
-    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+  function grantsInWindow(callerId: string, at: number): number[] {
+    const times = capGrants.get(callerId);
+    if (!times) return [];
+    while (times.length > 0 && (times[0] as number) <= at - windowMs) times.shift();
+    if (times.length === 0) capGrants.delete(callerId);
+    return times;
+  }
+
+  const isEligible = (callerId: string): boolean =>
+    callerCap === undefined || grantsInWindow(callerId, now()).length < callerCap;
+
+  /** With a hard cap: ms until some waiting caller is under it (0 when one is now). */
+  function untilSomeoneEligible(): number {
+    if (callerCap === undefined) return 0;
+    const at = now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const callerId of queue.callers()) {
+      const times = grantsInWindow(callerId, at);
+      if (times.length < callerCap) return 0;
+      soonest = Math.min(soonest, (times[times.length - callerCap] as number) + windowMs - at);
+    }
+    return soonest === Number.POSITIVE_INFINITY ? 0 : soonest;
+  }
+
+  /**
+   * With a hard cap: when the caller's `count`-th next grant may come at the earliest, counted from now — one
+   * spacing after its previous one, and a window after the grant `callerCap` places back.
+   */
+  function capWaitFor(callerId: string, count: number, at: number): number {
+    if (callerCap === undefined) return 0;
+    const times = [...grantsInWindow(callerId, at)];
+    let next = at;
+    for (let index = 0; index < count; index += 1) {
+      const capFree = times.length >= callerCap ? (times[times.length - callerCap] as number) + windowMs : at;
+      next = Math.max(next, capFree);
+      times.push(next);
+      next += spacingMs;
+    }
+    return (times.at(-1) as number) - at;
   }
 
   /** Waits until the slot `limit` places back left the process a full window (plus guard) ago. */
@@ -108,36 +212,66 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     if (wait > 0) await sleep(wait);
   }
 
-  /** Waits for a slot of the shared budget; false when every caller left meanwhile (nothing taken then). */
-  async function takeSharedSlot(): Promise<boolean> {
-    if (!options.takeSharedSlot) return true;
-    for (;;) {
-      if (waiters.length === 0) return false;
-      const wait = await options.takeSharedSlot(limit, windowMs);
-      if (wait <= 0) return true;
-      await sleep(wait);
+  /** Waits for the next slot and says whose it is; undefined when nobody could take it (ask again). */
+  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter; shared?: SharedSlotAnswer; askedAt?: number } | undefined> {
+    if (options.takeSharedSlot) {
+      const candidates = queue
+        .callers()
+        .filter(isEligible)
+        .slice(0, MAX_SHARED_CANDIDATES)
+        .map((callerId) => ({ callerId, queued: queue.queuedBy(callerId) }));
+      if (candidates.length === 0) return undefined;
+      const askedAt = now();
+      const answer = await options.takeSharedSlot(candidates, limit, windowMs);
+      if (answer) {
+        const at = now();
+        if (!sharedPeak || at - sharedPeak.at > windowMs || answer.busyQueues >= sharedPeak.busyQueues) {
+          sharedPeak = { busyQueues: answer.busyQueues, at };
+        }
+        const chosen = candidates[answer.grantedIndex];
+        if (!chosen) {
+          await sleep(Math.max(1, answer.waitMs));
+          return undefined;
+        }
+        const waiter = queue.shiftFrom(chosen.callerId);
+        if (waiter) return { callerId: chosen.callerId, waiter, shared: answer, askedAt };
+        // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
+        const next = queue.shift(isEligible);
+        return next && { callerId: next.callerId, waiter: next.item, shared: answer, askedAt };
+      }
+      // The shared budget could not be asked: pace this replica on its own, as without one.
     }
+    await nextPacedSlot();
+    // Everyone left while the slot was pending: that slot is lost, as p-throttle counted it.
+    const next = queue.shift(isEligible);
+    return next && { callerId: next.callerId, waiter: next.item };
   }
 
   async function pump(): Promise<void> {
     if (pumping) return;
     pumping = true;
     try {
-      while (waiters.length > 0) {
-        // A shared budget paces every replica's slots itself; pacing here as well would only add delay.
-        if (!options.takeSharedSlot) await nextPacedSlot();
+      while (queue.size > 0) {
+        const capWait = untilSomeoneEligible();
+        if (capWait > 0) {
+          await sleep(capWait);
+          continue;
+        }
         await respectSendTimes();
-        if (!(await takeSharedSlot())) break;
-        const waiter = waiters[0];
-        // Everyone left while the slot was pending: that one slot is lost, as it was already counted.
-        if (!waiter) break;
-        remove(waiter);
-        const record: SlotRecord = { sentAt: now() };
+        const granted = await nextGrant();
+        if (!granted) continue;
+        const at = now();
+        const record: SlotRecord = { callerId: granted.callerId, grantedAt: at, sentAt: at };
         recent.push(record);
         if (recent.length > limit) recent.shift();
-        waiter.resolve({
-          markSent(at) {
-            record.sentAt = Math.max(record.sentAt, at);
+        if (callerCap !== undefined) capGrants.set(granted.callerId, [...grantsInWindow(granted.callerId, at), at]);
+        granted.waiter.signal?.removeEventListener('abort', granted.waiter.onAbort);
+        granted.waiter.resolve({
+          markSent(sentAt) {
+            record.sentAt = Math.max(record.sentAt, sentAt);
+            // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
+            // so the send time it records is never earlier than the real one.
+            granted.shared?.markSent?.(record.sentAt - (granted.askedAt ?? at));
           },
         });
       }
@@ -146,42 +280,76 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     }
   }
 
-  /** When the caller at `position` (1 = next) would be granted, counted from now. */
-  function expectedWaitFor(position: number): number {
+  function expectedWaitMs(callerId: string): number {
     const at = now();
     const last = recent.at(-1);
     const nextPaced = last ? Math.max(at, last.sentAt + spacingMs) : at;
-    return nextPaced + (position - 1) * spacingMs - at;
+    const own = queue.queuedBy(callerId);
+    // Callers served within the last window will likely take their turns again, even if none waits right now:
+    // the share of those slots others took predicts the share left to this caller, which max-min fairness never
+    // lets fall below 1/k of k callers.
+    const lately = recent.filter((record) => record.grantedAt > at - windowMs);
+    const callers = new Set([callerId, ...queue.callers(), ...lately.map((record) => record.callerId)]);
+    const others = lately.filter((record) => record.callerId !== callerId).length;
+    let share = Math.max(1 / callers.size, 1 - others / limit);
+    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
+      // Other replicas' queues are invisible here but for their number: assume each takes its full turn (a
+      // caller waiting on two replicas drains each of its two queues at half its turns).
+      share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
+    }
+    const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
+    let fairWait = nextPaced - at + (position - 1) * spacingMs;
+    if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && lately.length > 0) {
+      // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
+      // budget the other replicas took; its own callers share that pace round-robin.
+      fairWait = Math.max(fairWait, nextPaced - at + (queue.positionOf(callerId) - 1) * (windowMs / lately.length));
+    }
+    return Math.max(fairWait, capWaitFor(callerId, own + 1, at));
+  }
+
+  function refuse(reason: ThrottleRefusal, message: string, waitMs: number): Promise<never> {
+    options.onRefused?.(reason);
+    return Promise.reject(new RateLimitedError(message, { action, retryAfterSeconds: waitMs / 1000 }));
   }
 
   return {
     get queueDepth() {
-      return waiters.length;
+      return queue.size;
     },
-    expectedWaitMs: () => expectedWaitFor(waiters.length + 1),
-    acquire(signal) {
+    get busyCallers() {
+      return queue.busyCallers;
+    },
+    expectedWaitMs,
+    acquire(callerId, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const wait = expectedWaitFor(waiters.length + 1);
+      const wait = expectedWaitMs(callerId);
       if (wait > maxQueueWaitMs) {
-        return Promise.reject(
-          new RateLimitedError(
-            `Too many ${action} requests: the next slot is ${Math.ceil(wait)} ms away, beyond the ${maxQueueWaitMs} ms queue bound.`,
-            { action, retryAfterSeconds: wait / 1000 },
-          ),
+        return refuse(
+          'queue_wait_exceeded',
+          `Too many ${action} requests: this caller's next slot is ${Math.ceil(wait)} ms away, beyond the ${maxQueueWaitMs} ms queue bound.`,
+          wait,
         );
       }
       return new Promise<UpstreamSlot>((resolve, reject) => {
         const waiter: Waiter = {
           resolve,
-          reject,
           signal,
           onAbort: () => {
-            remove(waiter);
+            queue.remove(callerId, waiter);
             reject(signal?.reason);
           },
         };
+        if (queue.size === 0) backlogSince = now();
+        const refusal = queue.push(callerId, waiter);
+        if (refusal) {
+          const message =
+            refusal === 'queue_full'
+              ? `Too many ${action} requests are waiting; try again in a moment.`
+              : `This caller has too many ${action} requests waiting; try again in a moment.`;
+          refuse(refusal, message, Math.max(wait, windowMs)).catch(reject);
+          return;
+        }
         signal?.addEventListener('abort', waiter.onAbort, { once: true });
-        waiters.push(waiter);
         void pump();
       });
     },
@@ -193,7 +361,8 @@ function createUnthrottled(): ActionThrottle {
   const slot: UpstreamSlot = { markSent: () => undefined };
   return {
     queueDepth: 0,
+    busyCallers: 0,
     expectedWaitMs: () => 0,
-    acquire: (signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(slot)),
+    acquire: (_callerId, signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(slot)),
   };
 }

@@ -16,7 +16,7 @@ export interface GatewayMetrics {
   countRequest(operation: string, outcome: string): void;
   /** Counts a refusal that happened before the FaceID client (authentication, limits, body size …). */
   countRejection(reason: string): void;
-  /** Reports each action's throttle queue depth at every scrape. */
+  /** Reports each action's throttle queue depth and busy callers at every scrape (no per-caller labels). */
   watchThrottles(throttles: Readonly<Record<string, ActionThrottle>>): void;
   /** Counts a slot taken without the shared budget because Redis did not answer. */
   countSharedBudgetUnavailable(): void;
@@ -43,7 +43,7 @@ export function createMetrics(): GatewayMetrics {
   });
   const throttleWait = new Histogram({
     name: 'faceid_gateway_throttle_wait_seconds',
-    help: 'Time a call waited for a throttle slot, by action.',
+    help: 'Time a call waited for a throttle slot (its turn in the fair queue), by action.',
     labelNames: ['action'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
@@ -67,6 +67,15 @@ export function createMetrics(): GatewayMetrics {
     registers: [registry],
     collect() {
       for (const [action, throttle] of Object.entries(watched)) this.set({ action }, throttle.queueDepth);
+    },
+  });
+  new Gauge({
+    name: 'faceid_gateway_throttle_busy_callers',
+    help: 'Callers with calls waiting for a throttle slot on this replica, by action; each gets an equal turn.',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      for (const [action, throttle] of Object.entries(watched)) this.set({ action }, throttle.busyCallers);
     },
   });
 

@@ -25,7 +25,6 @@ export const COMPAT_GATEWAY_ENV: Readonly<Record<string, string>> = {
   ]),
   FACEID_RATE_LIMIT: '1',
   FACEID_MAX_QUEUE_WAIT_MS: '0',
-  CALLER_MAX_SHARE_PERCENT: '100',
 };
 
 /** A running compat gateway and the credentials to call it with. */

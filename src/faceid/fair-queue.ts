@@ -1,0 +1,139 @@
+/**
+ * The order in which one action's waiting requests are served: one FIFO per caller, and slots handed round-robin
+ * to the callers that have requests waiting. This is deficit round robin (M. Shreedhar and G. Varghese, "Efficient
+ * Fair Queuing Using Deficit Round-Robin", IEEE/ACM Transactions on Networking 4(3):375–385, 1996) with every
+ * request costing one slot and a quantum of one slot, which makes it plain round robin: work-conserving (a slot
+ * never waits while anyone waits) and max-min fair (k busy callers get at least 1/k of the slots each, and a
+ * caller that needs less leaves the rest to the others). A caller alone gets every slot.
+ *
+ * Pure bookkeeping: no clock, no timers. The throttle decides when a slot opens; this module says who gets it.
+ */
+
+/**
+ * Requests one action may hold waiting, over all callers. Each waiter holds an HTTP request (a selfie body may be
+ * up to 8 MiB), so this bounds the memory queued requests pin. The queue-wait bound usually refuses long before:
+ * at 20/s and the 60 s largest `FACEID_MAX_QUEUE_WAIT_MS`, about 1,170 slots fit in the wait.
+ * @default 1000
+ */
+export const MAX_QUEUED_PER_ACTION = 1000;
+
+/**
+ * Requests one caller may hold waiting per action: a quarter of MAX_QUEUED_PER_ACTION, so one caller alone can
+ * never fill the queue the others need to join. 250 slots are 12.8 s at 20/s, more than the default wait bound.
+ * @default 250
+ */
+export const MAX_QUEUED_PER_CALLER = 250;
+
+/** Why a request was not queued. */
+export type FairQueueRefusal = 'queue_full' | 'caller_queue_full';
+
+/** Options of createFairQueue. */
+export interface FairQueueOptions {
+  /** @default MAX_QUEUED_PER_ACTION */
+  maxQueued?: number;
+  /** @default MAX_QUEUED_PER_CALLER */
+  maxQueuedPerCaller?: number;
+}
+
+/** Per-caller FIFOs served round-robin. */
+export interface FairQueue<T> {
+  /** Requests waiting, over all callers. */
+  readonly size: number;
+  /** Callers with at least one request waiting. */
+  readonly busyCallers: number;
+  /** Requests `callerId` has waiting. */
+  queuedBy(callerId: string): number;
+  /** Callers with requests waiting, in the order they will be served (the next one first). */
+  callers(): string[];
+  /**
+   * The place (1 = next) a request of `callerId` arriving now would be served at, given everyone's queues: its
+   * own earlier requests, and for each other busy caller as many turns as come before it in the rotation.
+   */
+  positionOf(callerId: string): number;
+  /** Queues `item` behind the caller's earlier requests; returns why it was refused, or undefined. */
+  push(callerId: string, item: T): FairQueueRefusal | undefined;
+  /** Takes `item` out (its caller left); a caller whose FIFO empties is forgotten. False if it was not queued. */
+  remove(callerId: string, item: T): boolean;
+  /**
+   * Serves the first caller in the rotation that `eligible` accepts (every caller when omitted): returns its oldest
+   * request and moves it to the back of the rotation. Undefined when nobody eligible waits.
+   */
+  shift(eligible?: (callerId: string) => boolean): { callerId: string; item: T } | undefined;
+  /** Serves `callerId` out of turn (a shared budget granted this caller's slot); undefined if it has nothing waiting. */
+  shiftFrom(callerId: string): T | undefined;
+}
+
+/** Creates an empty fair queue. */
+export function createFairQueue<T>(options: FairQueueOptions = {}): FairQueue<T> {
+  const maxQueued = options.maxQueued ?? MAX_QUEUED_PER_ACTION;
+  const maxQueuedPerCaller = options.maxQueuedPerCaller ?? MAX_QUEUED_PER_CALLER;
+  for (const [name, value] of [['maxQueued', maxQueued], ['maxQueuedPerCaller', maxQueuedPerCaller]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${value}`);
+  }
+  // A Map iterates in insertion order, and deleting then setting a key moves it to the end: the rotation itself.
+  const queues = new Map<string, T[]>();
+  let size = 0;
+
+  function take(callerId: string, queue: T[]): T {
+    const item = queue.shift() as T;
+    size -= 1;
+    queues.delete(callerId);
+    if (queue.length > 0) queues.set(callerId, queue);
+    return item;
+  }
+
+  return {
+    get size() {
+      return size;
+    },
+    get busyCallers() {
+      return queues.size;
+    },
+    queuedBy: (callerId) => queues.get(callerId)?.length ?? 0,
+    callers: () => [...queues.keys()],
+    positionOf(callerId) {
+      const own = queues.get(callerId)?.length ?? 0;
+      // The new request is the caller's (own + 1)-th, served in its turn number `own` (0-based). Callers ahead of
+      // it in the rotation are served own + 1 times before then, those behind it own times. A caller with nothing
+      // waiting joins at the back, behind everyone.
+      let position = own + 1;
+      let ahead = true;
+      for (const [other, queue] of queues) {
+        if (other === callerId) {
+          ahead = false;
+          continue;
+        }
+        position += Math.min(queue.length, ahead ? own + 1 : own);
+      }
+      return position;
+    },
+    push(callerId, item) {
+      if (size >= maxQueued) return 'queue_full';
+      const queue = queues.get(callerId);
+      if (queue && queue.length >= maxQueuedPerCaller) return 'caller_queue_full';
+      if (queue) queue.push(item);
+      else queues.set(callerId, [item]);
+      size += 1;
+      return undefined;
+    },
+    remove(callerId, item) {
+      const queue = queues.get(callerId);
+      const index = queue ? queue.indexOf(item) : -1;
+      if (!queue || index === -1) return false;
+      queue.splice(index, 1);
+      size -= 1;
+      if (queue.length === 0) queues.delete(callerId);
+      return true;
+    },
+    shift(eligible) {
+      for (const [callerId, queue] of queues) {
+        if (!eligible || eligible(callerId)) return { callerId, item: take(callerId, queue) };
+      }
+      return undefined;
+    },
+    shiftFrom(callerId) {
+      const queue = queues.get(callerId);
+      return queue ? take(callerId, queue) : undefined;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_QUEUED_PER_ACTION, MAX_QUEUED_PER_CALLER, createFairQueue } from '../src/faceid/fair-queue.js';
+
+/** Pushes `caller:n` items in the given order, then serves them all; returns the service order. */
+function serveAll(pushes: string[]): string[] {
+  const queue = createFairQueue<string>();
+  const counts = new Map<string, number>();
+  for (const caller of pushes) {
+    const n = (counts.get(caller) ?? 0) + 1;
+    counts.set(caller, n);
+    expect(queue.push(caller, `${caller}${n}`)).toBeUndefined();
+  }
+  const order: string[] = [];
+  for (let next = queue.shift(); next; next = queue.shift()) order.push(next.item);
+  expect(queue.size).toBe(0);
+  expect(queue.busyCallers).toBe(0);
+  return order;
+}
+
+describe('fair queue (round robin over per-caller FIFOs)', () => {
+  it.each<[string, string[], string[]]>([
+    ['a caller alone is served in its own order', ['a', 'a', 'a'], ['a1', 'a2', 'a3']],
+    ['two callers alternate whatever the arrival order', ['a', 'a', 'a', 'b', 'b'], ['a1', 'b1', 'a2', 'b2', 'a3']],
+    ['three callers take turns; one that needs less leaves its turns', ['a', 'a', 'a', 'b', 'c', 'c'], ['a1', 'b1', 'c1', 'a2', 'c2', 'a3']],
+  ])('%s', (_case, pushes, order) => {
+    expect(serveAll(pushes)).toEqual(order);
+  });
+
+  it.each<[string, string[], string, number]>([
+    ['nobody waits', [], 'a', 1],
+    ['only the caller itself waits', ['a', 'a'], 'a', 3],
+    ['a newcomer joins behind one turn of each busy caller', ['a', 'a', 'a', 'b'], 'c', 3],
+    ['a busy caller ahead in the rotation gets one more turn', ['a', 'a', 'a', 'b'], 'b', 4],
+    ['a caller behind in the rotation', ['a', 'b', 'b', 'b'], 'a', 3],
+  ])('places a new arrival where it will be served: %s', (_case, pushes, caller, position) => {
+    const queue = createFairQueue<number>();
+    pushes.forEach((who, index) => queue.push(who, index));
+    expect(queue.positionOf(caller)).toBe(position);
+    // The prediction holds: serve everything and find the new request's turn.
+    queue.push(caller, -1);
+    let served = 0;
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      served += 1;
+      if (next.item === -1) break;
+    }
+    expect(served).toBe(position);
+  });
+
+  it('skips callers that are not eligible without losing their place', () => {
+    const queue = createFairQueue<string>();
+    for (const [caller, item] of [['a', 'a1'], ['b', 'b1'], ['a', 'a2']] as const) queue.push(caller, item);
+    expect(queue.shift((caller) => caller !== 'a')).toEqual({ callerId: 'b', item: 'b1' });
+    expect(queue.callers()).toEqual(['a']);
+    expect(queue.shift((caller) => caller !== 'a')).toBeUndefined();
+    expect(queue.shift()).toEqual({ callerId: 'a', item: 'a1' });
+  });
+
+  it('forgets a caller whose last request is removed or served out of turn', () => {
+    const queue = createFairQueue<string>();
+    queue.push('a', 'a1');
+    queue.push('b', 'b1');
+    expect(queue.remove('a', 'a1')).toBe(true);
+    expect(queue.remove('a', 'a1')).toBe(false);
+    expect(queue.shiftFrom('b')).toBe('b1');
+    expect(queue.shiftFrom('b')).toBeUndefined();
+    expect([queue.size, queue.busyCallers, queue.callers()]).toEqual([0, 0, []]);
+  });
+
+  it('refuses past the per-caller cap and the global cap, and no caller entry outlives its requests', () => {
+    const queue = createFairQueue<number>();
+    for (let index = 0; index < MAX_QUEUED_PER_CALLER; index += 1) expect(queue.push('greedy', index)).toBeUndefined();
+    expect(queue.push('greedy', -1)).toBe('caller_queue_full');
+    let caller = 0;
+    while (queue.size < MAX_QUEUED_PER_ACTION) expect(queue.push(`ip:10.0.0.${caller++}`, 0)).toBeUndefined();
+    expect(queue.push('someone-else', 0)).toBe('queue_full');
+    expect(queue.size).toBe(MAX_QUEUED_PER_ACTION);
+    expect(queue.busyCallers).toBe(1 + MAX_QUEUED_PER_ACTION - MAX_QUEUED_PER_CALLER);
+    while (queue.shift()) ;
+    expect([queue.size, queue.busyCallers]).toEqual([0, 0]);
+  });
+
+  it('checks its caps eagerly', () => {
+    expect(() => createFairQueue({ maxQueuedPerCaller: 0 })).toThrow(new TypeError('Expected `maxQueuedPerCaller` to be a positive integer, got 0'));
+  });
+});
