@@ -257,6 +257,60 @@ describe('who may read results', () => {
   });
 });
 
+describe('results as federation entities keyed by sdkToken', () => {
+  let guarded: Harness;
+  beforeAll(async () => {
+    guarded = await startHarness({ app: { authenticate: createAuthenticator(AUTH) } });
+  });
+  afterAll(() => guarded.close());
+
+  /** What a router sends to resolve references another subgraph returned. */
+  const ENTITIES_QUERY = `query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on SelfieVerificationResult { sdkToken outcome }
+      ... on EkycVerificationResult { sdkToken outcome chargeCount }
+    }
+  }`;
+  const resolve = (representations: unknown[], headers: Record<string, string>) =>
+    sendGraphQL(guarded.app, { query: ENTITIES_QUERY, variables: { representations } }, { headers });
+
+  it('resolves both kinds of reference with one Tencent read each, as no-store', async () => {
+    // Minted straight through the client: this gateway requires credentials, and minting is not what is tested.
+    const selfie = (await guarded.faceid.getSelfieToken({})).sdkToken;
+    const ekyc = (await guarded.faceid.applyEkycToken({})).sdkToken;
+    guarded.emulator.completeVerification(ekyc, 'SUCCESS');
+    guarded.emulator.clearRecords();
+
+    const response = await resolve(
+      [
+        { __typename: 'SelfieVerificationResult', sdkToken: selfie },
+        { __typename: 'EkycVerificationResult', sdkToken: ekyc },
+      ],
+      { 'x-api-key': BACKEND_KEY },
+    );
+
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data!._entities).toEqual([
+      { sdkToken: selfie, outcome: 'NOT_FINISHED' },
+      { sdkToken: ekyc, outcome: 'SUCCESS', chargeCount: expect.any(Number) },
+    ]);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(guarded.emulator.requests.map((request) => request.action).sort()).toEqual(['GetFaceIdResultIntl', 'GetSdkVerificationResult']);
+  });
+
+  it.each([
+    ['no credentials', async () => ({}), 'UNAUTHENTICATED'],
+    ['a frontend JWT with the token scopes', async () => ({ authorization: `Bearer ${await signToken({ scope: 'faceid:selfie faceid:ekyc' })}` }), 'FORBIDDEN'],
+  ])('refuses a reference from %s before any Tencent call', async (_case, headers, code) => {
+    guarded.emulator.clearRecords();
+
+    const response = await resolve([{ __typename: 'EkycVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' }], await headers());
+
+    expect(response.body.errors![0]!.extensions!.code).toBe(code);
+    expect(guarded.emulator.requests).toEqual([]);
+  });
+});
+
 describe('personal data in results', () => {
   /** Every leaf value of a response, with its path. */
   function leaves(value: unknown, path = ''): Array<[string, string]> {

@@ -3,7 +3,8 @@ import SchemaBuilder from '@pothos/core';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import type { GatewayContext } from '../context.js';
+import type { GraphQLError } from 'graphql';
+import type { Caller, GatewayContext } from '../context.js';
 import { refusal } from '../errors.js';
 
 /**
@@ -11,6 +12,15 @@ import { refusal } from '../errors.js';
  * `faceid:result` for the verification results, which carry personal data and are for backends only.
  */
 export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc', result: 'faceid:result' } as const;
+
+/** The refusal of a caller without a scope: no credentials, 401 (log in); credentials without it, 403. */
+export function scopeRefusal(caller: Caller): GraphQLError {
+  return caller.authenticated
+    ? refusal('FORBIDDEN', 'The caller is not allowed to use this operation: its credentials lack the required scope.')
+    : refusal('UNAUTHENTICATED', 'Authentication required: send a Bearer token or an API key.', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+}
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -30,11 +40,6 @@ export const builder = new SchemaBuilder<{
       result: caller.scopes.has(SCOPES.result),
     }),
     // No credentials at all: 401, log in. Credentials without the scope: 403, asking again will not help.
-    unauthorizedError: (_parent, { caller }) =>
-      caller.authenticated
-        ? refusal('FORBIDDEN', 'The caller is not allowed to use this operation: its credentials lack the required scope.')
-        : refusal('UNAUTHENTICATED', 'Authentication required: send a Bearer token or an API key.', {
-            headers: { 'WWW-Authenticate': 'Bearer' },
-          }),
+    unauthorizedError: (_parent, { caller }) => scopeRefusal(caller),
   },
 });

@@ -38,7 +38,7 @@ import {
   type SelfieVerificationResult,
   type VerificationOutcome,
 } from '../faceid/results.js';
-import { builder } from './builder.js';
+import { SCOPES, builder, scopeRefusal } from './builder.js';
 import { DateTime } from './scalars.js';
 
 type EnumValues<T extends string> = Record<T, { description: string }>;
@@ -327,6 +327,29 @@ builder.queryField('ekycVerificationResult', (t) =>
     resolve: (_root, { sdkToken }, context) => resolveResult(context, (options) => context.faceid.getEkycResult(sdkToken, options)),
   }),
 );
+
+/**
+ * Both results are federation entities keyed by `sdkToken`, so other subgraphs can join on a verification: a
+ * subgraph that keeps the SDK token of a user's verification (an onboarding or accounts service) returns
+ * `{ __typename: "EkycVerificationResult", sdkToken }` from its own field, and the router fetches the result from
+ * this gateway through `_entities`. Resolving a reference is the same Tencent read as the query field (signed,
+ * throttled per action, each one costing budget), so the `faceid:result` scope is checked before the call, not
+ * only on the result type afterwards; and the response is no-store and POST-only like the query's.
+ */
+function resolveReference<T extends { requestId: string }>(context: GatewayContext, read: (options: CallOptions) => Promise<T>): Promise<T> {
+  if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller);
+  return resolveResult(context, read);
+}
+
+builder.asEntity(SelfieVerificationResultType, {
+  key: builder.selection<{ sdkToken: string }>('sdkToken'),
+  resolveReference: ({ sdkToken }, context) => resolveReference(context, (options) => context.faceid.getSelfieResult(sdkToken, options)),
+});
+
+builder.asEntity(EkycVerificationResultType, {
+  key: builder.selection<{ sdkToken: string }>('sdkToken'),
+  resolveReference: ({ sdkToken }, context) => resolveReference(context, (options) => context.faceid.getEkycResult(sdkToken, options)),
+});
 
 /** The names of the result types: a response that selects any of them carries personal data. */
 export const RESULT_TYPE_NAMES: ReadonlySet<string> = new Set(['SelfieVerificationResult', 'EkycVerificationResult']);
