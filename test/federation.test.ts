@@ -14,13 +14,13 @@ import {
   type Harness,
   type HarnessOptions,
 } from './helpers/harness.js';
-import { fetchSubgraphSdl, startAccountsSubgraph, startRouter, type RecordingSubgraph, type Router } from './helpers/router.js';
+import { fetchSubgraphSdl, startAccountsSubgraph, startRouter, type AccountsSubgraph, type Router } from './helpers/router.js';
 
 /** The gateway (on a real port), the accounts subgraph, and a router composed from both. */
 interface RoutedGateway {
   harness: Harness;
   gatewayUrl: string;
-  accounts: RecordingSubgraph;
+  accounts: AccountsSubgraph;
   router: Router;
   close(): Promise<void>;
 }
@@ -103,6 +103,18 @@ describe('the gateway behind a router', () => {
     expect(response.body).toEqual({
       data: { gateway: { upstream: 'EMULATOR', region: 'ap-singapore' }, me: { id: 'account-1', name: 'Test Account' } },
     });
+  });
+
+  it('joins another subgraph\'s account to its eKYC result through the sdkToken entity key', async () => {
+    const minted = await throughRouter(stack.router, ekycTokenRequest({}));
+    const sdkToken = minted.body.data!.applyEkycToken.sdkToken as string;
+    stack.accounts.linkKycVerification(sdkToken);
+    stack.harness.emulator.completeVerification(sdkToken, 'SUCCESS');
+
+    const response = await throughRouter(stack.router, { query: '{ me { name kycVerification { sdkToken outcome } } }' }, { authorization: 'Bearer any' });
+
+    expect(response.body).toEqual({ data: { me: { name: 'Test Account', kycVerification: { sdkToken, outcome: 'SUCCESS' } } } });
+    expect(stack.harness.emulator.requests.at(-1)!.action).toBe('GetSdkVerificationResult');
   });
 
   it('forwards Authorization, x-api-key and x-request-id to a subgraph, and no other header', async () => {

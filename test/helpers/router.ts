@@ -43,6 +43,12 @@ export interface RecordingSubgraph extends SubgraphEndpoint {
   close(): Promise<void>;
 }
 
+/** The accounts subgraph, which keeps the SDK token of its account's eKYC verification, as an onboarding service would. */
+export interface AccountsSubgraph extends RecordingSubgraph {
+  /** Stores the SDK token that `me.kycVerification` refers to. */
+  linkKycVerification(sdkToken: string): void;
+}
+
 /** Fetches a subgraph's SDL as composition tools do: the `_service { sdl }` query over HTTP. */
 export async function fetchSubgraphSdl(url: string): Promise<string> {
   const response = await fetch(url, {
@@ -91,7 +97,7 @@ export async function startRouter({ subgraphs }: { subgraphs: readonly SubgraphE
 }
 
 const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: [])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
 
   type Query {
     "The caller's account: null unless the request carries an Authorization header."
@@ -101,6 +107,12 @@ const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
   type Account {
     id: ID!
     name: String!
+    "The account's identity verification: a reference the faceid subgraph resolves by its SDK token."
+    kycVerification: EkycVerificationResult
+  }
+
+  type EkycVerificationResult @key(fields: "sdkToken", resolvable: false) {
+    sdkToken: String!
   }
 `);
 
@@ -109,7 +121,8 @@ const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
  * router forwarded it. Built with @apollo/subgraph from SDL: a second Pothos builder would have to carry the
  * scope-auth options that the gateway's plugin import makes mandatory for every builder in the process.
  */
-export async function startAccountsSubgraph(): Promise<RecordingSubgraph> {
+export async function startAccountsSubgraph(): Promise<AccountsSubgraph> {
+  let kycSdkToken: string | undefined;
   const schema = buildSubgraphSchema({
     typeDefs: ACCOUNTS_TYPE_DEFS,
     resolvers: {
@@ -117,6 +130,10 @@ export async function startAccountsSubgraph(): Promise<RecordingSubgraph> {
         // @apollo/subgraph types every resolver's context as unknown; yoga's carries the HTTP request.
         me: (_root: unknown, _args: unknown, context: unknown) =>
           (context as YogaInitialContext).request.headers.has('authorization') ? { id: 'account-1', name: 'Test Account' } : null,
+      },
+      Account: {
+        // A reference only: the router asks the faceid subgraph for the rest.
+        kycVerification: () => (kycSdkToken === undefined ? null : { sdkToken: kycSdkToken }),
       },
     },
   });
@@ -126,7 +143,15 @@ export async function startAccountsSubgraph(): Promise<RecordingSubgraph> {
     requests.push({ ...request.headers });
     void yoga(request, response);
   });
-  return { name: 'accounts', url: `${server.origin}/graphql`, requests, close: () => server.close() };
+  return {
+    name: 'accounts',
+    url: `${server.origin}/graphql`,
+    requests,
+    close: () => server.close(),
+    linkKycVerification(sdkToken) {
+      kycSdkToken = sdkToken;
+    },
+  };
 }
 
 /** Serves `listener` on 127.0.0.1:0; `close` also drops kept-alive connections so nothing holds the process open. */
