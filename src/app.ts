@@ -19,6 +19,7 @@ import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
+import { useRequestBodyLimit } from './protection/request-body-limit.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
 import { createSchema } from './schema/index.js';
 
@@ -77,6 +78,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useErrorContract(),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
+  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
+  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES));
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
@@ -85,7 +88,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     landingPage: false,
     ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // useRequestBodyLimit bounds the body without yoga's per-request stream.
+    maxRequestBodySize: false,
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
     context: async ({ request, ...serverContext }) => {
