@@ -168,6 +168,8 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
+    // Answers are a few hundred bytes of JSON: asking for them uncompressed spares a decompression stream per call.
+    decompress: false,
     responseType: 'text',
     hooks: {
       beforeRequest: [
