@@ -79,8 +79,13 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
   if (jwt) {
     const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: 30 };
     if (jwt.secret !== undefined) {
-      const secret = new TextEncoder().encode(jwt.secret);
-      verifyJwt = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+      // Imported once, on first use: given the raw secret, jose would import it again for every verification.
+      const raw = new TextEncoder().encode(jwt.secret);
+      let key: Promise<CryptoKey> | undefined;
+      verifyJwt = async (token) => {
+        key ??= crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+        return (await jwtVerify(token, await key, { ...options, algorithms: ['HS256'] })).payload;
+      };
     } else if (jwt.jwksUrl !== undefined) {
       // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation).
       const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
