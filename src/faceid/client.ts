@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
-import { signTc3 } from './tc3.js';
+import { authorizationOf, deriveSigningKey, utcDateOf } from './tc3.js';
 import type { CallerQuota } from './caller-quota.js';
 import type { SharedBudget } from './shared-budget.js';
 import { createActionThrottle, type ActionThrottle, type UpstreamSlot } from './throttle.js';
@@ -152,6 +152,13 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     ]),
   ) as Record<FaceIdActionName, ActionThrottle>;
 
+  // TC3's signing key depends only on the secret, the service and the UTC date: derive it once a day, not per call.
+  let signingKey: { date: string; key: Uint8Array } = { date: '', key: new Uint8Array() };
+  const signingKeyFor = (date: string): Uint8Array => {
+    if (signingKey.date !== date) signingKey = { date, key: deriveSigningKey(credentials.secretKey, date, FACEID_SERVICE).kSigning };
+    return signingKey.key;
+  };
+
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   const base: Got = got.extend({
     method: 'POST',
@@ -175,15 +182,17 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       beforeRequest: [
         (request) => {
           const timestamp = Math.floor(now() / 1000);
-          const { authorization } = signTc3({
-            secretId: credentials.secretId,
-            secretKey: credentials.secretKey,
-            service: FACEID_SERVICE,
-            host: signedHost,
-            contentType: FACEID_CONTENT_TYPE,
-            payload: request.body as string,
-            timestamp,
-          });
+          const authorization = authorizationOf(
+            {
+              secretId: credentials.secretId,
+              service: FACEID_SERVICE,
+              host: signedHost,
+              contentType: FACEID_CONTENT_TYPE,
+              payload: request.body as string,
+              timestamp,
+            },
+            signingKeyFor(utcDateOf(timestamp)),
+          );
           request.headers['x-tc-timestamp'] = String(timestamp);
           request.headers.authorization = authorization;
         },
