@@ -4,7 +4,7 @@
  * same app from createApp.
  */
 import type { DocumentNode } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import type { GatewayFacts, GatewayServices } from './context.js';
@@ -13,6 +13,7 @@ import type { FaceIdClient } from './faceid/client.js';
 import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import { useReadiness } from './observability/readiness.js';
 import { createRequestTracker } from './observability/request-log.js';
 import { createClientAddressOf, type NodeServerContext } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
@@ -69,7 +70,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   const plugins: Plugin[] = [
     tracker.plugin,
     useMetricsEndpoint(metrics),
-    useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
+    useReadiness(isReady),
     useCsrfPrevention(),
     useVariablesLimits(),
     useValidationRules(introspection),
