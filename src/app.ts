@@ -4,7 +4,7 @@
  * same app from createApp.
  */
 import type { DocumentNode } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import type { GatewayFacts, GatewayServices } from './context.js';
@@ -13,6 +13,7 @@ import type { FaceIdClient } from './faceid/client.js';
 import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import { useReadiness } from './observability/readiness.js';
 import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
@@ -21,6 +22,7 @@ import { createDocumentCaches, useDocumentLimits } from './protection/document-l
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
+import { useRequestBodyLimit } from './protection/request-body-limit.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
 import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
 
@@ -70,7 +72,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   const plugins: Plugin[] = [
     tracker.plugin,
     useMetricsEndpoint(metrics),
-    useReadinessCheck({ endpoint: '/ready', check: () => isReady() }),
+    useReadiness(isReady),
     useCsrfPrevention(),
     useVariablesLimits(),
     useDocumentLimits(),
@@ -81,6 +83,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
+  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
+  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES));
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
@@ -89,7 +93,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     landingPage: false,
     ...graphiqlOptions(graphiql),
     logging: logger.child({ component: 'yoga' }),
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // useRequestBodyLimit bounds the body without yoga's per-request stream.
+    maxRequestBodySize: false,
     parserAndValidationCache: createDocumentCaches(),
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),

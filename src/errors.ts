@@ -80,6 +80,8 @@ export type GatewayErrorCode = Extract<
 export interface RefusalOptions {
   /** The document nodes at fault (their locations are reported). */
   nodes?: GraphQLErrorOptions['nodes'];
+  /** The response path of the field that failed; graphql-js then reports the error as it is, without a wrapper. */
+  path?: GraphQLErrorOptions['path'];
   /** Response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
   headers?: Record<string, string>;
   /** Documented extensions beyond `code` and `retryable` (e.g. `field`). */
@@ -98,10 +100,19 @@ export function httpExtension(code: ErrorCode, headers: Record<string, string> =
  */
 export function refusal(code: ErrorCode, message: string, options: RefusalOptions = {}): GraphQLError {
   const { retryable } = ERROR_CODES[code];
-  return new GraphQLError(message, {
-    nodes: options.nodes,
-    extensions: { code, retryable, ...options.extensions, http: httpExtension(code, options.headers) },
-  });
+  // A refusal is an answer, not a bug: nobody reads where it was thrown, and capturing the stack (which yoga then
+  // formats to copy it) was the largest single cost of refusing a request. Its stack is the message alone.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(message, {
+      nodes: options.nodes,
+      path: options.path,
+      extensions: { code, retryable, ...options.extensions, http: httpExtension(code, options.headers) },
+    });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 /** Where a failure came from, for logs and for the errors that wrap a Tencent answer. */
@@ -240,9 +251,10 @@ export function gatewayErrorExtensions(error: GatewayError): Record<string, unkn
  * Turns a gateway error into the GraphQL error a client receives. `extensions.http` is read by yoga to set the
  * response status (and a `Retry-After` header) and is stripped from the body.
  */
-export function toGraphQLError(error: GatewayError): GraphQLError {
+export function toGraphQLError(error: GatewayError, where: Pick<RefusalOptions, 'nodes' | 'path'> = {}): GraphQLError {
   const { code, retryable, ...extensions } = gatewayErrorExtensions(error);
   return refusal(error.code, error.publicMessage, {
+    ...where,
     extensions,
     headers: error instanceof RateLimitedError ? { 'Retry-After': String(error.retryAfterSeconds) } : {},
   });

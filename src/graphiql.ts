@@ -1,5 +1,4 @@
 /** GraphiQL, served on GET /graphql with every asset inlined: it works with no internet access. */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { YogaServerOptions } from 'graphql-yoga';
 
 /** The operation GraphiQL opens with. */
@@ -18,6 +17,8 @@ export function graphiqlOptions(enabled: boolean): Pick<YogaServerOptions<object
   if (!enabled) return { graphiql: false };
   return {
     graphiql: { title: 'faceid-gateway', defaultQuery: GRAPHIQL_EXAMPLE_OPERATION },
-    renderGraphiQL,
+    // The renderer inlines GraphiQL (a 9 MB module): load it when a browser first asks for the page, so a gateway
+    // that nobody explores never spends the start-up time and memory on it.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
   };
 }

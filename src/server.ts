@@ -12,6 +12,12 @@ import { createLogger } from './logger.js';
 const DRAIN_POLL_MS = 50;
 /** Connections refused at the cap are logged as one line per this period: a flood must not flood the log too. */
 const DROPPED_CONNECTIONS_LOG_MS = 10_000;
+/**
+ * Connections the kernel may hold for accept(): Node's default (511) overflows when a burst opens thousands at
+ * once, and each dropped handshake is retried by the client a whole second later, so a flood would be refused
+ * seconds late instead of at once. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -45,13 +51,15 @@ async function main(): Promise<void> {
       inFlight -= 1;
     });
   });
-  server.listen(config.port, config.host, () => {
+  server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
       { port, upstream: gateway.facts.upstream, region: config.region, auth: config.auth.mode },
       `faceid-gateway listening on http://localhost:${port}/graphql`,
     );
+    // Lines are written in batches: whoever waits for this one (an orchestrator, a test) should not wait for more.
+    logger.flush();
   });
 
   /**

@@ -1,4 +1,8 @@
+import { parse, print } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GetSelfieTokenDocument } from '../schema/generated/graphql.js';
+import { buildGateway } from '../scripts/build.js';
+import { persistedOperationId } from '../src/protection/persisted-operations.js';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { TEST_KEY_PAIR, selfieTokenRequest } from './helpers/harness.js';
 import { spawnGateway, stopIfRunning, type GatewayProcess } from './helpers/gateway-process.js';
@@ -87,6 +91,43 @@ describe('the gateway process', () => {
     expect(body.data.getSelfieToken.sdkToken).toBeTruthy();
     expect(emulator.requests).toHaveLength(1);
     expect(await upstreamOf(port)).toBe('CUSTOM_ENDPOINT');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+});
+
+describe('the compiled gateway (what npm start runs)', () => {
+  it('builds to dist/server.js and serves from there: health, a minted token, persisted operations and GraphiQL', async () => {
+    await buildGateway();
+    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
+    const upstream = {
+      PORT: '0',
+      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+      FACEID_ENDPOINT: emulator.url,
+    };
+    gateway = spawnGateway(upstream, 'compiled');
+    const port = await gateway.listening;
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const { body } = await mintSelfieToken(port);
+    expect(body.data.getSelfieToken.sdkToken).toBeTruthy();
+    // GraphiQL's renderer is a chunk of its own, loaded on the first page view.
+    const page = await fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('faceid-gateway');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+
+    // schema/operations is read from disk at start-up: the path must resolve from dist/ as it does from src/.
+    gateway = spawnGateway({ ...upstream, PERSISTED_OPERATIONS_ONLY: 'true' }, 'compiled');
+    const persistedPort = await gateway.listening;
+    const hash = persistedOperationId(parse(print(GetSelfieTokenDocument)));
+    const persisted = await fetch(`http://127.0.0.1:${persistedPort}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ variables: { input: {} }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+    });
+    expect(((await persisted.json()) as { data: { getSelfieToken: { sdkToken: string } } }).data.getSelfieToken.sdkToken).toBeTruthy();
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
   });

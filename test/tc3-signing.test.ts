@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTc3Authorization, sha256Hex, signTc3, utcDateOf } from '../src/faceid/tc3.js';
+import { authorizationOf, deriveSigningKey, parseTc3Authorization, sha256Hex, signTc3, utcDateOf } from '../src/faceid/tc3.js';
 import { loadVectors } from './helpers/vectors.js';
 
 const { vectors, docExample } = loadVectors();
@@ -36,6 +36,13 @@ describe('TC3-HMAC-SHA256 signing', () => {
     }).toEqual(expected.intermediate);
     expect(signed.authorization).toBe(expected.authorization);
     expect(signed.authorization).toBe(expected.headers.Authorization);
+  });
+
+  it.each(vectors.map((vector) => [vector.id, vector] as const))('builds the Authorization of %s from a derived signing key', (_id, vector) => {
+    const { input, expected } = vector;
+    const { kSigning } = deriveSigningKey(input.secretKey, utcDateOf(input.timestamp), input.service);
+    const { secretKey: _secretKey, ...unsigned } = { ...input, contentType: expected.contentType };
+    expect(authorizationOf(unsigned, kSigning)).toBe(expected.authorization);
   });
 
   it('reproduces the documentation example', () => {

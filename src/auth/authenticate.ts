@@ -120,8 +120,13 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
     // `exp` is required: a token without one would be a credential that never expires once leaked.
     const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance, requiredClaims: ['exp', 'sub'] };
     if (jwt.secret !== undefined) {
-      const secret = new TextEncoder().encode(jwt.secret);
-      verifyJwt = async (token, currentDate) => (await jwtVerify(token, secret, { ...options, currentDate, algorithms: ['HS256'] })).payload;
+      // Imported once, on first use: given the raw secret, jose would import it again for every verification.
+      const raw = new TextEncoder().encode(jwt.secret);
+      let key: Promise<CryptoKey> | undefined;
+      verifyJwt = async (token, currentDate) => {
+        key ??= crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+        return (await jwtVerify(token, await key, { ...options, currentDate, algorithms: ['HS256'] })).payload;
+      };
     } else if (jwt.jwksUrl !== undefined) {
       // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation).
       const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwt.jwksUrl));

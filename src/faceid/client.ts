@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
-import { signTc3 } from './tc3.js';
+import { authorizationOf, deriveSigningKey, utcDateOf } from './tc3.js';
 import type { SharedBudget } from './shared-budget.js';
 import {
   createActionThrottle,
@@ -211,8 +211,15 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     ]),
   ) as Record<FaceIdActionName, ActionThrottle>;
 
+  // TC3's signing key depends only on the secret, the service and the UTC date: derive it once a day, not per call.
+  let signingKey: { date: string; key: Uint8Array } = { date: '', key: new Uint8Array() };
+  const signingKeyFor = (date: string): Uint8Array => {
+    if (signingKey.date !== date) signingKey = { date, key: deriveSigningKey(credentials.secretKey, date, FACEID_SERVICE).kSigning };
+    return signingKey.key;
+  };
+
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  const http: Got = got.extend({
+  const base: Got = got.extend({
     method: 'POST',
     agent: agents,
     headers: {
@@ -235,21 +242,28 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       beforeRequest: [
         (request) => {
           const timestamp = Math.floor(now() / 1000);
-          const { authorization } = signTc3({
-            secretId: credentials.secretId,
-            secretKey: credentials.secretKey,
-            service: FACEID_SERVICE,
-            host: signedHost,
-            contentType: FACEID_CONTENT_TYPE,
-            payload: request.body as string,
-            timestamp,
-          });
+          const authorization = authorizationOf(
+            {
+              secretId: credentials.secretId,
+              service: FACEID_SERVICE,
+              host: signedHost,
+              contentType: FACEID_CONTENT_TYPE,
+              payload: request.body as string,
+              timestamp,
+            },
+            signingKeyFor(utcDateOf(timestamp)),
+          );
           request.headers['x-tc-timestamp'] = String(timestamp);
           request.headers.authorization = authorization;
         },
       ],
     },
   });
+  // Everything but the body and the signal is fixed per action: merged once here, not on every call (got
+  // validates and merges each option it is given per request).
+  const perAction = Object.fromEntries(
+    FACEID_ACTIONS.map((action) => [action, base.extend({ headers: { 'x-tc-action': action } })]),
+  ) as Record<FaceIdActionName, Got>;
 
   /** One attempt; resolves with the answer or the gateway error it amounts to. */
   async function sendOnce<T extends object>(
@@ -263,7 +277,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     let oversized = false;
     const limit = TOKEN_ACTIONS.has(action) ? Math.min(MAX_TOKEN_ANSWER_BYTES, maxResponseBytes) : maxResponseBytes;
     try {
-      const request = http(endpoint, { body, headers: { 'x-tc-action': action }, signal });
+      const request = perAction[action](endpoint, { body, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
       request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent(now())));
       // got buffers the answer: stop it as soon as it declares, or has sent, more than the bound, so at most the
@@ -342,8 +356,31 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     read: AnswerReader<T>,
   ): Promise<{ answer: T; sentAt: number }> {
     const body = JSON.stringify(payload); // serialized once: the signed bytes are the sent bytes
-    const deadline = AbortSignal.timeout(options.totalTimeoutMs);
-    const signal = callOptions.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
+    // One controller and one timer per call, aborted by the deadline or by the caller leaving: cheaper than
+    // AbortSignal.timeout + AbortSignal.any on every request, and both are released as soon as the call ends.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const deadline = setTimeout(() => controller.abort(new DOMException('The FaceID call deadline passed.', 'TimeoutError')), options.totalTimeoutMs);
+    const callerSignal = callOptions.signal;
+    const onCallerGone = () => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onCallerGone();
+    else callerSignal?.addEventListener('abort', onCallerGone, { once: true });
+    try {
+      return await attempts(action, body, callOptions, read, signal, () => signal.aborted && !callerSignal?.aborted);
+    } finally {
+      clearTimeout(deadline);
+      callerSignal?.removeEventListener('abort', onCallerGone);
+    }
+  }
+
+  async function attempts<T extends { requestId: string }>(
+    action: FaceIdActionName,
+    body: string,
+    callOptions: CallOptions,
+    read: AnswerReader<T>,
+    signal: AbortSignal,
+    deadlinePassed: () => boolean,
+  ): Promise<{ answer: T; sentAt: number }> {
     const startedAt = now();
     const throttle = throttles[action];
     const callerId = callOptions.callerId ?? UNNAMED_CALLER;
@@ -367,7 +404,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
         await sleep(delay, undefined, { signal });
       } catch (error) {
-        if (deadline.aborted && !callOptions.signal?.aborted) {
+        if (deadlinePassed()) {
           throw new UpstreamUnavailableError(`Tencent Cloud did not answer ${action} within ${options.totalTimeoutMs} ms.`, {
             action,
             cause: error,

@@ -86,6 +86,19 @@ export function buildAuthorization(secretId: string, credentialScope: string, si
   return `${TC3_ALGORITHM} Credential=${secretId}/${credentialScope}, SignedHeaders=${TC3_SIGNED_HEADERS}, Signature=${signature}`;
 }
 
+/**
+ * The `Authorization` header alone, from a signing key the caller derived with `deriveSigningKey` for the
+ * timestamp's UTC date: the same header as `signTc3(input).authorization`, without deriving the key (three
+ * HMACs) or keeping the intermediate steps. The key changes once a day, so a client derives it once a day.
+ */
+export function authorizationOf(input: Omit<Tc3SigningInput, 'secretKey'>, kSigning: Uint8Array): string {
+  const hashedCanonicalRequest = sha256Hex(buildCanonicalRequest(input.contentType, input.host, sha256Hex(input.payload)));
+  const credentialScope = buildCredentialScope(utcDateOf(input.timestamp), input.service);
+  const stringToSign = buildStringToSign(input.timestamp, credentialScope, hashedCanonicalRequest);
+  const signature = createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
+  return buildAuthorization(input.secretId, credentialScope, signature);
+}
+
 /** Signs one request and returns the `Authorization` value with every intermediate. */
 export function signTc3(input: Tc3SigningInput): Tc3Signature {
   const hashedPayload = sha256Hex(input.payload);

@@ -59,7 +59,7 @@ builder.mutationField('applyEkycToken', (t) =>
     description:
       'Mints an SDK token for one eKYC verification (identity document OCR, liveness and face comparison), through Tencent ApplySdkVerificationToken.',
     args: { input: t.arg({ type: ApplyEkycTokenInput, required: true, description: 'What the eKYC verification checks, and how.' }) },
-    resolve: (_root, { input }, context) =>
-      resolveToken(context, (options) => context.faceid.applyEkycToken(input, options)),
+    resolve: (_root, { input }, context, info) =>
+      resolveToken(context, (options) => context.faceid.applyEkycToken(input, options), info),
   }),
 );

@@ -28,7 +28,7 @@ builder.mutationField('getSelfieToken', (t) =>
     description:
       'Mints an SDK token for one selfie (liveness, optionally face-compare) verification, through Tencent GetFaceIdTokenIntl.',
     args: { input: t.arg({ type: GetSelfieTokenInput, required: true, description: 'What the selfie verification checks, and how.' }) },
-    resolve: (_root, { input }, context) =>
-      resolveToken(context, (options) => context.faceid.getSelfieToken(input, options)),
+    resolve: (_root, { input }, context, info) =>
+      resolveToken(context, (options) => context.faceid.getSelfieToken(input, options), info),
   }),
 );

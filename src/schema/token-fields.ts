@@ -1,5 +1,6 @@
 /** Fields that the selfie and the eKYC schema share: the liveness options and the token payload. */
 import type { InputFieldBuilder, SchemaTypes } from '@pothos/core';
+import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { isGatewayError, toGraphQLError } from '../errors.js';
 import type { CallOptions, IssuedToken } from '../faceid/client.js';
@@ -60,11 +61,13 @@ export function tokenPayloadType(name: string, description: string, lifetime: st
  * Runs one token mutation for the caller: passes the caller's id (fairness) and abort signal (a caller that
  * leaves while queued spends no slot), records Tencent's RequestId for the request log, and turns a gateway
  * error into its GraphQL error. Thrown from the resolver, a GraphQLError without an `originalError` passes
- * yoga's masking untouched (and unlogged: it is expected, not a bug).
+ * yoga's masking untouched (and unlogged: it is expected, not a bug). Pass the resolver's `info` so the error
+ * carries its field's location and path.
  */
 export async function resolveToken(
   context: GatewayContext,
   mint: (options: CallOptions) => Promise<IssuedToken>,
+  info?: GraphQLResolveInfo,
 ): Promise<IssuedToken> {
   try {
     const token = await mint({ signal: context.request.signal, callerId: context.caller.id });
@@ -73,6 +76,7 @@ export async function resolveToken(
   } catch (error) {
     if (!isGatewayError(error)) throw error;
     if (error.requestId) context.trace.tencentRequestIds.push(error.requestId);
-    throw toGraphQLError(error);
+    // Located at the field already, so graphql-js reports it as is instead of wrapping it in another error.
+    throw toGraphQLError(error, info ? { nodes: info.fieldNodes, path: responsePathAsArray(info.path) } : {});
   }
 }

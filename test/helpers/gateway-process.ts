@@ -14,9 +14,15 @@ export interface GatewayProcess {
   listening: Promise<number>;
 }
 
-/** Starts `src/server.ts` with exactly `env` (plus PATH and HOME). */
-export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** How to run the gateway: its TypeScript source through tsx (the default), or the bundle `npm start` runs. */
+export const GATEWAY_ENTRIES = {
+  source: ['--import', 'tsx', 'src/server.ts'],
+  compiled: ['dist/server.js'],
+} as const;
+
+/** Starts the gateway (`src/server.ts` unless told otherwise) with exactly `env` (plus PATH and HOME). */
+export function spawnGateway(env: Record<string, string>, entry: keyof typeof GATEWAY_ENTRIES = 'source'): GatewayProcess {
+  const child = spawn(process.execPath, [...GATEWAY_ENTRIES[entry]], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:profile`: a CPU profile of the gateway under load, summed by package. Starts the benchmark's
+ * upstream and the gateway with `--cpu-prof`, built as `npm run build` builds it except that packages stay in
+ * node_modules (so the profile names each package; the gateway's own code is `dist/profile/server.js`), mints PROFILE_TOKENS tokens with PROFILE_CLIENTS (32) clients and
+ * sends as many refused requests (PROFILE_PATH=token or refusal for one kind only), then prints self time by package and the hottest functions. The profile is kept for
+ * Chrome DevTools (Performance → Load profile).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TOKENS = Number(process.env.PROFILE_TOKENS ?? 6000);
+const CLIENTS = Number(process.env.PROFILE_CLIENTS ?? 32);
+/** `token`, `refusal` or `both` (the default): which requests the load sends. */
+const PATHS = process.env.PROFILE_PATH ?? 'both';
+const KEY_PAIR = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
+const QUERY = 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
+const body = (checkMode: string) => JSON.stringify({ query: QUERY, operationName: 'GetSelfieToken', variables: { input: { checkMode, extra: 'bench' } } });
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** node_modules/<package> (scoped too), the gateway's own directory, or the V8/Node category. */
+function packageOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (inModules) return inModules[1]!;
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  return url.endsWith('dist/profile/server.js') ? 'faceid-gateway (own code)' : url;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const outdir = join(ROOT, 'dist', 'bench');
+const common = { absWorkingDir: ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' } as const;
+await build({ ...common, entryPoints: ['bench/upstream.ts'], outdir });
+await build({ ...common, entryPoints: ['src/server.ts'], outdir: join(ROOT, 'dist', 'profile') });
+const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...KEY_PAIR }, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+
+const profileDirectory = join(os.tmpdir(), `faceid-gateway-profile-${process.pid}`);
+mkdirSync(profileDirectory, { recursive: true });
+const port = await freePort();
+const gateway = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDirectory, 'dist/profile/server.js'], {
+  cwd: ROOT,
+  env: {
+    PATH: process.env.PATH ?? '',
+    ...KEY_PAIR,
+    NODE_ENV: 'production',
+    ALLOW_UNAUTHENTICATED: 'true',
+    CALLER_MAX_SHARE_PERCENT: '100',
+    FACEID_ENDPOINT: upstreamUrl,
+    FACEID_RATE_LIMIT: '1000',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+while (!(await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false))) await sleep(20);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+const post = (payload: string) =>
+  new Promise<void>((resolve, reject) => {
+    const request = http.request(`http://127.0.0.1:${port}/graphql`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
+      response.resume();
+      response.on('end', resolve);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+const payloads = [...(PATHS === 'refusal' ? [] : [body('LIVENESS')]), ...(PATHS === 'token' ? [] : [body('LIVENESS_AND_COMPARE')])];
+for (const payload of payloads) {
+  let sent = 0;
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (sent < TOKENS) {
+      sent += 1;
+      await post(payload);
+    }
+  }));
+}
+gateway.kill('SIGTERM');
+await new Promise((resolve) => gateway.once('exit', resolve));
+upstream.kill('SIGTERM');
+
+const file = join(profileDirectory, readdirSync(profileDirectory).find((name) => name.endsWith('.cpuprofile'))!);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+/**
+ * The package a sample's time is charged to: its own frame's, or for time inside Node or V8 (a socket write,
+ * a hash, an event emit) the nearest package up the stack that asked for it.
+ */
+function chargedPackage(id: number): string {
+  for (let current: number | undefined = id; current !== undefined; current = parentOf.get(current)) {
+    const { url, functionName } = byId.get(current)!.callFrame;
+    const name = packageOf(url, functionName);
+    if (!name.startsWith('node:') && !name.startsWith('(')) return name;
+  }
+  return packageOf(byId.get(id)!.callFrame.url, byId.get(id)!.callFrame.functionName);
+}
+const selfByPackage = new Map<string, number>();
+const chargedByPackage = new Map<string, number>();
+const selfByFunction = new Map<string, number>();
+let total = 0;
+profile.samples.forEach((id, index) => {
+  const node = byId.get(id)!;
+  const micros = profile.timeDeltas[index] ?? 0;
+  if (node.callFrame.functionName === '(idle)') return;
+  total += micros;
+  const name = packageOf(node.callFrame.url, node.callFrame.functionName);
+  selfByPackage.set(name, (selfByPackage.get(name) ?? 0) + micros);
+  const charged = chargedPackage(id);
+  chargedByPackage.set(charged, (chargedByPackage.get(charged) ?? 0) + micros);
+  const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}`, '')}:${node.callFrame.lineNumber + 1}`;
+  selfByFunction.set(where, (selfByFunction.get(where) ?? 0) + micros);
+});
+const top = (map: Map<string, number>, count: number) =>
+  [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, micros]) => `| ${name} | ${(micros / 1000).toFixed(0)} | ${((micros / total) * 100).toFixed(1)}% |`);
+console.log(`CPU busy ${(total / 1000).toFixed(0)} ms for ${TOKENS} requests of each of: ${PATHS === 'both' ? 'token, refusal' : PATHS}; ${CLIENTS} clients`);
+console.log(`profile: ${file}\n`);
+console.log(['| package (with the Node and V8 work it asked for) | ms | share |', '|---|---|---|', ...top(chargedByPackage, 20)].join('\n'));
+console.log(`\n${['| package, own frames only | self ms | share |', '|---|---|---|', ...top(selfByPackage, 12)].join('\n')}`);
+console.log(`\n${['| function | self ms | share |', '|---|---|---|', ...top(selfByFunction, 20)].join('\n')}`);

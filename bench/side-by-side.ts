@@ -1,0 +1,485 @@
+/**
+ * `npm run bench`: the gateway measured side by side with references started by the same run, on the same
+ * machine, as ratios (absolute times drift on shared machines; ratios hold). Prints one table and writes it to
+ * bench/results.md.
+ *
+ * Every server is a process of its own, run from JavaScript built by esbuild (the gateway exactly as `npm start`
+ * runs it):
+ *  - upstream: the FaceID emulator, rate limit lifted, shared by every path;
+ *  - gateway: dist/server.js with production settings: NODE_ENV=production, JWT authentication (HS256), request
+ *    logs at info written to a file, metrics, validation, the caller quota and the throttle (lifted to 1000/s for
+ *    the latency figures; a second gateway keeps the default 20/s for the flood);
+ *  - reference: bench/reference-endpoint.ts, a bare node:http endpoint on the official Tencent SDK;
+ *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path.
+ * This process is the load generator (node:http, keep-alive agents), the same for every path.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { SignJWT } from 'jose';
+import { buildGateway } from '../scripts/build.js';
+import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.js';
+import { signTc3 } from '../src/faceid/tc3.js';
+import { createLogger } from '../src/logger.js';
+import { FACEID_API_VERSION } from '../src/faceid/wire.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BENCH_BUILD = join(ROOT, 'dist', 'bench');
+const RESULTS_FILE = join(ROOT, 'bench', 'results.md');
+const KEY_PAIR = { secretId: 'AKIDBENCHMARK000000000000000000000', secretKey: 'benchmark-secret-key' };
+const JWT = { secret: 'benchmark-jwt-secret-of-at-least-32-bytes', issuer: 'https://issuer.bench', audience: 'faceid-gateway' };
+
+/** Sizes, chosen so the whole run takes about two minutes on a loaded two-core machine. */
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const LATENCY_ROUNDS = 5;
+const LATENCY_CALLS_PER_ROUND = Math.round(300 * SCALE);
+const CLOSED_LOOP_CLIENTS = 32;
+const CLOSED_LOOP_CALLS = Math.round(6000 * SCALE);
+const REFUSAL_ROUNDS = 3;
+const REFUSAL_CALLS_PER_ROUND = Math.round(4000 * SCALE);
+const FLOOD_MUTATIONS = 2000;
+const FLOOD_CALLERS = 100;
+const STARTS = 5;
+const CLIENT_ALONE_CALLS = Math.round(1500 * SCALE);
+const WARMUP_CALLS = 500;
+
+const SELFIE_MUTATION = 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
+const TOKEN_BODY = JSON.stringify({ query: SELFIE_MUTATION, operationName: 'GetSelfieToken', variables: { input: { checkMode: 'LIVENESS', extra: 'bench' } } });
+/** Refused by the gateway's validation (no image to compare with) before any upstream call. */
+const REFUSAL_BODY = JSON.stringify({
+  query: SELFIE_MUTATION,
+  operationName: 'GetSelfieToken',
+  variables: { input: { checkMode: 'LIVENESS_AND_COMPARE', extra: 'bench' } },
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes
+
+interface Service {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+  };
+}
+
+/** Starts a bench helper that prints `listening on <url>`. */
+async function startHelper(name: string, file: string, env: Record<string, string>): Promise<Service> {
+  const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
+  });
+  return { name, url, child, stop: stopper(child) };
+}
+
+/** Starts dist/server.js with `env`, its log lines going to `logFile`; resolves once /health answers 200. */
+async function startGateway(env: Record<string, string>, logFile: string): Promise<Service & { startupMs: number; port: number }> {
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', log, 'inherit'],
+  });
+  closeSync(log);
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${logFile}`);
+    const ok = await fetch(`${base}/health`).then((response) => response.ok, () => false);
+    if (ok) break;
+    await sleep(5);
+  }
+  return { name: 'gateway', url: `${base}/graphql`, child, port, startupMs: performance.now() - startedAt, stop: stopper(child) };
+}
+
+/** Resident set size of a process, in MB. */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: CLOSED_LOOP_CLIENTS });
+
+function post(url: string, body: string, headers: Record<string, string> = {}, agent: http.Agent = keepAlive) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** One call of a path; resolves whether it got what it should (a token, or the expected refusal). */
+type Call = (client: number) => Promise<boolean>;
+
+interface LoadFigures {
+  latencies: number[];
+  seconds: number;
+  failures: number;
+}
+
+/** `total` calls, `concurrency` at a time (each in-flight slot is one client). */
+async function load(total: number, concurrency: number, call: Call): Promise<LoadFigures> {
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, client) => {
+      while (next < total) {
+        next += 1;
+        const begin = performance.now();
+        if (!(await call(client))) failures += 1;
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000, failures };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+
+async function buildHelpers(): Promise<void> {
+  mkdirSync(BENCH_BUILD, { recursive: true });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['bench/reference-endpoint.ts', 'bench/bare-yoga.ts', 'bench/upstream.ts'],
+    outdir: BENCH_BUILD,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+function tokenOfCaller(subject: string): Promise<string> {
+  return new SignJWT({ scope: 'faceid:selfie faceid:ekyc' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuer(JWT.issuer)
+    .setAudience(JWT.audience)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JWT.secret));
+}
+
+function gatewayEnvironment(upstream: Service, rateLimit: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    TENCENTCLOUD_SECRET_ID: KEY_PAIR.secretId,
+    TENCENTCLOUD_SECRET_KEY: KEY_PAIR.secretKey,
+    FACEID_ENDPOINT: upstream.url,
+    FACEID_RATE_LIMIT: String(rateLimit),
+    AUTH_JWT_SECRET: JWT.secret,
+    AUTH_JWT_ISSUER: JWT.issuer,
+    AUTH_JWT_AUDIENCE: JWT.audience,
+    LOG_LEVEL: 'info',
+  };
+}
+
+interface Row {
+  figure: string;
+  gateway: string;
+  reference: string;
+  ratio: string;
+  target: string;
+  met: boolean | undefined;
+}
+
+const rows: Row[] = [];
+function row(figure: string, gateway: string, reference: string, ratio: string, target: string, met?: boolean): void {
+  rows.push({ figure, gateway, reference, ratio, target, met });
+  console.log(`  ${figure}: ${gateway} | ${reference} | ${ratio} | ${target}${met === undefined ? '' : met ? ' ✔' : ' ✘'}`);
+}
+
+const started = performance.now();
+console.log('building the gateway (npm run build) and the bench processes …');
+await buildGateway();
+await buildHelpers();
+const logDirectory = join(os.tmpdir(), `faceid-gateway-bench-${process.pid}`);
+mkdirSync(logDirectory, { recursive: true });
+
+const keys = { TENCENTCLOUD_SECRET_ID: KEY_PAIR.secretId, TENCENTCLOUD_SECRET_KEY: KEY_PAIR.secretKey };
+const upstream = await startHelper('upstream', join(BENCH_BUILD, 'upstream.js'), keys);
+const upstreamPort = new URL(upstream.url).port;
+const reference = await startHelper('reference', join(BENCH_BUILD, 'reference-endpoint.js'), { ...keys, REFERENCE_UPSTREAM_PORT: upstreamPort });
+const bareYoga = await startHelper('bare-yoga', join(BENCH_BUILD, 'bare-yoga.js'), {});
+const services: Service[] = [upstream, reference, bareYoga];
+
+try {
+  // -- 1. Start-up and idle memory: production settings, what `npm start` runs.
+  const startups: number[] = [];
+  const idleRss: number[] = [];
+  for (let start = 0; start < STARTS; start += 1) {
+    const gateway = await startGateway(gatewayEnvironment(upstream, 20), join(logDirectory, `startup-${start}.log`));
+    startups.push(gateway.startupMs);
+    await sleep(1000);
+    idleRss.push(rssMb(gateway.child.pid!));
+    await gateway.stop();
+  }
+
+  // -- 2. The latency gateway: throttle lifted to 1000/s, everything else as in production.
+  const gatewayLog = join(logDirectory, 'gateway.log');
+  const gateway = await startGateway(gatewayEnvironment(upstream, 1000), gatewayLog);
+  services.push(gateway);
+  const callers = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, index) => tokenOfCaller(`bench-client-${index}`)));
+  const bearer = (client: number) => ({ authorization: `Bearer ${callers[client % callers.length]}` });
+
+  const throughGateway: Call = async (client) => {
+    const { status, text } = await post(gateway.url, TOKEN_BODY, bearer(client));
+    return status === 200 && text.includes('"sdkToken"');
+  };
+  const throughReference: Call = async () => {
+    const { status, text } = await post(reference.url, JSON.stringify({ checkMode: 'liveness', extra: 'bench' }));
+    return status === 200 && text.includes('"sdkToken"');
+  };
+  const directBody = JSON.stringify({ CheckMode: 'liveness', Extra: 'bench' });
+  const direct: Call = async () => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const { authorization } = signTc3({ ...KEY_PAIR, service: 'faceid', host: '127.0.0.1', contentType: 'application/json', payload: directBody, timestamp });
+    const { status, text } = await post(upstream.url, directBody, {
+      authorization,
+      'x-tc-action': 'GetFaceIdTokenIntl',
+      'x-tc-version': FACEID_API_VERSION,
+      'x-tc-region': 'ap-singapore',
+      'x-tc-timestamp': String(timestamp),
+    });
+    return status === 200 && text.includes('"SdkToken"');
+  };
+  const refusedByGateway: Call = async (client) => {
+    const { status, text } = await post(gateway.url, REFUSAL_BODY, bearer(client));
+    return status === 400 && text.includes('"BAD_USER_INPUT"');
+  };
+  const refusedByBareYoga: Call = async () => {
+    const { status, text } = await post(`${bareYoga.url}/graphql`, REFUSAL_BODY);
+    return status === 400 && text.includes('"BAD_USER_INPUT"');
+  };
+
+  for (const call of [throughGateway, throughReference, direct, refusedByGateway, refusedByBareYoga]) {
+    await load(WARMUP_CALLS, 8, call);
+  }
+
+  // One call at a time, the three paths interleaved in rounds so that drift on the machine hits them alike.
+  const latency = { gateway: [] as number[], reference: [] as number[], direct: [] as number[] };
+  let latencyFailures = 0;
+  for (let round = 0; round < LATENCY_ROUNDS; round += 1) {
+    for (const [name, call] of [['gateway', throughGateway], ['reference', throughReference], ['direct', direct]] as const) {
+      const figures = await load(LATENCY_CALLS_PER_ROUND, 1, call);
+      latency[name].push(...figures.latencies);
+      latencyFailures += figures.failures;
+    }
+  }
+  const p50 = { gateway: median(latency.gateway), reference: median(latency.reference), direct: median(latency.direct) };
+  console.log('\nresults (gateway | reference | ratio | target):');
+  row(
+    'p50, client → service → upstream, one call at a time (ms)',
+    p50.gateway.toFixed(2),
+    `${p50.reference.toFixed(2)} (node:http + official SDK)`,
+    (p50.gateway / p50.reference).toFixed(2),
+    'ratio < 1.0',
+    p50.gateway / p50.reference < 1,
+  );
+  row('p99, same calls (ms)', quantile(latency.gateway, 0.99).toFixed(2), quantile(latency.reference, 0.99).toFixed(2), (quantile(latency.gateway, 0.99) / quantile(latency.reference, 0.99)).toFixed(2), '—');
+  row(
+    'p50 added over a direct signed call (ms)',
+    (p50.gateway - p50.direct).toFixed(2),
+    `direct call ${p50.direct.toFixed(2)}; SDK endpoint adds ${(p50.reference - p50.direct).toFixed(2)}`,
+    '—',
+    '≤ 1 ms',
+    p50.gateway - p50.direct <= 1,
+  );
+
+  // The FaceID client alone, in this process, one call at a time: what the throttle's even pacing costs a caller
+  // who calls again within one spacing (1.025 ms at 1000/s), against the same client unthrottled.
+  const clientAlone = async (rateLimitPerSecond: number) => {
+    const client = createFaceIdClient({
+      endpoint: upstream.url,
+      region: 'ap-singapore',
+      credentials: KEY_PAIR,
+      rateLimitPerSecond,
+      maxQueueWaitMs: 60_000,
+      attemptTimeoutMs: 5000,
+      totalTimeoutMs: 15_000,
+      retry: DEFAULT_RETRY_POLICY,
+      logger: createLogger('silent'),
+    });
+    const call: Call = async () => Boolean((await client.getSelfieToken({ checkMode: 'LIVENESS', extra: 'bench' })).sdkToken);
+    await load(WARMUP_CALLS, 1, call);
+    const figures = await load(CLIENT_ALONE_CALLS, 1, call);
+    client.close();
+    return median(figures.latencies);
+  };
+  const paced = await clientAlone(1000);
+  const unpaced = await clientAlone(Number.POSITIVE_INFINITY);
+  row(
+    'of which throttle pacing: FaceID client alone, one call at a time, p50 (ms)',
+    `${paced.toFixed(2)} paced at 1000/s`,
+    `${unpaced.toFixed(2)} unthrottled`,
+    (paced / unpaced).toFixed(2),
+    '—',
+  );
+
+  // Closed loop: CPU the gateway process spends per minted token, and tokens per second.
+  const referencePid = reference.child.pid!;
+  const gatewayCpuBefore = cpuMs(gateway.child.pid!);
+  const closedGateway = await load(CLOSED_LOOP_CALLS, CLOSED_LOOP_CLIENTS, throughGateway);
+  const gatewayCpuPerToken = (cpuMs(gateway.child.pid!) - gatewayCpuBefore) / CLOSED_LOOP_CALLS;
+  const referenceCpuBefore = cpuMs(referencePid);
+  const closedReference = await load(CLOSED_LOOP_CALLS, CLOSED_LOOP_CLIENTS, throughReference);
+  const referenceCpuPerToken = (cpuMs(referencePid) - referenceCpuBefore) / CLOSED_LOOP_CALLS;
+  row(
+    'service CPU per minted token, 32 clients (ms)',
+    gatewayCpuPerToken.toFixed(2),
+    referenceCpuPerToken.toFixed(2),
+    (gatewayCpuPerToken / referenceCpuPerToken).toFixed(2),
+    'gateway ≤ 1 ms',
+    gatewayCpuPerToken <= 1,
+  );
+  row(
+    'closed loop, 32 clients: minted tokens/s',
+    (CLOSED_LOOP_CALLS / closedGateway.seconds).toFixed(0),
+    (CLOSED_LOOP_CALLS / closedReference.seconds).toFixed(0),
+    (closedReference.seconds / closedGateway.seconds).toFixed(2),
+    '—',
+  );
+
+  // Refusal path: 32 keep-alive clients, BAD_USER_INPUT, against bare yoga; interleaved rounds.
+  const refusal = { gateway: 0, bare: 0 };
+  let refusalFailures = 0;
+  for (let round = 0; round < REFUSAL_ROUNDS; round += 1) {
+    const ours = await load(REFUSAL_CALLS_PER_ROUND, CLOSED_LOOP_CLIENTS, refusedByGateway);
+    const bare = await load(REFUSAL_CALLS_PER_ROUND, CLOSED_LOOP_CLIENTS, refusedByBareYoga);
+    refusal.gateway += ours.seconds;
+    refusal.bare += bare.seconds;
+    refusalFailures += ours.failures + bare.failures;
+  }
+  const refusalRate = { gateway: (REFUSAL_ROUNDS * REFUSAL_CALLS_PER_ROUND) / refusal.gateway, bare: (REFUSAL_ROUNDS * REFUSAL_CALLS_PER_ROUND) / refusal.bare };
+  row(
+    'refusal path (BAD_USER_INPUT, no upstream), 32 clients: req/s',
+    refusalRate.gateway.toFixed(0),
+    `${refusalRate.bare.toFixed(0)} (bare graphql-yoga)`,
+    (refusalRate.gateway / refusalRate.bare).toFixed(2),
+    'ratio ≥ 0.5',
+    refusalRate.gateway / refusalRate.bare >= 0.5,
+  );
+  const logLines = readFileSync(gatewayLog, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"')).length;
+  const metricsText = await fetch(gateway.url.replace('/graphql', '/metrics')).then((response) => response.text());
+  const countedRequests = [...metricsText.matchAll(/^faceid_gateway_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  await gateway.stop();
+
+  // -- 3. The flood: 2,000 mutations at once, each on its own connection, from 100 callers, default limit 20/s.
+  const floodGateway = await startGateway(gatewayEnvironment(upstream, 20), join(logDirectory, 'flood.log'));
+  services.push(floodGateway);
+  const floodCallers = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => tokenOfCaller(`flood-caller-${index}`)));
+  await post(floodGateway.url, TOKEN_BODY, { authorization: `Bearer ${floodCallers[0]}` });
+  await sleep(1000);
+  const rssBefore = rssMb(floodGateway.child.pid!);
+  const floodAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const floodStarted = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: FLOOD_MUTATIONS }, async (_, index) => {
+      try {
+        const { status, text } = await post(floodGateway.url, TOKEN_BODY, { authorization: `Bearer ${floodCallers[index % FLOOD_CALLERS]}` }, floodAgent);
+        const code = text.includes('"sdkToken"') ? 'OK' : (/"code":"(\w+)"/.exec(text)?.[1] ?? `HTTP_${status}`);
+        return { code, ms: performance.now() - floodStarted };
+      } catch (error) {
+        return { code: `NETWORK_${(error as NodeJS.ErrnoException).code}`, ms: performance.now() - floodStarted };
+      }
+    }),
+  );
+  const rssAfter = rssMb(floodGateway.child.pid!);
+  const byCode = new Map<string, number[]>();
+  for (const answer of answers) byCode.set(answer.code, [...(byCode.get(answer.code) ?? []), answer.ms]);
+  const limited = byCode.get('RATE_LIMITED') ?? [];
+  const answered = answers.filter((answer) => !answer.code.startsWith('NETWORK_')).length;
+  row(
+    `${FLOOD_MUTATIONS} concurrent mutations: answered`,
+    `${answered} (${[...byCode].map(([code, times]) => `${code} ${times.length}`).join(', ')})`,
+    '—',
+    '—',
+    'every one',
+    answered === FLOOD_MUTATIONS,
+  );
+  row('  time to answer RATE_LIMITED, p50 (ms)', median(limited).toFixed(0), '—', '—', '< 1000 ms', median(limited) < 1000);
+  row('  time to answer RATE_LIMITED, p99 (ms)', quantile(limited, 0.99).toFixed(0), '—', '—', '—');
+  row('  RSS idle → after the burst (MB)', `${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)}`, '—', '—', 'after < 200 MB', rssAfter < 200);
+  await floodGateway.stop();
+
+  row('`node dist/server.js` to /health 200, median of 5 (ms)', median(startups).toFixed(0), '—', '—', '< 1000 ms', median(startups) < 1000);
+  row('idle RSS after start-up, median of 5 (MB)', median(idleRss).toFixed(0), '—', '—', '< 120 MB', median(idleRss) < 120);
+
+  const cpu = os.cpus();
+  const header = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s):`,
+    `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, load average ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}.`,
+    `Gateway: dist/server.js, NODE_ENV=production, JWT (HS256) on every request, request logs at info to a file (${logLines} lines for the`,
+    `${countedRequests} requests counted in /metrics), throttle at 1000/s (flood: 20/s, the default), caller quota 50%.`,
+    `Failures: ${latencyFailures} in the latency runs, ${closedGateway.failures + closedReference.failures} in the closed loops, ${refusalFailures} in the refusal runs.`,
+  ];
+  const table = [
+    '| figure | gateway | reference | ratio | target | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.gateway} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`),
+  ];
+  const text = [`# faceid-gateway benchmark`, '', ...header.map((line) => `${line}  `), '', ...table, ''].join('\n');
+  writeFileSync(RESULTS_FILE, text);
+  console.log(`\n${text}\nwritten to bench/results.md; gateway logs in ${logDirectory}`);
+} finally {
+  for (const service of services) await service.stop();
+}
