@@ -26,6 +26,58 @@ import {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Every variable loadConfig reads. The readers below accept only these names, so a variable cannot be read without
+ * being listed here, and the README's configuration table is checked against this list.
+ */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'TENCENTCLOUD_SECRET_ID',
+  'TENCENTCLOUD_SECRET_KEY',
+  'TENCENTCLOUD_SESSION_TOKEN',
+  'TENCENTCLOUD_TOKEN',
+  'TENCENTCLOUD_REGION',
+  'FACEID_ENDPOINT',
+  'FACEID_LANGUAGE',
+  'FACEID_RATE_LIMIT',
+  'FACEID_MAX_QUEUE_WAIT_MS',
+  'FACEID_ATTEMPT_TIMEOUT_MS',
+  'FACEID_TIMEOUT_MS',
+  'FACEID_MAX_RETRIES',
+  'FACEID_MAX_RESPONSE_BYTES',
+  'FACEID_SHARED_BUDGET_REDIS_URL',
+  'FACEID_CALLER_MAX_SHARE_PERCENT',
+  'CALLER_MAX_SHARE_PERCENT',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'AUTH_JWT_MAX_LIFETIME_SECONDS',
+  'AUTH_JWT_CLOCK_TOLERANCE_SECONDS',
+  'AUTH_API_KEYS',
+  'ALLOW_UNAUTHENTICATED',
+  'CORS_ORIGINS',
+  'INTROSPECTION',
+  'GRAPHIQL',
+  'GRAPHQL_BATCHING_LIMIT',
+  'PERSISTED_OPERATIONS_ONLY',
+  'TRUST_PROXY',
+  'SHUTDOWN_TIMEOUT_MS',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'HTTP_IDLE_TIMEOUT_MS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  'HTTP_MAX_CONNECTIONS',
+  'HTTP_MAX_HEADER_BYTES',
+  'HTTP_MIN_BODY_BYTES_PER_SECOND',
+] as const;
+
+/** A variable loadConfig reads. */
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
 /** Where tokens come from: Tencent (or any endpoint speaking its protocol), or the built-in emulator. */
 export type UpstreamConfig =
   | { mode: 'tencent'; endpoint: string; credentials: FaceIdCredentials }
@@ -110,11 +162,11 @@ export class ConfigError extends Error {
 /** Reads the configuration from `env` (normally `process.env`). Throws ConfigError listing every problem. */
 export function loadConfig(env: Environment): Config {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
+  const read = (name: ConfigVariable): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
   };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const integer = (name: ConfigVariable, fallback: number, min: number, max: number): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -124,7 +176,7 @@ export function loadConfig(env: Environment): Config {
     }
     return value;
   };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T | undefined): T | undefined => {
+  const oneOf = <T extends string>(name: ConfigVariable, allowed: readonly T[], fallback: T | undefined): T | undefined => {
     const raw = read(name);
     if (raw === undefined) return fallback;
     if (!allowed.includes(raw as T)) {
@@ -146,7 +198,7 @@ export function loadConfig(env: Environment): Config {
   const maxRetries = integer('FACEID_MAX_RETRIES', 2, 0, 10);
   const maxUpstreamResponseBytes = integer('FACEID_MAX_RESPONSE_BYTES', DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, 1024, MAX_UPSTREAM_RESPONSE_BYTES);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as LogLevel;
-  const flag = (name: string, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
+  const flag = (name: ConfigVariable, fallback: boolean) => oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
   const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
   // GraphiQL sends query text and reads the schema by introspection: off by default where either is refused.
   const introspection = flag('INTROSPECTION', !production);
@@ -276,7 +328,7 @@ function readCorsOrigins(raw: string | undefined, production: boolean, problems:
 }
 
 function readAuth(
-  read: (name: string) => string | undefined,
+  read: (name: ConfigVariable) => string | undefined,
   jwtLimits: Pick<JwtSettings, 'maxLifetimeSeconds' | 'clockToleranceSeconds'>,
   allowUnauthenticated: boolean,
   production: boolean,
@@ -352,7 +404,7 @@ function parseApiKeys(raw: string, problems: string[]): ApiKeyEntry[] {
 }
 
 function readUpstream(
-  read: (name: string) => string | undefined,
+  read: (name: ConfigVariable) => string | undefined,
   production: boolean,
   problems: string[],
 ): UpstreamConfig {

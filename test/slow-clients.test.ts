@@ -119,7 +119,7 @@ describe('slow and excess clients', () => {
     const after = await mint(port);
     expect(after).toMatchObject({ status: 200 });
     const rssAfter = rssMiB(pid);
-    // Figures for the record (docs/limits-transport.md): read them in the test output.
+    // Figures for the record (docs/transport-limits.md): read them in the test output.
     console.info(
       `3000 drip-feeders: mint ${(during as { ms: number }).ms.toFixed(0)} ms while open; cut after ${Math.min(...lifetimes).toFixed(0)}–${Math.max(...lifetimes).toFixed(0)} ms; gateway RSS ${rssBefore} → ${rssDuring} → ${rssAfter} MiB`,
     );

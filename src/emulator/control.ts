@@ -3,7 +3,7 @@
  *
  *   POST /__emulator/verifications/<SdkToken>   {"outcome": "SUCCESS"}
  *     Completes the verification of a token the emulator minted, as the user finishing the SDK flow would.
- *     `outcome` is a VerificationOutcome name (SUCCESS, LIVENESS_FAILED, …, NOT_FINISHED; see the README).
+ *     `outcome` is a VerificationOutcome name (SUCCESS, LIVENESS_FAILED, …, NOT_FINISHED; see docs/verification-results.md).
  *     200 {"sdkToken", "kind": "selfie"|"ekyc", "outcome", "resultCode"}; 404 unknown token; 409 token past its
  *     lifetime (10 min selfie, 2 h eKYC); 400 a body without a known outcome. Re-completing replaces the outcome.
  *   GET /__emulator/files/<SdkToken>/<name>

@@ -240,7 +240,7 @@ function hasPrefix(code: string, prefix: string): boolean {
   return code === prefix || code.startsWith(`${prefix}.`);
 }
 
-/** Classifies a Tencent error code; see the error table in the README and faceid-api.md. */
+/** Classifies a Tencent error code; see docs/throttling.md and faceid-api.md. */
 export function classifyTencentError(code: string): TencentErrorClass {
   if (code === SDK_TOKEN_UNKNOWN_CODE) return 'sdkTokenUnknown';
   if (code === SDK_TOKEN_EXPIRED_CODE) return 'sdkTokenExpired';
