@@ -70,12 +70,24 @@ function inferCode(error: GraphQLError): ErrorCode {
 }
 
 /**
- * The same error with a documented code, its retry flag and, when yoga set a status, the code's `spec` flag (so
- * yoga's own errors follow the same status rule as ours); unchanged when it has code and flag.
+ * The extensions a client may see: the documented ones, and `http`, which yoga reads for the status and headers
+ * and strips. Anything else a library adds (yoga's `originalError` quotes an unparsable body back) is dropped.
+ */
+const DOCUMENTED_EXTENSIONS: ReadonlySet<string> = new Set(['code', 'retryable', 'field', 'tencentCode', 'requestId', 'retryAfter', 'http']);
+
+function hasOnlyDocumentedExtensions(error: GraphQLError): boolean {
+  return Object.keys(error.extensions ?? {}).every((key) => DOCUMENTED_EXTENSIONS.has(key));
+}
+
+/**
+ * The same error with a documented code, its retry flag, only documented extensions and, when yoga set a status,
+ * the code's `spec` flag (so yoga's own errors follow the same status rule as ours); unchanged when it already has
+ * all of that.
  */
 export function withDocumentedCode(error: GraphQLError): GraphQLError {
   const current = error.extensions?.code;
-  if (isErrorCode(current) && typeof error.extensions.retryable === 'boolean') return error;
+  if (isErrorCode(current) && typeof error.extensions.retryable === 'boolean' && hasOnlyDocumentedExtensions(error)) return error;
+  const documented = Object.fromEntries(Object.entries(error.extensions ?? {}).filter(([key]) => DOCUMENTED_EXTENSIONS.has(key)));
   const code = isErrorCode(current) ? current : inferCode(error);
   const http = error.extensions?.http as Record<string, unknown> | undefined;
   return new GraphQLError(error.message, {
@@ -85,7 +97,7 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
     path: error.path,
     originalError: error.originalError,
     extensions: {
-      ...error.extensions,
+      ...documented,
       code,
       retryable: ERROR_CODES[code].retryable,
       // Without a status yoga answers 500 when there is no data (a masked bug) and 200 otherwise: left as is.

@@ -64,6 +64,24 @@ describe.each([
     expect(echoes(log, SENTINEL_NAME)).toBe(false);
     expect(harness.emulator.requests).toHaveLength(0);
   });
+
+  it.each([
+    ['a body that is not JSON', `{"query": "{ __typename }", "variables": ${SENTINEL}`],
+    ['a JSON body that is not an object', JSON.stringify([SENTINEL])],
+    ['a body with an unknown parameter', JSON.stringify({ query: '{ __typename }', [SENTINEL_NAME]: SENTINEL })],
+  ])('refuses %s without repeating it', async (_case, body) => {
+    const response = await harness.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body,
+    });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', retryable: false });
+    expect(echoes(text, SENTINEL)).toBe(false);
+    expect(echoes(text, SENTINEL_NAME)).toBe(false);
+    expect(echoes(harness.log.lines.join('\n'), SENTINEL)).toBe(false);
+  });
 });
 
 describe('error messages', () => {
