@@ -13,6 +13,7 @@ import { CONFIG_VARIABLES } from '../src/config.js';
 import { MAX_QUOTED_TEXT_IN_MESSAGE } from '../src/error-contract.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { MAX_TOKEN_ANSWER_BYTES } from '../src/faceid/client.js';
+import { MAX_QUEUED_PER_ACTION, MAX_QUEUED_PER_CALLER } from '../src/faceid/fair-queue.js';
 import {
   MAX_CARD_OCR_DISPLAY_FIELDS,
   MAX_CARD_OCR_FIELD_NAME_LENGTH,
@@ -25,6 +26,7 @@ import {
 } from '../src/faceid/requests.js';
 import { MAX_RESULT_MEDIA_BASE64_LENGTH } from '../src/faceid/results.js';
 import { MAX_HEADERS_COUNT } from '../src/http-server.js';
+import { LOG_BUFFER_MAX_BYTES } from '../src/logger.js';
 import { MAX_LOGGED_CLIENT_TEXT } from '../src/observability/request-log.js';
 import {
   MAX_DOCUMENT_BYTES,
@@ -129,10 +131,13 @@ describe('the limits table', () => {
     ['MAX_SELECTED_WARNING_CODES', thousands(MAX_SELECTED_WARNING_CODES)],
     ['MAX_LIVENESS_ACTIONS', `or ${MAX_LIVENESS_ACTIONS}`],
     ['MAX_SDK_TOKEN_LENGTH', thousands(MAX_SDK_TOKEN_LENGTH)],
+    ['MAX_QUEUED_PER_CALLER', thousands(MAX_QUEUED_PER_CALLER)],
+    ['MAX_QUEUED_PER_ACTION', thousands(MAX_QUEUED_PER_ACTION)],
     ['MAX_HEADERS_COUNT', thousands(MAX_HEADERS_COUNT)],
     ['MAX_TOKEN_ANSWER_BYTES', thousands(MAX_TOKEN_ANSWER_BYTES)],
     ['MAX_RESULT_MEDIA_BASE64_LENGTH', thousands(MAX_RESULT_MEDIA_BASE64_LENGTH)],
     ['MAX_LOGGED_CLIENT_TEXT', thousands(MAX_LOGGED_CLIENT_TEXT)],
+    ['LOG_BUFFER_MAX_BYTES', mebibytes(LOG_BUFFER_MAX_BYTES)],
     ['MAX_QUOTED_TEXT_IN_MESSAGE', thousands(MAX_QUOTED_TEXT_IN_MESSAGE)],
     ['PARSE_CACHE_MAX_BYTES', mebibytes(PARSE_CACHE_MAX_BYTES)],
     ['PARSE_ERROR_CACHE_MAX_BYTES', mebibytes(PARSE_ERROR_CACHE_MAX_BYTES)],
