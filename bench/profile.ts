@@ -69,7 +69,6 @@ const gateway = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profile
     ...KEY_PAIR,
     NODE_ENV: 'production',
     ALLOW_UNAUTHENTICATED: 'true',
-    CALLER_MAX_SHARE_PERCENT: '100',
     FACEID_ENDPOINT: upstreamUrl,
     FACEID_RATE_LIMIT: '1000',
     PORT: String(port),

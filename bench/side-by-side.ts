@@ -7,7 +7,7 @@
  * runs it):
  *  - upstream: the FaceID emulator, rate limit lifted, shared by every path;
  *  - gateway: dist/server.js with production settings: NODE_ENV=production, JWT authentication (HS256), request
- *    logs at info written to a file, metrics, validation, the caller quota and the throttle (lifted to 1000/s for
+ *    logs at info written to a file, metrics, validation and the fair-queuing throttle (lifted to 1000/s for
  *    the latency figures; a second gateway keeps the default 20/s for the flood);
  *  - reference: bench/reference-endpoint.ts, a bare node:http endpoint on the official Tencent SDK;
  *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path.
@@ -469,7 +469,7 @@ try {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s):`,
     `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, load average ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}.`,
     `Gateway: dist/server.js, NODE_ENV=production, JWT (HS256) on every request, request logs at info to a file (${logLines} lines for the`,
-    `${countedRequests} requests counted in /metrics), throttle at 1000/s (flood: 20/s, the default), caller quota 50%.`,
+    `${countedRequests} requests counted in /metrics), fair-queuing throttle at 1000/s (flood: 20/s, the default).`,
     `Failures: ${latencyFailures} in the latency runs, ${closedGateway.failures + closedReference.failures} in the closed loops, ${refusalFailures} in the refusal runs.`,
   ];
   const table = [
