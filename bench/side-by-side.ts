@@ -302,12 +302,14 @@ try {
     });
     return status === 200 && text.includes('"SdkToken"');
   };
+  // Both ask for graphql-response+json, whose statuses tell a refusal (400) from an answer.
+  const GRAPHQL_RESPONSE = { accept: 'application/graphql-response+json' };
   const refusedByGateway: Call = async (client) => {
-    const { status, text } = await post(gateway.url, REFUSAL_BODY, bearer(client));
+    const { status, text } = await post(gateway.url, REFUSAL_BODY, { ...bearer(client), ...GRAPHQL_RESPONSE });
     return status === 400 && text.includes('"BAD_USER_INPUT"');
   };
   const refusedByBareYoga: Call = async () => {
-    const { status, text } = await post(`${bareYoga.url}/graphql`, REFUSAL_BODY);
+    const { status, text } = await post(`${bareYoga.url}/graphql`, REFUSAL_BODY, GRAPHQL_RESPONSE);
     return status === 400 && text.includes('"BAD_USER_INPUT"');
   };
 
