@@ -129,9 +129,14 @@ export interface GatewayErrorContext {
 /** Base class of every expected failure. */
 export abstract class GatewayError extends Error {
   abstract readonly code: GatewayErrorCode;
-  abstract readonly retryable: boolean;
-  /** HTTP status of the GraphQL response carrying this error. */
-  abstract readonly httpStatus: number;
+  /** Whether a retry can help: fixed by the code (ERROR_CODES). */
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+  /** HTTP status of the GraphQL response carrying this error: fixed by the code (ERROR_CODES). */
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].status;
+  }
   readonly action: string | undefined;
   readonly tencentCode: string | undefined;
   readonly requestId: string | undefined;
@@ -153,8 +158,6 @@ export abstract class GatewayError extends Error {
 export class InvalidInputError extends GatewayError {
   override readonly name = 'InvalidInputError';
   readonly code = 'BAD_USER_INPUT' as const;
-  readonly retryable = ERROR_CODES.BAD_USER_INPUT.retryable;
-  readonly httpStatus = ERROR_CODES.BAD_USER_INPUT.status;
   /** Dotted path of the offending input field (`input.image`), when one field is at fault. */
   readonly field: string | undefined;
 
@@ -168,8 +171,6 @@ export class InvalidInputError extends GatewayError {
 export class RateLimitedError extends GatewayError {
   override readonly name = 'RateLimitedError';
   readonly code = 'RATE_LIMITED' as const;
-  readonly retryable = ERROR_CODES.RATE_LIMITED.retryable;
-  readonly httpStatus = ERROR_CODES.RATE_LIMITED.status;
   /** Whole seconds after which a retry is expected to be admitted (at least 1). */
   readonly retryAfterSeconds: number;
 
@@ -183,8 +184,6 @@ export class RateLimitedError extends GatewayError {
 export class UpstreamUnavailableError extends GatewayError {
   override readonly name = 'UpstreamUnavailableError';
   readonly code = 'UPSTREAM_UNAVAILABLE' as const;
-  readonly retryable = ERROR_CODES.UPSTREAM_UNAVAILABLE.retryable;
-  readonly httpStatus = ERROR_CODES.UPSTREAM_UNAVAILABLE.status;
 }
 
 /**
@@ -194,8 +193,6 @@ export class UpstreamUnavailableError extends GatewayError {
 export class UpstreamMisconfiguredError extends GatewayError {
   override readonly name = 'UpstreamMisconfiguredError';
   readonly code = 'UPSTREAM_MISCONFIGURED' as const;
-  readonly retryable = ERROR_CODES.UPSTREAM_MISCONFIGURED.retryable;
-  readonly httpStatus = ERROR_CODES.UPSTREAM_MISCONFIGURED.status;
 
   override get publicMessage(): string {
     return 'The gateway is misconfigured for Tencent Cloud FaceID; the operator has been notified in the server log.';
@@ -206,8 +203,6 @@ export class UpstreamMisconfiguredError extends GatewayError {
 export class UpstreamFailedError extends GatewayError {
   override readonly name = 'UpstreamFailedError';
   readonly code = 'UPSTREAM_FAILED' as const;
-  readonly retryable = ERROR_CODES.UPSTREAM_FAILED.retryable;
-  readonly httpStatus = ERROR_CODES.UPSTREAM_FAILED.status;
 }
 
 /**
@@ -217,8 +212,6 @@ export class UpstreamFailedError extends GatewayError {
 export class SdkTokenUnknownError extends GatewayError {
   override readonly name = 'SdkTokenUnknownError';
   readonly code = 'SDK_TOKEN_UNKNOWN' as const;
-  readonly retryable = ERROR_CODES.SDK_TOKEN_UNKNOWN.retryable;
-  readonly httpStatus = ERROR_CODES.SDK_TOKEN_UNKNOWN.status;
 }
 
 /**
@@ -228,8 +221,6 @@ export class SdkTokenUnknownError extends GatewayError {
 export class SdkTokenExpiredError extends GatewayError {
   override readonly name = 'SdkTokenExpiredError';
   readonly code = 'SDK_TOKEN_EXPIRED' as const;
-  readonly retryable = ERROR_CODES.SDK_TOKEN_EXPIRED.retryable;
-  readonly httpStatus = ERROR_CODES.SDK_TOKEN_EXPIRED.status;
 }
 
 /** Type guard for the gateway's expected errors. */

@@ -43,6 +43,24 @@ import { DateTime } from './scalars.js';
 
 type EnumValues<T extends string> = Record<T, { description: string }>;
 
+/**
+ * The values of an enum named from a Tencent code table: each value's description, followed by the Tencent code it
+ * stands for (`byCode` maps codes to values; `label` says how Tencent's name is shown, e.g. `code -1101`).
+ */
+function tencentCodedValues<T extends string>(
+  descriptions: Record<T, string>,
+  byCode: Readonly<Record<string, T>>,
+  label: (code: string) => string,
+): EnumValues<T> {
+  const codeOf = Object.fromEntries(Object.entries(byCode).map(([code, value]) => [value, code])) as Partial<Record<T, string>>;
+  return Object.fromEntries(
+    (Object.entries(descriptions) as Array<[T, string]>).map(([value, description]) => {
+      const code = codeOf[value];
+      return [value, { description: code === undefined ? description : `${description} ${label(code)}.` }];
+    }),
+  ) as EnumValues<T>;
+}
+
 const OUTCOME_DESCRIPTIONS: Record<VerificationOutcome, string> = {
   SUCCESS: 'The verification passed.',
   LIVENESS_ENGINE_FAILED: 'Tencent could not call its liveness engine.',
@@ -60,16 +78,9 @@ const OUTCOME_DESCRIPTIONS: Record<VerificationOutcome, string> = {
   NOT_FINISHED: 'The user has not finished the verification yet (or never started it): read again later.',
   UNKNOWN: 'A result code Tencent has not documented; `resultCode` holds it as sent.',
 };
-const codeOfOutcome = Object.fromEntries(Object.entries(VERIFICATION_OUTCOME_BY_CODE).map(([code, outcome]) => [outcome, code]));
-
 export const VerificationOutcomeEnum = builder.enumType('VerificationOutcome', {
   description: 'The outcome of a verification, or of one attempt\'s liveness or comparison step, named from Tencent\'s result codes.',
-  values: Object.fromEntries(
-    Object.entries(OUTCOME_DESCRIPTIONS).map(([outcome, description]) => [
-      outcome,
-      { description: outcome === 'UNKNOWN' ? description : `${description} Tencent code ${codeOfOutcome[outcome]}.` },
-    ]),
-  ) as EnumValues<VerificationOutcome>,
+  values: tencentCodedValues<VerificationOutcome>(OUTCOME_DESCRIPTIONS, VERIFICATION_OUTCOME_BY_CODE, (code) => `Tencent code ${code}`),
 });
 
 const LIVENESS_TAG_DESCRIPTIONS: Record<LivenessTag, string> = {
@@ -87,13 +98,9 @@ const LIVENESS_TAG_DESCRIPTIONS: Record<LivenessTag, string> = {
   POOR_CAPTURE_QUALITY: 'The capture quality was not acceptable.',
   SUSPECTED_ADVERSARIAL_ATTACK: 'An adversarial sample attack is suspected.',
 };
-const tagCodeOf = Object.fromEntries(Object.entries(LIVENESS_TAG_BY_CODE).map(([code, tag]) => [tag, code]));
-
 export const LivenessTagEnum = builder.enumType('LivenessTag', {
   description: 'Why liveness detection failed (Tencent `LivenessInfoTag`); reported by the PLUS and PRO SDK editions only.',
-  values: Object.fromEntries(
-    Object.entries(LIVENESS_TAG_DESCRIPTIONS).map(([tag, description]) => [tag, { description: `${description} Tencent tag "${tagCodeOf[tag]}".` }]),
-  ) as EnumValues<LivenessTag>,
+  values: tencentCodedValues<LivenessTag>(LIVENESS_TAG_DESCRIPTIONS, LIVENESS_TAG_BY_CODE, (code) => `Tencent tag "${code}"`),
 });
 
 const DEVICE_RISK_DESCRIPTIONS: Record<DeviceRiskLevel, string> = {
@@ -102,13 +109,9 @@ const DEVICE_RISK_DESCRIPTIONS: Record<DeviceRiskLevel, string> = {
   MEDIUM_RISK: 'Medium-risk device.',
   HIGH_RISK: 'High-risk device.',
 };
-const levelCodeOf = Object.fromEntries(Object.entries(DEVICE_RISK_LEVEL_BY_CODE).map(([code, level]) => [level, code]));
-
 export const DeviceRiskLevelEnum = builder.enumType('DeviceRiskLevel', {
   description: 'Risk level of the user\'s device (Tencent `DeviceInfoLevel`); reported by the ENHANCED and PLUS SDK editions only.',
-  values: Object.fromEntries(
-    Object.entries(DEVICE_RISK_DESCRIPTIONS).map(([level, description]) => [level, { description: `${description} Tencent level ${levelCodeOf[level]}.` }]),
-  ) as EnumValues<DeviceRiskLevel>,
+  values: tencentCodedValues<DeviceRiskLevel>(DEVICE_RISK_DESCRIPTIONS, DEVICE_RISK_LEVEL_BY_CODE, (code) => `Tencent level ${code}`),
 });
 
 const CARD_WARNING_DESCRIPTIONS: Record<CardWarning, string> = {
@@ -119,13 +122,9 @@ const CARD_WARNING_DESCRIPTIONS: Record<CardWarning, string> = {
   IMAGE_BLURRY: 'The image was blurry.',
   WARNING_CHECK_NOT_ENABLED: 'This warning check is not enabled for the account.',
 };
-const warningCodeOf = Object.fromEntries(Object.entries(CARD_WARNING_BY_CODE).map(([code, warning]) => [warning, code]));
-
 export const CardWarningEnum = builder.enumType('CardWarning', {
   description: 'A warning raised while reading an identity document (Tencent `WarnCardInfos`).',
-  values: Object.fromEntries(
-    Object.entries(CARD_WARNING_DESCRIPTIONS).map(([warning, description]) => [warning, { description: `${description} Tencent code ${warningCodeOf[warning]}.` }]),
-  ) as EnumValues<CardWarning>,
+  values: tencentCodedValues<CardWarning>(CARD_WARNING_DESCRIPTIONS, CARD_WARNING_BY_CODE, (code) => `Tencent code ${code}`),
 });
 
 const VerificationStep = builder.objectRef<CodedOutcome>('VerificationStep').implement({
