@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signTc3 } from '../src/faceid/tc3.js';
-import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, harnessPerTest, type Harness } from './helpers/harness.js';
+import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, harnessPerTest } from './helpers/harness.js';
 
 const start = harnessPerTest();
 

@@ -8,7 +8,7 @@ import {
 } from '../faceid/requests.js';
 import { builder } from './builder.js';
 import { IdCardTypeEnum } from './enums.js';
-import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveToken, tokenPayloadType } from './token-fields.js';
+import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveFaceIdCall, tokenPayloadType } from './token-fields.js';
 
 export const ApplyEkycTokenInput = builder.inputType('ApplyEkycTokenInput', {
   description: 'Options of an eKYC verification. Every field is optional; Tencent\'s default applies to those left out.',
@@ -60,6 +60,6 @@ builder.mutationField('applyEkycToken', (t) =>
       'Mints an SDK token for one eKYC verification (identity document OCR, liveness and face comparison), through Tencent ApplySdkVerificationToken.',
     args: { input: t.arg({ type: ApplyEkycTokenInput, required: true, description: 'What the eKYC verification checks, and how.' }) },
     resolve: (_root, { input }, context, info) =>
-      resolveToken(context, (options) => context.faceid.applyEkycToken(input, options), info),
+      resolveFaceIdCall(context, (options) => context.faceid.applyEkycToken(input, options), info),
   }),
 );

@@ -1,6 +1,6 @@
 /** getSelfieToken: a token for the selfie verification SDK (Tencent GetFaceIdTokenIntl). */
 import { builder } from './builder.js';
-import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveToken, tokenPayloadType } from './token-fields.js';
+import { IMAGE_FORMAT_DESCRIPTION, livenessInputFields, resolveFaceIdCall, tokenPayloadType } from './token-fields.js';
 
 export const GetSelfieTokenInput = builder.inputType('GetSelfieTokenInput', {
   description: 'Options of a selfie verification. Every field is optional; Tencent\'s default applies to those left out.',
@@ -29,6 +29,6 @@ builder.mutationField('getSelfieToken', (t) =>
       'Mints an SDK token for one selfie (liveness, optionally face-compare) verification, through Tencent GetFaceIdTokenIntl.',
     args: { input: t.arg({ type: GetSelfieTokenInput, required: true, description: 'What the selfie verification checks, and how.' }) },
     resolve: (_root, { input }, context, info) =>
-      resolveToken(context, (options) => context.faceid.getSelfieToken(input, options), info),
+      resolveFaceIdCall(context, (options) => context.faceid.getSelfieToken(input, options), info),
   }),
 );

@@ -58,21 +58,21 @@ export function tokenPayloadType(name: string, description: string, lifetime: st
 }
 
 /**
- * Runs one token mutation for the caller: passes the caller's id (fairness) and abort signal (a caller that
+ * Runs one FaceID call (a token mint or a result read) for the caller: passes the caller's id (fairness) and abort signal (a caller that
  * leaves while queued spends no slot), records Tencent's RequestId for the request log, and turns a gateway
  * error into its GraphQL error. Thrown from the resolver, a GraphQLError without an `originalError` passes
  * yoga's masking untouched (and unlogged: it is expected, not a bug). Pass the resolver's `info` so the error
  * carries its field's location and path.
  */
-export async function resolveToken(
+export async function resolveFaceIdCall<T extends { requestId: string }>(
   context: GatewayContext,
-  mint: (options: CallOptions) => Promise<IssuedToken>,
+  call: (options: CallOptions) => Promise<T>,
   info?: GraphQLResolveInfo,
-): Promise<IssuedToken> {
+): Promise<T> {
   try {
-    const token = await mint({ signal: context.request.signal, callerId: context.caller.id });
-    context.trace.tencentRequestIds.push(token.requestId);
-    return token;
+    const answer = await call({ signal: context.request.signal, callerId: context.caller.id });
+    context.trace.tencentRequestIds.push(answer.requestId);
+    return answer;
   } catch (error) {
     if (!isGatewayError(error)) throw error;
     if (error.requestId) context.trace.tencentRequestIds.push(error.requestId);

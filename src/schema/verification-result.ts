@@ -10,7 +10,6 @@
  * (src/protection/result-responses.ts).
  */
 import type { GatewayContext } from '../context.js';
-import { isGatewayError, toGraphQLError } from '../errors.js';
 import type { CallOptions } from '../faceid/client.js';
 import { MAX_SDK_TOKEN_LENGTH } from '../faceid/requests.js';
 import {
@@ -31,7 +30,6 @@ import {
   type EkycVerificationResult,
   type InlineMedia,
   type LivenessTag,
-  type LivenessTags,
   type OcrEdit,
   type OcrField,
   type ResultFile,
@@ -39,6 +37,7 @@ import {
   type VerificationOutcome,
 } from '../faceid/results.js';
 import { SCOPES, builder, scopeRefusal } from './builder.js';
+import { resolveFaceIdCall } from './token-fields.js';
 import { DateTime } from './scalars.js';
 
 type EnumValues<T extends string> = Record<T, { description: string }>;
@@ -291,19 +290,6 @@ export const EkycVerificationResultType = builder.objectRef<EkycVerificationResu
   }),
 });
 
-/** Runs one result read for the caller, as resolveToken does for a mint. */
-async function resolveResult<T extends { requestId: string }>(context: GatewayContext, read: (options: CallOptions) => Promise<T>): Promise<T> {
-  try {
-    const result = await read({ signal: context.request.signal, callerId: context.caller.id });
-    context.trace.tencentRequestIds.push(result.requestId);
-    return result;
-  } catch (error) {
-    if (!isGatewayError(error)) throw error;
-    if (error.requestId) context.trace.tencentRequestIds.push(error.requestId);
-    throw toGraphQLError(error);
-  }
-}
-
 const sdkTokenArgDescription = `The SDK token minted by the token mutation (at most ${MAX_SDK_TOKEN_LENGTH} characters). A bearer credential for the result: keep it out of URLs and logs.`;
 const costNote = 'Backends only (scope faceid:result). Costs one Tencent request from the action\'s budget on every read; served over POST only, with Cache-Control: no-store.';
 
@@ -313,7 +299,8 @@ builder.queryField('selfieVerificationResult', (t) =>
     type: SelfieVerificationResultType,
     description: `The result of the selfie verification of an SDK token from getSelfieToken (Tencent GetFaceIdResultIntl). ${costNote} An unknown token fails with SDK_TOKEN_UNKNOWN, one past ${SELFIE_RESULT_RETENTION_SECONDS / 3600} hours with SDK_TOKEN_EXPIRED.`,
     args: { sdkToken: t.arg.string({ required: true, description: sdkTokenArgDescription }) },
-    resolve: (_root, { sdkToken }, context) => resolveResult(context, (options) => context.faceid.getSelfieResult(sdkToken, options)),
+    resolve: (_root, { sdkToken }, context, info) =>
+      resolveFaceIdCall(context, (options) => context.faceid.getSelfieResult(sdkToken, options), info),
   }),
 );
 
@@ -323,7 +310,8 @@ builder.queryField('ekycVerificationResult', (t) =>
     type: EkycVerificationResultType,
     description: `The result of the eKYC verification of an SDK token from applyEkycToken (Tencent GetSdkVerificationResult). ${costNote} An unknown token fails with SDK_TOKEN_UNKNOWN, one past ${EKYC_RESULT_RETENTION_SECONDS / 86400} days with SDK_TOKEN_EXPIRED.`,
     args: { sdkToken: t.arg.string({ required: true, description: sdkTokenArgDescription }) },
-    resolve: (_root, { sdkToken }, context) => resolveResult(context, (options) => context.faceid.getEkycResult(sdkToken, options)),
+    resolve: (_root, { sdkToken }, context, info) =>
+      resolveFaceIdCall(context, (options) => context.faceid.getEkycResult(sdkToken, options), info),
   }),
 );
 
@@ -337,7 +325,7 @@ builder.queryField('ekycVerificationResult', (t) =>
  */
 function resolveReference<T extends { requestId: string }>(context: GatewayContext, read: (options: CallOptions) => Promise<T>): Promise<T> {
   if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller);
-  return resolveResult(context, read);
+  return resolveFaceIdCall(context, read);
 }
 
 builder.asEntity(SelfieVerificationResultType, {
