@@ -204,6 +204,27 @@ describe('fair throttle at Tencent\'s 20/s (1,025 ms window with the guard, 51.2
   });
 });
 
+describe('fair throttle at a lifted 1000/s (1.025 ms apart: released in bursts of 9 per 9.225 ms)', () => {
+  const LIFTED: Partial<ActionThrottleOptions> = { limit: 1000, maxQueueWaitMs: 60_000, maxQueued: 5000, maxQueuedPerCaller: 5000 };
+
+  it('serves 3,000 requests at once at the full budget, at most 1,000 per sliding 1,025 ms', async () => {
+    const { outcomes } = await simulate(LIFTED, burst('backend', 3000), 10_000);
+    const grants = outcomes.filter((outcome): outcome is number => typeof outcome === 'number');
+    expect(grants).toHaveLength(3000);
+    expect(grants.slice(0, 9)).toEqual(Array.from({ length: 9 }, () => 0));
+    expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(1000);
+    // Whole-millisecond rounding of the spacing (1.025 ms held as 2 ms) would have taken twice as long.
+    expect(grants.at(-1)).toBeLessThanOrEqual(2999 * 1.025 + 10);
+  });
+
+  it('serves 9 calls at once every 10 ms (900/s, under the budget) without holding any for a timer', async () => {
+    const arrivals = Array.from({ length: 50 * 9 }, (_unused, index) => ({ at: Math.floor(index / 9) * 10, caller: `caller-${index % 3}` }));
+    const { outcomes } = await simulate(LIFTED, arrivals, 1000);
+    // Paced one by one, the ninth of each group would wait eight spacings (more with whole-millisecond timers).
+    expect(outcomes.map((outcome, index) => (outcome as number) - arrivals[index]!.at)).toEqual(arrivals.map(() => 0));
+  });
+});
+
 describe('fair throttle with a shared budget (fake budget)', () => {
   it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
     const asked: SharedSlotCandidate[][] = [];

@@ -8,7 +8,10 @@
  * When a slot opens:
  * 1. p-throttle paces slots evenly, one every (window + guard) / limit ms (51.25 ms at 20/s), instead of
  *    releasing bursts of `limit`: a burst leaves the process over tens of milliseconds and its tail would share
- *    the upstream's next one-second window with the following burst.
+ *    the upstream's next one-second window with the following burst. Where that spacing is shorter than
+ *    PACING_BURST_SPAN_MS (limits above about 100/s), slots are released in small bursts that span it instead:
+ *    timers fire on whole milliseconds, so pacing one by one at sub-millisecond spacing would hold every call
+ *    for a timer even when the budget is nowhere near spent.
  * 2. A slot never opens less than window + guard after the moment the request `limit` slots back actually left
  *    the process (`UpstreamSlot.markSent`). A request that was slow to leave — the first on a cold process, a
  *    new TLS connection — would otherwise be counted upstream later than it was granted here.
@@ -38,6 +41,13 @@ export const RATE_WINDOW_GUARD_MS = 25;
  * size of one Redis call; callers further back are offered once those ahead are served.
  */
 export const MAX_SHARED_CANDIDATES = 32;
+
+/**
+ * Shortest interval the pacer times: below it, slots are released in bursts of up to this many milliseconds' worth
+ * (at 1000/s, 9 slots per 9.2 ms) rather than one per sub-millisecond timer. Node's timers have 1 ms resolution;
+ * 10 ms of slots is at most 1% of a window's budget, far from the window-sized bursts even pacing exists to avoid.
+ */
+export const PACING_BURST_SPAN_MS = 10;
 
 /** Why a request was refused before reaching the upstream. */
 export type ThrottleRefusal = 'queue_wait_exceeded' | FairQueueRefusal;
@@ -132,6 +142,67 @@ interface SlotRecord {
   sentAt: number;
 }
 
+/**
+ * The grants of the last window, oldest first, with a count per caller, kept up to date as grants are added and
+ * as they age out: every question the admission estimate asks is answered without scanning the window. Holds at
+ * most the grants of one window, which the pacing bounds to `limit`.
+ */
+function createGrantWindow(windowMs: number) {
+  const grants: SlotRecord[] = [];
+  let head = 0;
+  const countByCaller = new Map<string, number>();
+
+  function forgetBefore(at: number): void {
+    while (head < grants.length && (grants[head] as SlotRecord).grantedAt <= at - windowMs) {
+      const { callerId } = grants[head] as SlotRecord;
+      const count = (countByCaller.get(callerId) as number) - 1;
+      if (count === 0) countByCaller.delete(callerId);
+      else countByCaller.set(callerId, count);
+      head += 1;
+    }
+    // Drop the aged-out prefix once it is half the array, so the array stays within twice the window's grants.
+    if (head > 64 && head * 2 >= grants.length) {
+      grants.splice(0, head);
+      head = 0;
+    }
+  }
+
+  return {
+    add(record: SlotRecord): void {
+      grants.push(record);
+      countByCaller.set(record.callerId, (countByCaller.get(record.callerId) ?? 0) + 1);
+    },
+    /** Grants within the window ending at `at`. */
+    size(at: number): number {
+      forgetBefore(at);
+      return grants.length - head;
+    },
+    /** Grants of `callerId` within the window last asked about. */
+    countOf: (callerId: string): number => countByCaller.get(callerId) ?? 0,
+    /** Distinct callers granted within the window last asked about. */
+    get callers(): number {
+      return countByCaller.size;
+    },
+  };
+}
+
+/** The latest `capacity` slots, in a ring: the newest, and the one `capacity` places back, in O(1). */
+function createSlotRing(capacity: number) {
+  const slots: SlotRecord[] = [];
+  let next = 0;
+  return {
+    add(record: SlotRecord): void {
+      if (slots.length < capacity) slots.push(record);
+      else slots[next] = record;
+      next = (next + 1) % capacity;
+    },
+    /** The latest slot, if any. */
+    latest: (): SlotRecord | undefined => (slots.length === 0 ? undefined : slots[(next - 1 + capacity) % capacity]),
+    /** The slot `capacity` places back, once that many were granted. */
+    oldest: (): SlotRecord | undefined => (slots.length < capacity ? undefined : slots[next]),
+  };
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Creates the throttle of one action. */
@@ -149,10 +220,15 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   const spacingMs = windowMs / limit;
   const callerCap = callerMaxShare === undefined ? undefined : Math.max(1, Math.floor(limit * callerMaxShare));
 
-  const nextPacedSlot = pThrottle({ limit: 1, interval: spacingMs, strict: true })(() => undefined);
+  // One slot per spacing, or a burst of them spanning PACING_BURST_SPAN_MS where the spacing is shorter. One by
+  // one, p-throttle's strict mode counts each spacing from when the previous slot actually opened, so a late timer
+  // never shortens the next gap. For bursts its windowed mode: strict mode rounds sub-millisecond spacing up to whole
+  // milliseconds (1.025 ms becomes 2 ms, halving a 1000/s budget), and rule 2 covers a late timer anyway.
+  const pacingBurst = Math.max(1, Math.min(limit, Math.floor(PACING_BURST_SPAN_MS / spacingMs)));
+  const nextPacedSlot = pThrottle({ limit: pacingBurst, interval: pacingBurst * spacingMs, strict: pacingBurst === 1 })(() => undefined);
   const queue = createFairQueue<Waiter>({ maxQueued: options.maxQueued, maxQueuedPerCaller: options.maxQueuedPerCaller });
-  /** The latest `limit` slots, oldest first. */
-  const recent: SlotRecord[] = [];
+  const recent = createSlotRing(limit);
+  const lately = createGrantWindow(windowMs);
   /**
    * With a hard cap only: grant times within the last window per caller. At most `limit` grants fit in a window,
    * so at most `limit` callers are tracked; a caller is dropped once its grants leave the window.
@@ -207,7 +283,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
 
   /** Waits until the slot `limit` places back left the process a full window (plus guard) ago. */
   async function respectSendTimes(): Promise<void> {
-    const oldest = recent.length >= limit ? recent[recent.length - limit] : undefined;
+    const oldest = recent.oldest();
     const wait = oldest ? oldest.sentAt + windowMs - now() : 0;
     if (wait > 0) await sleep(wait);
   }
@@ -262,8 +338,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         if (!granted) continue;
         const at = now();
         const record: SlotRecord = { callerId: granted.callerId, grantedAt: at, sentAt: at };
-        recent.push(record);
-        if (recent.length > limit) recent.shift();
+        recent.add(record);
+        lately.add(record);
         if (callerCap !== undefined) capGrants.set(granted.callerId, [...grantsInWindow(granted.callerId, at), at]);
         granted.waiter.signal?.removeEventListener('abort', granted.waiter.onAbort);
         granted.waiter.resolve({
@@ -282,16 +358,19 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
 
   function expectedWaitMs(callerId: string): number {
     const at = now();
-    const last = recent.at(-1);
+    const last = recent.latest();
     const nextPaced = last ? Math.max(at, last.sentAt + spacingMs) : at;
     const own = queue.queuedBy(callerId);
     // Callers served within the last window will likely take their turns again, even if none waits right now:
     // the share of those slots others took predicts the share left to this caller, which max-min fairness never
-    // lets fall below 1/k of k callers.
-    const lately = recent.filter((record) => record.grantedAt > at - windowMs);
-    const callers = new Set([callerId, ...queue.callers(), ...lately.map((record) => record.callerId)]);
-    const others = lately.filter((record) => record.callerId !== callerId).length;
-    let share = Math.max(1 / callers.size, 1 - others / limit);
+    // lets fall below 1/k of k callers (this caller, those waiting, and those served lately).
+    const latelyGranted = lately.size(at);
+    const others = latelyGranted - lately.countOf(callerId);
+    let callers = lately.callers + (lately.countOf(callerId) === 0 ? 1 : 0);
+    if (queue.size > 0) {
+      for (const waiting of queue.callers()) if (waiting !== callerId && lately.countOf(waiting) === 0) callers += 1;
+    }
+    let share = Math.max(1 / callers, 1 - others / limit);
     if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
       // Other replicas' queues are invisible here but for their number: assume each takes its full turn (a
       // caller waiting on two replicas drains each of its two queues at half its turns).
@@ -299,10 +378,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     }
     const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
     let fairWait = nextPaced - at + (position - 1) * spacingMs;
-    if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && lately.length > 0) {
+    if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && latelyGranted > 0) {
       // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
       // budget the other replicas took; its own callers share that pace round-robin.
-      fairWait = Math.max(fairWait, nextPaced - at + (queue.positionOf(callerId) - 1) * (windowMs / lately.length));
+      fairWait = Math.max(fairWait, nextPaced - at + (queue.positionOf(callerId) - 1) * (windowMs / latelyGranted));
     }
     return Math.max(fairWait, capWaitFor(callerId, own + 1, at));
   }
