@@ -11,6 +11,7 @@ import type { GraphQLError } from 'graphql';
 import { refusal } from '../errors.js';
 import type { Caller } from '../context.js';
 import { SCOPES } from '../schema/builder.js';
+import { createVerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-tokens.js';
 
 /** Every scope the gateway knows. */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
@@ -48,6 +49,8 @@ export const DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS = 30;
 export interface AuthenticatorOptions {
   /** The clock tokens are checked against, in ms since the epoch. @default Date.now */
   now?: () => number;
+  /** Bounds of the cache of verified tokens. @default VERIFIED_TOKEN_CACHE_BYTES, VERIFIED_TOKEN_TTL_MS */
+  verifiedTokens?: VerifiedTokenCacheOptions;
 }
 
 /** How callers are authenticated. `open` lets anyone use every operation. */
@@ -136,6 +139,31 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
     }
   }
   const keysByHash = new Map(apiKeys.map((entry) => [entry.sha256.toLowerCase(), entry]));
+  const verifiedTokens = createVerifiedTokenCache(authenticatorOptions.verifiedTokens);
+
+  /**
+   * The claims of a token that verifies at `checkedAt`. A cached token's signature, issuer and audience are known
+   * good; its `exp` and `nbf` are checked again here as jose checks them, and the lifetime by the caller.
+   */
+  async function verifiedClaims(token: string, checkedAt: number): Promise<JWTPayload> {
+    const cached = verifiedTokens.get(token, checkedAt);
+    if (cached) {
+      const nowSeconds = Math.floor(checkedAt / 1000);
+      if (typeof cached.exp === 'number' && cached.exp <= nowSeconds - clockTolerance) throw unauthenticated('the token has expired');
+      if (typeof cached.nbf === 'number' && cached.nbf > nowSeconds + clockTolerance) {
+        throw unauthenticated('the token\'s "nbf" claim is in the future');
+      }
+      return cached;
+    }
+    let payload: JWTPayload;
+    try {
+      payload = await verifyJwt!(token, new Date(checkedAt));
+    } catch (error) {
+      throw unauthenticated(describeJwtFailure(error));
+    }
+    verifiedTokens.set(token, payload, checkedAt);
+    return payload;
+  }
 
   function findApiKey(key: string): ApiKeyEntry | undefined {
     const hash = hashApiKey(key);
@@ -154,13 +182,8 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
         throw unauthenticated('the Authorization header must be "Bearer <token>"');
       }
       if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
-      let payload: JWTPayload;
       const checkedAt = now();
-      try {
-        payload = await verifyJwt(token, new Date(checkedAt));
-      } catch (error) {
-        throw unauthenticated(describeJwtFailure(error));
-      }
+      const payload = await verifiedClaims(token, checkedAt);
       const problem = lifetimeProblem(payload, Math.floor(checkedAt / 1000), maxLifetimeSeconds, clockTolerance);
       if (problem) throw unauthenticated(problem);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no "sub" claim');
