@@ -147,6 +147,12 @@ const MAX_JWT_LIFETIME_SECONDS = 30 * 86_400;
 /** Five minutes: more skew than that is a broken clock, and tolerating it would stretch every token's life. */
 const MAX_JWT_CLOCK_TOLERANCE_SECONDS = 300;
 
+/**
+ * Highest FACEID_RATE_LIMIT accepted: far above any FaceID quota (20/s by default), while bounding what the throttle
+ * keeps per action (the latest `limit` slots and one window's grants: a few MB at 10,000).
+ */
+export const MAX_RATE_LIMIT_PER_SECOND = 10_000;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -191,7 +197,7 @@ export function loadConfig(env: Environment): Config {
   const host = read('HOST') ?? '0.0.0.0';
   const region = oneOf('TENCENTCLOUD_REGION', FACEID_REGIONS, 'ap-singapore') as FaceIdRegion;
   const language = oneOf('FACEID_LANGUAGE', ['en-US', 'zh-CN'] as const, undefined);
-  const rateLimitPerSecond = integer('FACEID_RATE_LIMIT', 20, 1, 1000);
+  const rateLimitPerSecond = integer('FACEID_RATE_LIMIT', 20, 1, MAX_RATE_LIMIT_PER_SECOND);
   const maxQueueWaitMs = integer('FACEID_MAX_QUEUE_WAIT_MS', 2000, 0, 60_000);
   const attemptTimeoutMs = integer('FACEID_ATTEMPT_TIMEOUT_MS', 5000, 100, 120_000);
   const totalTimeoutMs = integer('FACEID_TIMEOUT_MS', 15_000, 100, 300_000);
