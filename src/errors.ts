@@ -142,7 +142,15 @@ export abstract class GatewayError extends Error {
   readonly requestId: string | undefined;
 
   constructor(message: string, context: GatewayErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    // An expected outcome (a refusal, Tencent's answer), never a bug: nobody reads where it was thrown, and under a
+    // flood of RATE_LIMITED the stack capture was among the largest costs of refusing. `cause` keeps its own stack.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.action = context.action;
     this.tencentCode = context.tencentCode;
     this.requestId = context.requestId;

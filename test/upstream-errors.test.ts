@@ -1,4 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  InvalidInputError,
+  RateLimitedError,
+  SdkTokenExpiredError,
+  SdkTokenUnknownError,
+  UpstreamFailedError,
+  UpstreamMisconfiguredError,
+  UpstreamUnavailableError,
+} from '../src/errors.js';
 import { signTc3 } from '../src/faceid/tc3.js';
 import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, harnessPerTest } from './helpers/harness.js';
 
@@ -184,5 +193,29 @@ describe('temporary credentials', () => {
     const { graphql } = await start({ emulator: { keyPairs: [{ ...TEST_KEY_PAIR, sessionToken: 'required-token' }] } });
     const response = await graphql(SELFIE_MUTATION, { input: {} });
     expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_MISCONFIGURED', tencentCode: 'AuthFailure.TokenFailure' });
+  });
+});
+
+describe('gateway errors are expected outcomes', () => {
+  it.each([
+    ['InvalidInputError', () => new InvalidInputError('bad', { field: 'input.image' })],
+    ['RateLimitedError', () => new RateLimitedError('later', { retryAfterSeconds: 1 })],
+    ['UpstreamUnavailableError', () => new UpstreamUnavailableError('down', { cause: new Error('reset') })],
+    ['UpstreamMisconfiguredError', () => new UpstreamMisconfiguredError('wrong key')],
+    ['UpstreamFailedError', () => new UpstreamFailedError('failed')],
+    ['SdkTokenUnknownError', () => new SdkTokenUnknownError('unknown')],
+    ['SdkTokenExpiredError', () => new SdkTokenExpiredError('expired')],
+  ])('%s captures no stack (its message is its stack), and leaves the stack limit as it was', (_name, create) => {
+    const limit = Error.stackTraceLimit;
+    const error = create();
+    expect(error.stack?.split('\n')).toHaveLength(1);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('a bug').stack?.split('\n').length).toBeGreaterThan(1);
+  });
+
+  it('keeps the stack of its cause', () => {
+    const cause = new Error('reset');
+    expect(new UpstreamUnavailableError('down', { cause }).cause).toBe(cause);
+    expect(cause.stack?.split('\n').length).toBeGreaterThan(1);
   });
 });
