@@ -14,12 +14,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { SignJWT } from 'jose';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 6000);
 const CLIENTS = Number(process.env.PROFILE_CLIENTS ?? 32);
-/** `token`, `refusal` or `both` (the default): which requests the load sends. */
+/**
+ * `token`, `refusal` or `both` (the default): which requests the load sends. `flood`: the benchmark's flood instead
+ * (FLOOD_MUTATIONS mutations at once, each on a new connection, from FLOOD_CALLERS JWT callers, at the default 20/s).
+ */
 const PATHS = process.env.PROFILE_PATH ?? 'both';
+const FLOOD_MUTATIONS = 2000;
+const FLOOD_CALLERS = 100;
+const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
 const KEY_PAIR = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
 const QUERY = 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
 const body = (checkMode: string) => JSON.stringify({ query: QUERY, operationName: 'GetSelfieToken', variables: { input: { checkMode, extra: 'bench' } } });
@@ -68,9 +75,9 @@ const gateway = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profile
     PATH: process.env.PATH ?? '',
     ...KEY_PAIR,
     NODE_ENV: 'production',
-    ALLOW_UNAUTHENTICATED: 'true',
+    ...(PATHS === 'flood' ? JWT : { ALLOW_UNAUTHENTICATED: 'true' }),
     FACEID_ENDPOINT: upstreamUrl,
-    FACEID_RATE_LIMIT: '1000',
+    FACEID_RATE_LIMIT: PATHS === 'flood' ? '20' : '1000',
     PORT: String(port),
     HOST: '127.0.0.1',
   },
@@ -88,7 +95,34 @@ const post = (payload: string) =>
     request.on('error', reject);
     request.end(payload);
   });
-const payloads = [...(PATHS === 'refusal' ? [] : [body('LIVENESS')]), ...(PATHS === 'token' ? [] : [body('LIVENESS_AND_COMPARE')])];
+if (PATHS === 'flood') {
+  const tokens = await Promise.all(
+    Array.from({ length: FLOOD_CALLERS }, (_, index) =>
+      new SignJWT({ scope: 'faceid:selfie' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(`flood-caller-${index}`)
+        .setIssuer(JWT.AUTH_JWT_ISSUER)
+        .setAudience(JWT.AUTH_JWT_AUDIENCE)
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(JWT.AUTH_JWT_SECRET)),
+    ),
+  );
+  const fresh = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  await Promise.all(
+    Array.from({ length: FLOOD_MUTATIONS }, (_, index) =>
+      new Promise<void>((resolve) => {
+        const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[index % FLOOD_CALLERS]}` };
+        const request = http.request(`http://127.0.0.1:${port}/graphql`, { method: 'POST', agent: fresh, headers }, (response) => {
+          response.resume();
+          response.on('end', resolve);
+        });
+        request.on('error', () => resolve());
+        request.end(body('LIVENESS'));
+      }),
+    ),
+  );
+}
+const payloads = PATHS === 'flood' ? [] : [...(PATHS === 'refusal' ? [] : [body('LIVENESS')]), ...(PATHS === 'token' ? [] : [body('LIVENESS_AND_COMPARE')])];
 for (const payload of payloads) {
   let sent = 0;
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
@@ -137,7 +171,11 @@ profile.samples.forEach((id, index) => {
 });
 const top = (map: Map<string, number>, count: number) =>
   [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, micros]) => `| ${name} | ${(micros / 1000).toFixed(0)} | ${((micros / total) * 100).toFixed(1)}% |`);
-console.log(`CPU busy ${(total / 1000).toFixed(0)} ms for ${TOKENS} requests of each of: ${PATHS === 'both' ? 'token, refusal' : PATHS}; ${CLIENTS} clients`);
+console.log(
+  PATHS === 'flood'
+    ? `CPU busy ${(total / 1000).toFixed(0)} ms for a flood of ${FLOOD_MUTATIONS} mutations on new connections from ${FLOOD_CALLERS} callers`
+    : `CPU busy ${(total / 1000).toFixed(0)} ms for ${TOKENS} requests of each of: ${PATHS === 'both' ? 'token, refusal' : PATHS}; ${CLIENTS} clients`,
+);
 console.log(`profile: ${file}\n`);
 console.log(['| package (with the Node and V8 work it asked for) | ms | share |', '|---|---|---|', ...top(chargedByPackage, 20)].join('\n'));
 console.log(`\n${['| package, own frames only | self ms | share |', '|---|---|---|', ...top(selfByPackage, 12)].join('\n')}`);
