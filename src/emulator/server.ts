@@ -18,6 +18,7 @@
  *  9. body parsing and parameter validation, then answer  → InvalidParameter*, UnknownParameter, FailedOperation.*
  * Step 8 sits before 9 because Tencent counts a request with bad parameters against the limit too.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -157,6 +158,9 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
   const requests: RecordedRequest[] = [];
   // Aborted by close(), so a scripted latency never outlives the server and keeps a test process alive.
   const closing = new AbortController();
+  // Every request waiting out a scripted latency listens to it, and removes its listener when the wait ends: as many
+  // as there are open connections, which is no leak (Node warns past 10).
+  setMaxListeners(0, closing.signal);
 
   /** Steps 1–2 of the list at the top: read, record, wait out a scripted latency, then answer. */
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
