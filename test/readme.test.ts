@@ -2,7 +2,8 @@
  * The README and docs/ against the code: the configuration table lists exactly the variables loadConfig reads, the
  * error table exactly the codes of ERROR_CODES with their statuses and retry flags, the limits table the values of
  * the constants it names, every docs file is linked from the README, and every relative link lands on a file (and
- * heading) that exists. Documentation that drifts from the code fails here rather than misleading a reader.
+ * heading) that exists, and the performance figures are those of the last run in bench/results.md. Documentation
+ * that drifts from the code fails here rather than misleading a reader.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -150,6 +151,38 @@ describe('the limits table', () => {
     const row = rows.find((cells) => namesIn(cells[0] ?? '').includes(constant));
     expect(row, `no row names ${constant}`).toBeDefined();
     expect(row![1]).toContain(text);
+  });
+});
+
+describe('the performance section', () => {
+  const results = readFileSync(join(ROOT, 'bench', 'results.md'), 'utf8');
+  /** The cells of the results row whose figure starts with `figure`. */
+  const resultRow = (figure: string) => {
+    const line = results.split('\n').find((candidate) => candidate.startsWith(`| ${figure}`));
+    if (!line) throw new Error(`bench/results.md has no row "${figure}"`);
+    return cellsOf(line);
+  };
+  const leading = (cell: string) => /^[\d.]+/.exec(cell)![0];
+  const thousands = (cell: string) => Number(leading(cell)).toLocaleString('en-US');
+  const section = README.slice(README.indexOf('\n## Performance\n'), README.indexOf('\n## Read more\n'));
+
+  it('quotes the run recorded in bench/results.md, with its date', () => {
+    const measured = /Measured (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(results)![1]!;
+    expect(section).toContain(`${measured} UTC`);
+  });
+
+  it.each<[string, (row: string[]) => string[]]>([
+    ['p50, client → service', (row) => [`${row[1]} ms`, `${leading(row[2]!)} ms`]],
+    ['of which the packages alone', (row) => [`${row[1]} ms`]],
+    ['p50 added over a direct signed call', (row) => [`${row[1]} ms`]],
+    ['service CPU per minted token', (row) => [`${row[1]} ms`, `${row[2]} ms`]],
+    ['refusal path', (row) => [thousands(row[1]!), thousands(row[2]!)]],
+    ['  time to answer RATE_LIMITED, p50', (row) => [`${thousands(row[1]!)} ms`]],
+    ['  RSS idle → after the burst', (row) => [`${row[1]!.split('→')[1]!.trim()} MB`]],
+    ['`node dist/server.js` to /health', (row) => [`${row[1]} ms`]],
+    ['idle RSS after start-up', (row) => [`${row[1]} MB`]],
+  ])('gives the figure "%s" as the last run measured it', (figure, expected) => {
+    for (const text of expected(resultRow(figure))) expect(section).toContain(text);
   });
 });
 
