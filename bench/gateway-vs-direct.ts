@@ -5,10 +5,8 @@
  * Everything runs in this one process on 127.0.0.1 (the emulator, the gateway behind a real HTTP server, and the
  * load), so the figures compare paths under the same conditions rather than predict production latency.
  */
-import dns from 'node:dns';
 import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
@@ -17,13 +15,13 @@ import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.j
 import { signTc3 } from '../src/faceid/tc3.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
 import { createLogger } from '../src/logger.js';
+import { createOfficialSdkClient } from './official-sdk.js';
 
 const KEY_PAIR = { secretId: 'AKIDBENCHMARK000000000000000000000', secretKey: 'benchmark-secret-key' };
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WARMUP = 300;
 const SELFIE_MUTATION = 'mutation($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
-const TENCENT_HOST = 'faceid.intl.tencentcloudapi.com';
 
 interface Figures {
   p50: number;
@@ -105,27 +103,12 @@ function directCall(emulator: FaceIdEmulator) {
   };
 }
 
-/** The official intl SDK, which signs for the service named by its endpoint's first label: keep the real name. */
+/** The official intl SDK (bench/official-sdk.ts). */
 function sdkCall(emulator: FaceIdEmulator) {
-  http.globalAgent = new http.Agent({
-    keepAlive: true,
-    lookup: ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
-      if (hostname !== TENCENT_HOST) return dns.lookup(hostname, options, callback as never);
-      if (options.all) return callback(null, [{ address: '127.0.0.1', family: 4 }]);
-      return callback(null, '127.0.0.1', 4);
-    }) as never,
-  });
-  const require = createRequire(import.meta.url);
-  const common = require('tencentcloud-sdk-nodejs-intl-en/tencentcloud/common/index.js');
-  const { Client } = require('tencentcloud-sdk-nodejs-intl-en/tencentcloud/faceid/v20180301/index.js');
-  const client = new Client(
-    new common.Credential(KEY_PAIR.secretId, KEY_PAIR.secretKey),
-    'ap-singapore',
-    new common.ClientProfile('TC3-HMAC-SHA256', new common.HttpProfile('http://', `${TENCENT_HOST}:${emulator.port}`)),
-  );
+  const client = createOfficialSdkClient({ ...KEY_PAIR, port: emulator.port });
   return () =>
     new Promise<boolean>((resolve) =>
-      client.GetFaceIdTokenIntl({ CheckMode: 'liveness', Extra: 'bench' }, (error: unknown, response: { SdkToken?: string }) =>
+      client.GetFaceIdTokenIntl({ CheckMode: 'liveness', Extra: 'bench' }, (error, response) =>
         resolve(!error && Boolean(response.SdkToken)),
       ),
     );

@@ -5,32 +5,15 @@
  * metrics, no authentication. The benchmark starts it as a process of its own:
  * `REFERENCE_UPSTREAM_PORT=<emulator port> TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... PORT=0`.
  */
-import dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { createOfficialSdkClient } from './official-sdk.js';
 
-/** The SDK names the signed service after its endpoint's first label: it must talk to the real host name. */
-const TENCENT_HOST = 'faceid.intl.tencentcloudapi.com';
-
-// The real host name, answered by the local upstream: resolve it to 127.0.0.1 for the SDK's (global) agent.
-http.globalAgent = new http.Agent({
-  keepAlive: true,
-  lookup: ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
-    if (hostname !== TENCENT_HOST) return dns.lookup(hostname, options, callback as never);
-    if (options.all) return callback(null, [{ address: '127.0.0.1', family: 4 }]);
-    return callback(null, '127.0.0.1', 4);
-  }) as never,
+const client = createOfficialSdkClient({
+  secretId: process.env.TENCENTCLOUD_SECRET_ID!,
+  secretKey: process.env.TENCENTCLOUD_SECRET_KEY!,
+  port: process.env.REFERENCE_UPSTREAM_PORT!,
 });
-
-const require = createRequire(import.meta.url);
-const common = require('tencentcloud-sdk-nodejs-intl-en/tencentcloud/common/index.js');
-const { Client } = require('tencentcloud-sdk-nodejs-intl-en/tencentcloud/faceid/v20180301/index.js');
-const client = new Client(
-  new common.Credential(process.env.TENCENTCLOUD_SECRET_ID, process.env.TENCENTCLOUD_SECRET_KEY),
-  'ap-singapore',
-  new common.ClientProfile('TC3-HMAC-SHA256', new common.HttpProfile('http://', `${TENCENT_HOST}:${process.env.REFERENCE_UPSTREAM_PORT}`)),
-);
 
 const server = http.createServer((request, response) => {
   const chunks: Buffer[] = [];
@@ -46,7 +29,7 @@ const server = http.createServer((request, response) => {
     } catch {
       return answer(400, { error: 'not JSON' });
     }
-    client.GetFaceIdTokenIntl({ CheckMode: input.checkMode, Extra: input.extra }, (error: Error | null, result: { SdkToken: string; RequestId: string }) =>
+    client.GetFaceIdTokenIntl({ CheckMode: input.checkMode, Extra: input.extra }, (error, result) =>
       error ? answer(502, { error: error.message }) : answer(200, { sdkToken: result.SdkToken, requestId: result.RequestId }),
     );
   });
