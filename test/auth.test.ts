@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
-import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
+import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, REQUIRED_AUTH, signTimedToken, signToken } from './helpers/credentials.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
 
@@ -93,15 +93,8 @@ describe('token lifetime', () => {
   const now = Math.floor(NOW / 1000);
   const DAY = 86_400;
   const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW });
-  const signClaims = (claims: Record<string, number>) =>
-    new SignJWT({ scope: 'faceid:selfie', ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(JWT_ISSUER)
-      .setAudience(JWT_AUDIENCE)
-      .setSubject('user-1')
-      .sign(new TextEncoder().encode(JWT_SECRET));
   const outcomeOf = async (claims: Record<string, number>) => {
-    const request = new Request('http://gateway.test/graphql', { headers: bearer(await signClaims(claims)) });
+    const request = new Request('http://gateway.test/graphql', { headers: bearer(await signTimedToken(claims)) });
     try {
       return (await authenticate(request, '127.0.0.1')).id;
     } catch (error) {
@@ -143,7 +136,7 @@ describe('token lifetime', () => {
     const jwt = { secret: JWT_SECRET, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, maxLifetimeSeconds: 600, clockToleranceSeconds: 0 };
     const strict = createAuthenticator({ mode: 'required', jwt, apiKeys: [] }, { now: () => NOW });
     const outcome = async (claims: Record<string, number>) => {
-      const request = new Request('http://gateway.test/graphql', { headers: bearer(await signClaims(claims)) });
+      const request = new Request('http://gateway.test/graphql', { headers: bearer(await signTimedToken(claims)) });
       return strict(request, '127.0.0.1').then((caller) => caller.id, (error: Error) => error.message);
     };
     expect(await outcome({ iat: now, exp: now + 600 })).toBe('jwt:user-1');

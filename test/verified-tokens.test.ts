@@ -2,11 +2,10 @@
  * The cache of verified bearer tokens: bounded in bytes and in age, found only by a token's exact text, and never
  * a way around the time-dependent checks of a token it holds.
  */
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
 import { VERIFIED_TOKEN_TTL_MS, createVerifiedTokenCache } from '../src/auth/verified-tokens.js';
-import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, REQUIRED_AUTH } from './helpers/credentials.js';
+import { REQUIRED_AUTH, signTimedToken } from './helpers/credentials.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 const nowSeconds = Math.floor(NOW / 1000);
@@ -47,13 +46,6 @@ describe('verified token cache', () => {
 });
 
 describe('authentication with verified tokens remembered', () => {
-  const sign = (claims: Record<string, unknown>, secret = JWT_SECRET) =>
-    new SignJWT({ scope: 'faceid:selfie', ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(JWT_ISSUER)
-      .setAudience(JWT_AUDIENCE)
-      .setSubject('user-1')
-      .sign(new TextEncoder().encode(secret));
   const request = (token: string) => new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${token}` } });
   const outcome = async (authenticate: ReturnType<typeof createAuthenticator>, token: string) => {
     try {
@@ -67,7 +59,7 @@ describe('authentication with verified tokens remembered', () => {
     let clock = NOW;
     const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => clock });
     // Both later checks fall within the cache's TTL: the token is remembered, not verified again.
-    const token = await sign({ iat: nowSeconds, exp: nowSeconds + 10 });
+    const token = await signTimedToken({ iat: nowSeconds, exp: nowSeconds + 10 });
     expect(await outcome(authenticate, token)).toBe('jwt:user-1');
     clock = NOW + 39_000; // exp + 29 s: within the 30 s tolerance
     expect(await outcome(authenticate, token)).toBe('jwt:user-1');
@@ -78,9 +70,9 @@ describe('authentication with verified tokens remembered', () => {
   it('never lets a token with a forged signature ride on a remembered one with the same claims', async () => {
     const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW });
     const claims = { iat: nowSeconds, exp: nowSeconds + 3600 };
-    const good = await sign(claims);
+    const good = await signTimedToken(claims);
     expect(await outcome(authenticate, good)).toBe('jwt:user-1');
-    const forged = await sign(claims, 'a-different-secret-of-at-least-32-bytes!');
+    const forged = await signTimedToken(claims, 'a-different-secret-of-at-least-32-bytes!');
     expect(forged.split('.').slice(0, 2)).toEqual(good.split('.').slice(0, 2));
     expect(await outcome(authenticate, forged)).toBe('Authentication failed: the token signature does not verify.');
     expect(await outcome(authenticate, good)).toBe('jwt:user-1');
@@ -90,7 +82,7 @@ describe('authentication with verified tokens remembered', () => {
     let clock = NOW;
     const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => clock });
     // Not yet valid (nbf 60 s ahead): refused now, accepted once the clock reaches it.
-    const token = await sign({ iat: nowSeconds, nbf: nowSeconds + 60, exp: nowSeconds + 3600 });
+    const token = await signTimedToken({ iat: nowSeconds, nbf: nowSeconds + 60, exp: nowSeconds + 3600 });
     expect(await outcome(authenticate, token)).toBe('Authentication failed: the token\'s "nbf" claim is in the future.');
     clock = NOW + 60_000;
     expect(await outcome(authenticate, token)).toBe('jwt:user-1');

@@ -33,3 +33,16 @@ export async function signToken(
   if (sub !== null && sub !== undefined) jwt.setSubject(sub);
   return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
+
+/**
+ * Signs exactly the time claims given (`iat`, `nbf`, `exp` are never filled in from the real clock), as issued to
+ * `user-1` by the test issuer with the selfie scope: for tests that place every claim against a fixed clock.
+ */
+export function signTimedToken(claims: Record<string, number>, secret: string = JWT_SECRET): Promise<string> {
+  return new SignJWT({ scope: 'faceid:selfie', ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setSubject('user-1')
+    .sign(new TextEncoder().encode(secret));
+}
