@@ -145,7 +145,11 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
    * The claims of a token that verifies at `checkedAt`. A cached token's signature, issuer and audience are known
    * good; its `exp` and `nbf` are checked again here as jose checks them, and the lifetime by the caller.
    */
-  async function verifiedClaims(token: string, checkedAt: number): Promise<JWTPayload> {
+  async function verifiedClaims(
+    verify: (token: string, currentDate: Date) => Promise<JWTPayload>,
+    token: string,
+    checkedAt: number,
+  ): Promise<JWTPayload> {
     const cached = verifiedTokens.get(token, checkedAt);
     if (cached) {
       const nowSeconds = Math.floor(checkedAt / 1000);
@@ -157,7 +161,7 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
     }
     let payload: JWTPayload;
     try {
-      payload = await verifyJwt!(token, new Date(checkedAt));
+      payload = await verify(token, new Date(checkedAt));
     } catch (error) {
       throw unauthenticated(describeJwtFailure(error));
     }
@@ -183,7 +187,7 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
       }
       if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
       const checkedAt = now();
-      const payload = await verifiedClaims(token, checkedAt);
+      const payload = await verifiedClaims(verifyJwt, token, checkedAt);
       const problem = lifetimeProblem(payload, Math.floor(checkedAt / 1000), maxLifetimeSeconds, clockTolerance);
       if (problem) throw unauthenticated(problem);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no "sub" claim');
