@@ -100,7 +100,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
-      const caller = await authenticate(request, clientAddressOf(request, serverContext));
+      const caller = await authenticate(request, () => clientAddressOf(request, serverContext));
       tracker.setCaller(request, caller.id);
       return { faceid, facts, caller, trace };
     },

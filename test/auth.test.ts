@@ -87,6 +87,30 @@ describe('authentication', () => {
   });
 });
 
+describe('the client address', () => {
+  const request = (headers: Record<string, string>) => new Request('http://gateway.test/graphql', { headers });
+  const lookupsFor = async (headers: Record<string, string>, settings = REQUIRED_AUTH) => {
+    let lookups = 0;
+    const caller = await createAuthenticator(settings)(request(headers), () => {
+      lookups += 1;
+      return '203.0.113.7';
+    });
+    return { id: caller.id, lookups };
+  };
+
+  it.each<[string, () => Promise<Record<string, string>>, { id: string; lookups: number }]>([
+    ['a caller with a verified token', async () => bearer(await signToken({ scope: 'faceid:selfie' })), { id: 'jwt:user-1', lookups: 0 }],
+    ['a caller with an API key', async () => ({ 'x-api-key': API_KEYS.ekycBackend }), { id: 'key:ekyc-backend', lookups: 0 }],
+    ['a caller without credentials', async () => ({}), { id: 'ip:203.0.113.7', lookups: 1 }],
+  ])('is looked up only when it names the caller: %s', async (_case, headersOf, expected) => {
+    expect(await lookupsFor(await headersOf())).toEqual(expected);
+  });
+
+  it('names every caller of an open gateway', async () => {
+    expect(await lookupsFor({}, { mode: 'open' })).toEqual({ id: 'ip:203.0.113.7', lookups: 1 });
+  });
+});
+
 describe('token lifetime', () => {
   // A fixed clock: every claim below is placed relative to it, so no case depends on when the test runs.
   const NOW = Date.UTC(2030, 0, 1);
@@ -96,7 +120,7 @@ describe('token lifetime', () => {
   const outcomeOf = async (claims: Record<string, number>) => {
     const request = new Request('http://gateway.test/graphql', { headers: bearer(await signTimedToken(claims)) });
     try {
-      return (await authenticate(request, '127.0.0.1')).id;
+      return (await authenticate(request, () => '127.0.0.1')).id;
     } catch (error) {
       return (error as Error).message;
     }
@@ -137,7 +161,7 @@ describe('token lifetime', () => {
     const strict = createAuthenticator({ mode: 'required', jwt, apiKeys: [] }, { now: () => NOW });
     const outcome = async (claims: Record<string, number>) => {
       const request = new Request('http://gateway.test/graphql', { headers: bearer(await signTimedToken(claims)) });
-      return strict(request, '127.0.0.1').then((caller) => caller.id, (error: Error) => error.message);
+      return strict(request, () => '127.0.0.1').then((caller) => caller.id, (error: Error) => error.message);
     };
     expect(await outcome({ iat: now, exp: now + 600 })).toBe('jwt:user-1');
     expect(await outcome({ iat: now, exp: now + 601 })).toMatch(/more than 600 seconds/);

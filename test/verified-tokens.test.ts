@@ -49,7 +49,7 @@ describe('authentication with verified tokens remembered', () => {
   const request = (token: string) => new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${token}` } });
   const outcome = async (authenticate: ReturnType<typeof createAuthenticator>, token: string) => {
     try {
-      return (await authenticate(request(token), '127.0.0.1')).id;
+      return (await authenticate(request(token), () => '127.0.0.1')).id;
     } catch (error) {
       return (error as Error).message;
     }
