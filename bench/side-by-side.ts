@@ -11,7 +11,8 @@
  *    for the latency figures, so that what is measured is the request path and not the budget; a second gateway
  *    keeps the default 20/s for the flood);
  *  - reference: bench/reference-endpoint.ts, a bare node:http endpoint on the official Tencent SDK;
- *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path;
+ *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path, and a second one, started
+ *    afresh like the flood's gateway, that takes the same flood;
  *  - floor: bench/bare-yoga-got.ts, graphql-yoga with one resolver minting through got and nothing else: what the
  *    packages the gateway is built on cost by themselves, shown beside the reference.
  * This process is the load generator (node:http, keep-alive agents), the same for every path.
@@ -197,6 +198,26 @@ function quantile(values: number[], q: number): number {
 
 function median(values: number[]): number {
   return quantile(values, 0.5);
+}
+
+/**
+ * FLOOD_MUTATIONS requests sent at once, each on a connection of its own, with `headersOf(index)`; each answer's
+ * code (`OK` for a token, the error's code, or `NETWORK_…`) and its time from the flood's start.
+ */
+async function flood(url: string, body: string, headersOf: (index: number) => Record<string, string>): Promise<{ code: string; ms: number }[]> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const floodStarted = performance.now();
+  return Promise.all(
+    Array.from({ length: FLOOD_MUTATIONS }, async (_, index) => {
+      try {
+        const { status, text } = await post(url, body, headersOf(index), agent);
+        const code = text.includes('"sdkToken"') ? 'OK' : (/"code":"(\w+)"/.exec(text)?.[1] ?? `HTTP_${status}`);
+        return { code, ms: performance.now() - floodStarted };
+      } catch (error) {
+        return { code: `NETWORK_${(error as NodeJS.ErrnoException).code}`, ms: performance.now() - floodStarted };
+      }
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -458,26 +479,26 @@ try {
   const floodGateway = await startGateway(gatewayEnvironment(upstream, 20), join(logDirectory, 'flood.log'));
   services.push(floodGateway);
   const floodCallers = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => tokenOfCaller(`flood-caller-${index}`)));
-  await post(floodGateway.url, TOKEN_BODY, { authorization: `Bearer ${floodCallers[0]}` });
+  const floodHeaders = (index: number) => ({ authorization: `Bearer ${floodCallers[index % FLOOD_CALLERS]}` });
+  await post(floodGateway.url, TOKEN_BODY, floodHeaders(0));
   await sleep(1000);
   const rssBefore = rssMb(floodGateway.child.pid!);
-  const floodAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const floodStarted = performance.now();
-  const answers = await Promise.all(
-    Array.from({ length: FLOOD_MUTATIONS }, async (_, index) => {
-      try {
-        const { status, text } = await post(floodGateway.url, TOKEN_BODY, { authorization: `Bearer ${floodCallers[index % FLOOD_CALLERS]}` }, floodAgent);
-        const code = text.includes('"sdkToken"') ? 'OK' : (/"code":"(\w+)"/.exec(text)?.[1] ?? `HTTP_${status}`);
-        return { code, ms: performance.now() - floodStarted };
-      } catch (error) {
-        return { code: `NETWORK_${(error as NodeJS.ErrnoException).code}`, ms: performance.now() - floodStarted };
-      }
-    }),
-  );
+  const answers = await flood(floodGateway.url, TOKEN_BODY, floodHeaders);
   const rssAfter = rssMb(floodGateway.child.pid!);
+  await floodGateway.stop();
+  // The same flood against a bare graphql-yoga that has just started too, refusing every mutation (BAD_USER_INPUT):
+  // what answering 2,000 new connections costs the packages alone on this machine.
+  const floodFloor = await startHelper('flood-floor', join(BENCH_BUILD, 'bare-yoga.js'), {});
+  services.push(floodFloor);
+  await post(`${floodFloor.url}/graphql`, REFUSAL_BODY);
+  await sleep(1000);
+  const floorAnswers = await flood(`${floodFloor.url}/graphql`, REFUSAL_BODY, floodHeaders);
+  await floodFloor.stop();
+
   const byCode = new Map<string, number[]>();
   for (const answer of answers) byCode.set(answer.code, [...(byCode.get(answer.code) ?? []), answer.ms]);
   const limited = byCode.get('RATE_LIMITED') ?? [];
+  const floorRefused = floorAnswers.filter((answer) => answer.code === 'BAD_USER_INPUT').map((answer) => answer.ms);
   const answered = answers.filter((answer) => !answer.code.startsWith('NETWORK_')).length;
   row(
     `${FLOOD_MUTATIONS} concurrent mutations: answered`,
@@ -488,9 +509,15 @@ try {
     answered === FLOOD_MUTATIONS,
   );
   row('  time to answer RATE_LIMITED, p50 (ms)', median(limited).toFixed(0), '—', '—', '< 1000 ms', median(limited) < 1000);
+  row(
+    '  of which the packages alone: bare graphql-yoga, same flood, time to answer, p50 (ms)',
+    median(limited).toFixed(0),
+    `${median(floorRefused).toFixed(0)} (${floorRefused.length} of ${FLOOD_MUTATIONS} refused)`,
+    (median(limited) / median(floorRefused)).toFixed(2),
+    '—',
+  );
   row('  time to answer RATE_LIMITED, p99 (ms)', quantile(limited, 0.99).toFixed(0), '—', '—', '—');
   row('  RSS idle → after the burst (MB)', `${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)}`, '—', '—', 'after < 200 MB', rssAfter < 200);
-  await floodGateway.stop();
 
   row('`node dist/server.js` to /health 200, median of 5 (ms)', median(startups).toFixed(0), '—', '—', '< 1000 ms', median(startups) < 1000);
   row('idle RSS after start-up, median of 5 (MB)', median(idleRss).toFixed(0), '—', '—', '< 120 MB', median(idleRss) < 120);
