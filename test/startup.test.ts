@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse, print } from 'graphql';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GetSelfieTokenDocument } from '../schema/generated/graphql.js';
 import { buildGateway } from '../scripts/build.js';
@@ -97,7 +99,7 @@ describe('the gateway process', () => {
 });
 
 describe('the compiled gateway (what npm start runs)', () => {
-  it('builds to dist/server.js and serves from there: health, a minted token, persisted operations and GraphiQL', async () => {
+  it('builds to dist/server.js and serves from there: health, a minted token, persisted operations, GraphiQL and the shared budget', async () => {
     await buildGateway();
     emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
     const upstream = {
@@ -130,5 +132,44 @@ describe('the compiled gateway (what npm start runs)', () => {
     expect(((await persisted.json()) as { data: { getSelfieToken: { sdkToken: string } } }).data.getSelfieToken.sdkToken).toBeTruthy();
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
+
+    // ioredis is loaded only when a shared budget is configured: it is in a chunk of its own, not in server.js.
+    const bundled = (file: string) => readFileSync(`dist/${file}`, 'utf8').includes('node_modules/ioredis/');
+    expect(bundled('server.js')).toBe(false);
+    expect(readdirSync('dist').filter((file) => file.endsWith('.js') && bundled(file))).toEqual([expect.stringMatching(/^shared-budget-\w+\.js$/)]);
+    if (!(await redisAnswers())) {
+      if (process.env.CI) throw new Error(`CI must run this test, but Redis does not answer at ${REDIS_URL}`);
+      console.warn(`Skipping the compiled gateway's shared budget: no Redis at ${REDIS_URL}`);
+      return;
+    }
+    gateway = spawnGateway({ ...upstream, FACEID_SHARED_BUDGET_REDIS_URL: REDIS_URL }, 'compiled');
+    const sharedPort = await gateway.listening;
+    const before = Date.now();
+    expect((await mintSelfieToken(sharedPort)).body.data.getSelfieToken.sdkToken).toBeTruthy();
+    const redis = new Redis(REDIS_URL);
+    try {
+      // The slot the token took, on Redis's clock: the budget was in force, not the local fallback.
+      expect(Number(await redis.get('faceid-gateway:budget:GetFaceIdTokenIntl'))).toBeGreaterThan(before);
+    } finally {
+      redis.disconnect();
+    }
+    expect(gateway.stdout()).not.toContain('did not answer');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
   });
 });
+
+const REDIS_URL = 'redis://127.0.0.1:6379/0';
+
+async function redisAnswers(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
