@@ -8,11 +8,11 @@
  *  - upstream: the FaceID emulator, rate limit lifted, shared by every path;
  *  - gateway: dist/server.js with production settings: NODE_ENV=production, JWT authentication (HS256), request
  *    logs at info written to a file, metrics, validation and the fair-queuing throttle (lifted to LIFTED_RATE_LIMIT
- *    for the latency figures, so that what is measured is the request path and not the budget; a second gateway
- *    keeps the default 20/s for the flood);
+ *    for the latency figures, so that what is measured is the request path and not the budget; two more gateways
+ *    keep the default 20/s and take one flood each);
  *  - reference: bench/reference-endpoint.ts, a bare node:http endpoint on the official Tencent SDK;
- *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path, and a second one, started
- *    afresh like the flood's gateway, that takes the same flood;
+ *  - bare-yoga: bench/bare-yoga.ts, graphql-yoga with no plugins, for the refusal path; started afresh twice more,
+ *    like the flood's gateways, it takes the same floods;
  *  - floor: bench/bare-yoga-got.ts, graphql-yoga with one resolver minting through got and nothing else: what the
  *    packages the gateway is built on cost by themselves, shown beside the reference.
  * This process is the load generator (node:http, keep-alive agents), the same for every path.
@@ -206,10 +206,7 @@ interface FloodAnswer {
   ms: number;
 }
 
-/**
- * FLOOD_MUTATIONS requests sent at once, each on a connection of its own, with `headersOf(index)`; each answer's
- * code (`OK` for a token, the error's code, or `NETWORK_…`) and its time from the flood's start.
- */
+/** FLOOD_MUTATIONS requests sent at once, each on a connection of its own, with `headersOf(index)`; every answer. */
 async function flood(url: string, body: string, headersOf: (index: number) => Record<string, string>): Promise<FloodAnswer[]> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const floodStarted = performance.now();
