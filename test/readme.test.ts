@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
+import { MAX_PENDING_VERIFICATION_BYTES } from '../src/auth/authenticate.js';
 import { VERIFIED_TOKEN_CACHE_BYTES, VERIFIED_TOKEN_TTL_MS } from '../src/auth/verified-tokens.js';
 import { CONFIG_VARIABLES } from '../src/config.js';
 import { MAX_QUOTED_TEXT_IN_MESSAGE } from '../src/error-contract.js';
@@ -145,6 +146,7 @@ describe('the limits table', () => {
     ['PARSE_ERROR_CACHE_MAX_BYTES', mebibytes(PARSE_ERROR_CACHE_MAX_BYTES)],
     ['VERIFIED_TOKEN_CACHE_BYTES', mebibytes(VERIFIED_TOKEN_CACHE_BYTES)],
     ['VERIFIED_TOKEN_TTL_MS', `${thousands(VERIFIED_TOKEN_TTL_MS)} ms`],
+    ['MAX_PENDING_VERIFICATION_BYTES', mebibytes(MAX_PENDING_VERIFICATION_BYTES)],
   ];
 
   it.each(bounds)('gives %s its value', (constant, text) => {

@@ -1,6 +1,7 @@
 /**
  * The cache of verified bearer tokens: bounded in bytes and in age, found only by a token's exact text, and never
- * a way around the time-dependent checks of a token it holds.
+ * a way around the time-dependent checks of a token it holds. Also the verifications shared by requests that
+ * present one new token together, bounded the same way.
  */
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
@@ -86,5 +87,63 @@ describe('authentication with verified tokens remembered', () => {
     expect(await outcome(authenticate, token)).toBe('Authentication failed: the token\'s "nbf" claim is in the future.');
     clock = NOW + 60_000;
     expect(await outcome(authenticate, token)).toBe('jwt:user-1');
+  });
+
+  /** Runs `body` counting WebCrypto signature checks: one per HS256 verification jose makes. */
+  async function countingVerifications<T>(body: () => Promise<T>): Promise<{ result: T; verifications: number }> {
+    const { subtle } = globalThis.crypto;
+    const original = subtle.verify;
+    let verifications = 0;
+    subtle.verify = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['verify']>) {
+      verifications += 1;
+      return original.apply(this, args);
+    };
+    try {
+      return { result: await body(), verifications };
+    } finally {
+      subtle.verify = original;
+    }
+  }
+
+  it('verifies a new token presented by many requests at once only once, and each gets the caller', async () => {
+    const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW });
+    const token = await signTimedToken({ iat: nowSeconds, exp: nowSeconds + 3600 });
+    const { result, verifications } = await countingVerifications(() => Promise.all(Array.from({ length: 50 }, () => outcome(authenticate, token))));
+    expect(result).toEqual(Array.from({ length: 50 }, () => 'jwt:user-1'));
+    expect(verifications).toBe(1);
+  });
+
+  it('verifies each request on its own past the bound of shared verifications', async () => {
+    const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW, maxPendingVerificationBytes: 0 });
+    const token = await signTimedToken({ iat: nowSeconds, exp: nowSeconds + 3600 });
+    const { result, verifications } = await countingVerifications(() => Promise.all(Array.from({ length: 10 }, () => outcome(authenticate, token))));
+    expect(result).toEqual(Array.from({ length: 10 }, () => 'jwt:user-1'));
+    expect(verifications).toBe(10);
+  });
+
+  it('shares a failed verification with the requests waiting on it, and verifies the token again afterwards', async () => {
+    const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => NOW });
+    const forged = await signTimedToken({ iat: nowSeconds, exp: nowSeconds + 3600 }, 'a-different-secret-of-at-least-32-bytes!');
+    const refused = 'Authentication failed: the token signature does not verify.';
+    const together = await countingVerifications(() => Promise.all(Array.from({ length: 5 }, () => outcome(authenticate, forged))));
+    expect(together).toEqual({ result: Array.from({ length: 5 }, () => refused), verifications: 1 });
+    const later = await countingVerifications(() => outcome(authenticate, forged));
+    expect(later).toEqual({ result: refused, verifications: 1 });
+  });
+
+  it('checks exp at its own time for a request that shares an earlier request\'s verification', async () => {
+    let clock = NOW;
+    const authenticate = createAuthenticator(REQUIRED_AUTH, { now: () => clock });
+    const token = await signTimedToken({ iat: nowSeconds, exp: nowSeconds + 10 });
+    // The first request starts the verification at NOW; the second arrives, before it ends, 30 s after exp.
+    const first = outcome(authenticate, token);
+    clock = NOW + 40_000;
+    const second = outcome(authenticate, token);
+    expect(await first).toBe('jwt:user-1');
+    expect(await second).toBe('Authentication failed: the token has expired.');
+  });
+
+  it.each([-1, 1.5, Number.NaN])('refuses %s as maxPendingVerificationBytes, naming it', (maxPendingVerificationBytes) => {
+    expect(() => createAuthenticator(REQUIRED_AUTH, { maxPendingVerificationBytes })).toThrow(/maxPendingVerificationBytes/);
   });
 });

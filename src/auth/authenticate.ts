@@ -45,12 +45,22 @@ export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
 /** Clock skew tolerated between the issuer and the gateway: NTP-synchronised hosts are well within it. */
 export const DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
+/**
+ * Bytes of token text whose verification is under way and shared with later requests presenting the same token:
+ * 1 MiB is two thousand usual tokens at once, or 64 of the largest a header can carry. A verification takes a
+ * millisecond or two, so the bound is reached only by a flood of distinct tokens, which then verify one by one.
+ * @default 1 MiB
+ */
+export const MAX_PENDING_VERIFICATION_BYTES = 1024 * 1024;
+
 /** What the authenticator takes from its caller besides the settings. */
 export interface AuthenticatorOptions {
   /** The clock tokens are checked against, in ms since the epoch. @default Date.now */
   now?: () => number;
   /** Bounds of the cache of verified tokens. @default VERIFIED_TOKEN_CACHE_BYTES, VERIFIED_TOKEN_TTL_MS */
   verifiedTokens?: VerifiedTokenCacheOptions;
+  /** Bytes of token text whose verifications may be under way and shared at once. @default MAX_PENDING_VERIFICATION_BYTES */
+  maxPendingVerificationBytes?: number;
 }
 
 /** How callers are authenticated. `open` lets anyone use every operation. */
@@ -114,6 +124,10 @@ function lifetimeProblem(payload: JWTPayload, nowSeconds: number, maxLifetimeSec
 /** Creates the authenticator for the configured settings. */
 export function createAuthenticator(settings: AuthSettings, authenticatorOptions: AuthenticatorOptions = {}): Authenticate {
   const now = authenticatorOptions.now ?? Date.now;
+  const maxPendingVerificationBytes = authenticatorOptions.maxPendingVerificationBytes ?? MAX_PENDING_VERIFICATION_BYTES;
+  if (!Number.isSafeInteger(maxPendingVerificationBytes) || maxPendingVerificationBytes < 0) {
+    throw new TypeError(`Expected \`maxPendingVerificationBytes\` to be a whole number >= 0, got ${maxPendingVerificationBytes}`);
+  }
   if (settings.mode === 'open') {
     const everything = new Set(ALL_SCOPES);
     return async (_request, clientAddress) => ({ id: `ip:${clientAddress()}`, authenticated: false, scopes: everything });
@@ -145,6 +159,21 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
   const keysByHash = new Map(apiKeys.map((entry) => [entry.sha256.toLowerCase(), entry]));
   const verifiedTokens = createVerifiedTokenCache(authenticatorOptions.verifiedTokens);
 
+  /** Verifications under way, by token text: requests arriving together with one new token share one. */
+  const pendingVerifications = new Map<string, Promise<JWTPayload>>();
+  let pendingTokenBytes = 0;
+
+  /**
+   * `exp` and `nbf` checked as jose checks them, at `checkedAt`: for a token verified earlier (a cached one) or at
+   * another request's time (a shared verification).
+   */
+  function checkTimes(payload: JWTPayload, checkedAt: number): JWTPayload {
+    const nowSeconds = Math.floor(checkedAt / 1000);
+    if (typeof payload.exp === 'number' && payload.exp <= nowSeconds - clockTolerance) throw unauthenticated('the token has expired');
+    if (typeof payload.nbf === 'number' && payload.nbf > nowSeconds + clockTolerance) throw unauthenticated('the token\'s "nbf" claim is in the future');
+    return payload;
+  }
+
   /**
    * The claims of a token that verifies at `checkedAt`. A cached token's signature, issuer and audience are known
    * good; its `exp` and `nbf` are checked again here as jose checks them, and the lifetime by the caller.
@@ -155,22 +184,32 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
     checkedAt: number,
   ): Promise<JWTPayload> {
     const cached = verifiedTokens.get(token, checkedAt);
-    if (cached) {
-      const nowSeconds = Math.floor(checkedAt / 1000);
-      if (typeof cached.exp === 'number' && cached.exp <= nowSeconds - clockTolerance) throw unauthenticated('the token has expired');
-      if (typeof cached.nbf === 'number' && cached.nbf > nowSeconds + clockTolerance) {
-        throw unauthenticated('the token\'s "nbf" claim is in the future');
+    if (cached) return checkTimes(cached, checkedAt);
+    let verification = pendingVerifications.get(token);
+    const shared = verification !== undefined;
+    if (!verification) {
+      verification = verify(token, new Date(checkedAt)).then((payload) => {
+        verifiedTokens.set(token, payload, checkedAt);
+        return payload;
+      });
+      // Bounded in bytes like every map keyed by client input; past the bound a request verifies on its own.
+      if (pendingTokenBytes + token.length <= maxPendingVerificationBytes) {
+        pendingVerifications.set(token, verification);
+        pendingTokenBytes += token.length;
+        const settled = () => {
+          pendingVerifications.delete(token);
+          pendingTokenBytes -= token.length;
+        };
+        verification.then(settled, settled);
       }
-      return cached;
     }
     let payload: JWTPayload;
     try {
-      payload = await verify(token, new Date(checkedAt));
+      payload = await verification;
     } catch (error) {
       throw unauthenticated(describeJwtFailure(error));
     }
-    verifiedTokens.set(token, payload, checkedAt);
-    return payload;
+    return shared ? checkTimes(payload, checkedAt) : payload;
   }
 
   function findApiKey(key: string): ApiKeyEntry | undefined {
