@@ -14,6 +14,7 @@ import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient } from '../src/faceid/client.js';
 import { createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
 import { createLogger } from '../src/logger.js';
+import { maxPerWindow } from '../test/helpers/sliding-window.js';
 
 const KEY_PAIR = { secretId: 'AKIDBENCHMARKFAIRNESS00000000000000', secretKey: 'benchmark-fairness-secret-key' };
 const LIMIT = 20;
@@ -47,17 +48,6 @@ function createReplica(emulator: FaceIdEmulator, maxQueueWaitMs: number, sharedB
     logger: createLogger('silent'),
     sharedBudget,
   });
-}
-
-/** Most arrivals in any window of `windowMs` that starts at an arrival. */
-function maxPerWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; start < sorted.length; start += 1) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end += 1;
-    best = Math.max(best, end - start);
-  }
-  return best;
 }
 
 const quantile = (values: number[], q: number) => {

@@ -10,21 +10,8 @@ import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { TEST_KEY_PAIR } from './helpers/harness.js';
 import { createMemoryLog } from './helpers/memory-log.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
-
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+import { REDIS_URL, redisAnswers } from './helpers/redis.js';
+import { maxPerWindow } from './helpers/sliding-window.js';
 
 const available = await redisAnswers();
 if (!available && process.env.CI) throw new Error(`CI must run the shared-budget tests, but Redis does not answer at ${REDIS_URL}`);
@@ -43,17 +30,6 @@ function createReplica(emulator: FaceIdEmulator, budget: SharedBudget | undefine
     logger,
     sharedBudget: budget,
   });
-}
-
-/** Most grants in any window of `windowMs` that starts at a grant. */
-function maxPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; start < sorted.length; start += 1) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end += 1;
-    best = Math.max(best, end - start);
-  }
-  return best;
 }
 
 /** One caller's requests arriving at one replica, at these times (ms on the fake clock). */

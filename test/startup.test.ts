@@ -8,6 +8,7 @@ import { persistedOperationId } from '../src/protection/persisted-operations.js'
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { TEST_KEY_PAIR, selfieTokenRequest } from './helpers/harness.js';
 import { spawnGateway, stopIfRunning, type GatewayProcess } from './helpers/gateway-process.js';
+import { REDIS_URL, redisAnswers } from './helpers/redis.js';
 
 let gateway: GatewayProcess | undefined;
 let emulator: FaceIdEmulator | undefined;
@@ -159,17 +160,3 @@ describe('the compiled gateway (what npm start runs)', () => {
   });
 });
 
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
-
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}

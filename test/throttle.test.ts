@@ -11,6 +11,7 @@ import {
   type SharedSlotCandidate,
   type ThrottleRefusal,
 } from '../src/faceid/throttle.js';
+import { maxPerWindow } from './helpers/sliding-window.js';
 
 interface Arrival {
   /** ms on the fake clock. */
@@ -71,17 +72,6 @@ async function simulate(
 }
 
 const burst = (caller: string, count: number, at = 0): Arrival[] => Array.from({ length: count }, () => ({ at, caller }));
-
-/** Most grants in any window of `windowMs` (a window starting at a grant is the worst case). */
-function maxPerWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let start = 0, end = 0; start < sorted.length; start += 1) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end += 1;
-    best = Math.max(best, end - start);
-  }
-  return best;
-}
 
 describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () => {
   it.each<[string, Partial<ActionThrottleOptions>, Arrival[], Outcome[]]>([
