@@ -8,13 +8,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { SignJWT } from 'jose';
+import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COMMITS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['c6f38a0', '2a30b89', 'ab33c96', 'cc17b37', '9b79e7d', '3ded33c', '3857b77', 'b3e8b77'];
@@ -52,14 +52,6 @@ async function buildCommit(commit: string): Promise<string> {
     logLevel: 'error',
   });
   return join(directory, 'dist', 'server.js');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function cpuMs(pid: number): number {

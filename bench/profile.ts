@@ -8,13 +8,13 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { SignJWT } from 'jose';
+import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 6000);
@@ -49,14 +49,6 @@ function packageOf(url: string, functionName: string): string {
   if (inModules) return inModules[1]!;
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   return url.endsWith('dist/profile/server.js') ? 'faceid-gateway (own code)' : url;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const outdir = join(ROOT, 'dist', 'bench');

@@ -20,7 +20,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +32,7 @@ import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.j
 import { signTc3 } from '../src/faceid/tc3.js';
 import { createLogger } from '../src/logger.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
+import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_BUILD = join(ROOT, 'dist', 'bench');
@@ -76,14 +76,6 @@ interface Service {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
