@@ -11,6 +11,7 @@ import got from 'got';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { signTc3 } from '../src/faceid/tc3.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
+import { BARE_TYPE_DEFS } from './bare-schema.js';
 
 const upstream = process.env.FLOOR_UPSTREAM_URL!;
 const secretId = process.env.TENCENTCLOUD_SECRET_ID!;
@@ -39,12 +40,7 @@ const client = got.extend({
 
 const yoga = createYoga({
   schema: createSchema({
-    typeDefs: /* GraphQL */ `
-      input GetSelfieTokenInput { checkMode: String, extra: String }
-      type SelfieToken { sdkToken: String!, requestId: String!, expiresAt: String! }
-      type Query { ok: Boolean }
-      type Mutation { getSelfieToken(input: GetSelfieTokenInput!): SelfieToken! }
-    `,
+    typeDefs: BARE_TYPE_DEFS,
     resolvers: {
       Mutation: {
         getSelfieToken: async (_root, { input }: { input: { checkMode?: string; extra?: string } }) => {

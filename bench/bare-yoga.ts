@@ -6,15 +6,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { BARE_TYPE_DEFS } from './bare-schema.js';
 
 const yoga = createYoga({
   schema: createSchema({
-    typeDefs: /* GraphQL */ `
-      input GetSelfieTokenInput { checkMode: String, extra: String }
-      type SelfieToken { sdkToken: String!, requestId: String!, expiresAt: String! }
-      type Query { ok: Boolean }
-      type Mutation { getSelfieToken(input: GetSelfieTokenInput!): SelfieToken! }
-    `,
+    typeDefs: BARE_TYPE_DEFS,
     resolvers: {
       Mutation: {
         getSelfieToken: () => {
