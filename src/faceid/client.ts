@@ -116,9 +116,6 @@ export interface FaceIdClientOptions {
 /** Throttle settings the client passes through unchanged. */
 export type ThrottleSettings = Pick<ActionThrottleOptions, 'callerMaxShare' | 'maxQueued' | 'maxQueuedPerCaller' | 'sleep'>;
 
-/** Why a call was refused before reaching Tencent. */
-export type RejectionReason = ThrottleRefusal;
-
 /** The caller id of calls that name none: they share one FIFO. */
 export const UNNAMED_CALLER = 'unnamed';
 
@@ -129,7 +126,7 @@ export interface FaceIdClientObserver {
   /** A caller waited this long for a throttle slot. */
   throttleWait?(action: FaceIdActionName, seconds: number): void;
   /** A call was refused locally. */
-  rejected?(action: FaceIdActionName, reason: RejectionReason): void;
+  rejected?(action: FaceIdActionName, reason: ThrottleRefusal): void;
 }
 
 /** A minted SDK token. */
