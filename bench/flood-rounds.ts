@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:flood-rounds`: the benchmark's flood, several times in a row against one gateway that has just
+ * started, to tell what a first flood costs because the process is new from what every flood costs. Starts the
+ * benchmark's upstream and `dist/server.js` (built by `npm run build`) with production settings, JWT on and the
+ * default 20/s, sends FLOOD_ROUNDS (3) floods 1.5 s apart, each 2,000 mutations on new connections from 100 JWT
+ * callers, and prints for each the gateway's CPU per request (from /proc) and the p50 time to a RATE_LIMITED
+ * answer. NODE_ARGS passes flags to the gateway's node (V8 flags, `--cpu-prof`). Asserts nothing.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { SignJWT } from 'jose';
+import { freePort } from './free-port.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.env.FLOOD_ROUNDS ?? 3);
+const NODE_ARGS = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
+const FLOOD_MUTATIONS = 2000;
+const FLOOD_CALLERS = 100;
+const PAUSE_BETWEEN_FLOODS_MS = 1500;
+const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
+const KEY_PAIR = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
+const BODY = JSON.stringify({
+  query: 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }',
+  operationName: 'GetSelfieToken',
+  variables: { input: { checkMode: 'LIVENESS', extra: 'bench' } },
+});
+
+const outdir = join(ROOT, 'dist', 'bench');
+await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...KEY_PAIR }, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+
+const port = await freePort();
+const gateway = spawn(process.execPath, [...NODE_ARGS, 'dist/server.js'], {
+  cwd: ROOT,
+  env: { PATH: process.env.PATH ?? '', ...KEY_PAIR, ...JWT, NODE_ENV: 'production', FACEID_ENDPOINT: upstreamUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const stopAll = () => {
+  gateway.kill('SIGTERM');
+  upstream.kill('SIGTERM');
+};
+process.once('exit', stopAll);
+
+/** User + system CPU of the gateway process so far, in ms (clock ticks are 10 ms on Linux). */
+function gatewayCpuMs(): number {
+  const fields = readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function post(agent: http.Agent | undefined, token: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const request = http.request(`http://127.0.0.1:${port}/graphql`, { method: 'POST', agent, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve(text));
+    });
+    request.on('error', reject);
+    request.end(BODY);
+  });
+}
+
+const secret = new TextEncoder().encode(JWT.AUTH_JWT_SECRET);
+const tokens = await Promise.all(
+  Array.from({ length: FLOOD_CALLERS }, (_, index) =>
+    new SignJWT({ scope: 'faceid:selfie' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(`flood-caller-${index}`)
+      .setIssuer(JWT.AUTH_JWT_ISSUER)
+      .setAudience(JWT.AUTH_JWT_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(secret),
+  ),
+);
+while (!(await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false))) await sleep(20);
+await post(undefined, tokens[0]!);
+
+console.log(`node ${process.version}, gateway flags: ${NODE_ARGS.join(' ') || 'none'}`);
+for (let round = 1; round <= ROUNDS; round += 1) {
+  await sleep(PAUSE_BETWEEN_FLOODS_MS);
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const cpuBefore = gatewayCpuMs();
+  const started = performance.now();
+  const refusedAfterMs: number[] = [];
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: FLOOD_MUTATIONS }, async (_, index) => {
+      try {
+        const text = await post(agent, tokens[index % FLOOD_CALLERS]!);
+        if (text.includes('"RATE_LIMITED"')) refusedAfterMs.push(performance.now() - started);
+      } catch {
+        failed += 1;
+      }
+    }),
+  );
+  const cpuPerRequest = (gatewayCpuMs() - cpuBefore) / FLOOD_MUTATIONS;
+  refusedAfterMs.sort((a, b) => a - b);
+  const p50 = refusedAfterMs[Math.floor(refusedAfterMs.length / 2)] ?? Number.NaN;
+  console.log(
+    `flood ${round}: gateway CPU ${cpuPerRequest.toFixed(3)} ms per request; RATE_LIMITED ${refusedAfterMs.length}, p50 ${p50.toFixed(0)} ms; network failures ${failed}`,
+  );
+}
+stopAll();
