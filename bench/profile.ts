@@ -2,7 +2,9 @@
  * `npm run bench:profile`: a CPU profile of the gateway under load, summed by package. Starts the benchmark's
  * upstream and the gateway with `--cpu-prof`, built as `npm run build` builds it except that packages stay in
  * node_modules (so the profile names each package; the gateway's own code is `dist/profile/server.js`), mints PROFILE_TOKENS tokens with PROFILE_CLIENTS (32) clients and
- * sends as many refused requests (PROFILE_PATH=token or refusal for one kind only), then prints self time by package and the hottest functions. The profile is kept for
+ * sends as many refused requests (PROFILE_PATH=token or refusal for one kind only), then prints self time by package and the hottest functions.
+ * With PROFILE_ALLOCATIONS=1 it also samples every allocation (bench/allocation-sampler.ts) and prints the bytes
+ * allocated per request by package and by function: what garbage collection has to clear. The profile is kept for
  * Chrome DevTools (Performance → Load profile).
  */
 import { spawn } from 'node:child_process';
@@ -11,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { SignJWT } from 'jose';
 import { freePort } from './free-port.js';
@@ -24,6 +26,8 @@ const CLIENTS = Number(process.env.PROFILE_CLIENTS ?? 32);
  * (FLOOD_MUTATIONS mutations at once, each on a new connection, from FLOOD_CALLERS JWT callers, at the default 20/s).
  */
 const PATHS = process.env.PROFILE_PATH ?? 'both';
+/** Also profile allocations (slower: the sampler walks the stack of every sampled allocation). */
+const ALLOCATIONS = process.env.PROFILE_ALLOCATIONS === '1';
 const FLOOD_MUTATIONS = 2000;
 const FLOOD_CALLERS = 100;
 const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
@@ -53,7 +57,7 @@ function packageOf(url: string, functionName: string): string {
 
 const outdir = join(ROOT, 'dist', 'bench');
 const common = { absWorkingDir: ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' } as const;
-await build({ ...common, entryPoints: ['bench/upstream.ts'], outdir });
+await build({ ...common, entryPoints: ['bench/upstream.ts', 'bench/allocation-sampler.ts'], outdir });
 await build({ ...common, entryPoints: ['src/server.ts'], outdir: join(ROOT, 'dist', 'profile') });
 const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...KEY_PAIR }, stdio: ['ignore', 'pipe', 'inherit'] });
 const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
@@ -61,10 +65,13 @@ const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('d
 const profileDirectory = join(os.tmpdir(), `faceid-gateway-profile-${process.pid}`);
 mkdirSync(profileDirectory, { recursive: true });
 const port = await freePort();
-const gateway = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDirectory, 'dist/profile/server.js'], {
+const allocationProfileFile = join(profileDirectory, 'allocations.heapprofile');
+const sampler = ALLOCATIONS ? ['--import', pathToFileURL(join(outdir, 'allocation-sampler.js')).href] : [];
+const gateway = spawn(process.execPath, [...sampler, '--cpu-prof', '--cpu-prof-dir', profileDirectory, 'dist/profile/server.js'], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH ?? '',
+    ...(ALLOCATIONS ? { ALLOCATION_PROFILE_FILE: allocationProfileFile } : {}),
     ...KEY_PAIR,
     NODE_ENV: 'production',
     ...(PATHS === 'flood' ? JWT : { ALLOW_UNAUTHENTICATED: 'true' }),
@@ -172,3 +179,31 @@ console.log(`profile: ${file}\n`);
 console.log(['| package (with the Node and V8 work it asked for) | ms | share |', '|---|---|---|', ...top(chargedByPackage, 20)].join('\n'));
 console.log(`\n${['| package, own frames only | self ms | share |', '|---|---|---|', ...top(selfByPackage, 12)].join('\n')}`);
 console.log(`\n${['| function | self ms | share |', '|---|---|---|', ...top(selfByFunction, 20)].join('\n')}`);
+
+if (ALLOCATIONS) {
+  interface AllocationNode {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: AllocationNode[];
+  }
+  const requests = PATHS === 'flood' ? FLOOD_MUTATIONS : TOKENS * payloads.length;
+  const root = (JSON.parse(readFileSync(allocationProfileFile, 'utf8')) as { head: AllocationNode }).head;
+  const bytesByPackage = new Map<string, number>();
+  const bytesByFunction = new Map<string, number>();
+  let allocated = 0;
+  const visit = (node: AllocationNode) => {
+    const { url, functionName, lineNumber } = node.callFrame;
+    allocated += node.selfSize;
+    const name = packageOf(url, functionName);
+    bytesByPackage.set(name, (bytesByPackage.get(name) ?? 0) + node.selfSize);
+    const where = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}`, '')}:${lineNumber + 1}`;
+    bytesByFunction.set(where, (bytesByFunction.get(where) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child);
+  };
+  visit(root);
+  const perRequest = (map: Map<string, number>, count: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, bytes]) => `| ${name} | ${(bytes / requests / 1024).toFixed(1)} | ${((bytes / allocated) * 100).toFixed(1)}% |`);
+  console.log(`\nallocated ${(allocated / 1024 / 1024).toFixed(0)} MB, ${(allocated / requests / 1024).toFixed(1)} KB per request (start-up included); profile: ${allocationProfileFile}\n`);
+  console.log(['| package (own frames) | KB per request | share |', '|---|---|---|', ...perRequest(bytesByPackage, 16)].join('\n'));
+  console.log(`\n${['| function | KB per request | share |', '|---|---|---|', ...perRequest(bytesByFunction, 20)].join('\n')}`);
+}
