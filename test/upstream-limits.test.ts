@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import got, { Options } from 'got';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_POLICY, MAX_TOKEN_ANSWER_BYTES, createFaceIdClient, type FaceIdClient, type FaceIdClientOptions } from '../src/faceid/client.js';
 import { GatewayError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
@@ -187,5 +188,28 @@ describe('upstream answer time', () => {
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(error.message).toBe('Tencent Cloud did not answer GetFaceIdTokenIntl within 500 ms.');
     expect(ms).toBeGreaterThanOrEqual(450);
+  });
+});
+
+describe('the options got builds for each attempt', () => {
+  it('start from an empty cacheOptions, so the literal got spreads it into stays on V8\'s fast path', async () => {
+    // got's own default is four undefined entries; were it empty, clearUnusedCacheOptions would have nothing to do.
+    expect(Object.keys(new Options('http://127.0.0.1/', {}, got.defaults.options).cacheOptions)).toHaveLength(4);
+    let attempts = 0;
+    const upstream = await startUpstream((response) => {
+      attempts += 1;
+      // The first attempt fails retryably, so the check covers an attempt that got prepares again.
+      const answer = attempts === 1 ? { Error: { Code: 'InternalError', Message: 'try again' }, RequestId: 'req-1' } : { SdkToken: 'TOKEN-1', RequestId: 'req-2' };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ Response: answer }));
+    });
+    // A spy on got's method records which options object each attempt built its http.request options from.
+    const built = vi.spyOn(Options.prototype, 'createNativeRequestOptions');
+    try {
+      await clientFor(upstream).getSelfieToken({});
+      expect(built.mock.contexts.map((options) => Object.keys((options as Options).cacheOptions))).toEqual([[], []]);
+    } finally {
+      built.mockRestore();
+    }
   });
 });
