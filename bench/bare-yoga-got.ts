@@ -2,7 +2,8 @@
  * The floor of the packages the gateway is built on: bare graphql-yoga with one mutation whose resolver mints a
  * token through got with the gateway's got settings and hooks (an empty `cacheOptions`; TC3 signing with the
  * signing key derived once per date). No authentication, validation, throttle, logs, metrics or error contract:
- * what graphql-yoga and got cost by themselves, for comparison with the hand-written endpoint on the official SDK. Started by the benchmark with
+ * what graphql-yoga and got cost by themselves, for comparison with the hand-written endpoint on the official SDK.
+ * Started by the benchmark with
  * `FLOOR_UPSTREAM_URL=<emulator url> TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... PORT=0`.
  */
 import { Agent, createServer } from 'node:http';
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import got from 'got';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { clearUnusedCacheOptions } from '../src/faceid/client.js';
-import { authorizationOf, deriveSigningKey, utcDateOf } from '../src/faceid/tc3.js';
+import { authorizationOf, createDailySigningKey, utcDateOf } from '../src/faceid/tc3.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
 import { BARE_TYPE_DEFS } from './bare-schema.js';
 
@@ -18,11 +19,7 @@ const upstream = process.env.FLOOR_UPSTREAM_URL!;
 const secretId = process.env.TENCENTCLOUD_SECRET_ID!;
 const secretKey = process.env.TENCENTCLOUD_SECRET_KEY!;
 // As the gateway does: the signing key is derived once per UTC date, not per call.
-let signingKey: { date: string; key: Uint8Array } = { date: '', key: new Uint8Array() };
-const signingKeyFor = (date: string) => {
-  if (signingKey.date !== date) signingKey = { date, key: deriveSigningKey(secretKey, date, 'faceid').kSigning };
-  return signingKey.key;
-};
+const signingKeyFor = createDailySigningKey(secretKey, 'faceid');
 const client = got.extend({
   method: 'POST',
   agent: { http: new Agent({ keepAlive: true }) },

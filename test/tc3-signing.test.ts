@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationOf, deriveSigningKey, parseTc3Authorization, sha256Hex, signTc3, utcDateOf } from '../src/faceid/tc3.js';
+import { authorizationOf, createDailySigningKey, deriveSigningKey, parseTc3Authorization, sha256Hex, signTc3, utcDateOf } from '../src/faceid/tc3.js';
 import { loadVectors } from './helpers/vectors.js';
 
 const { vectors, docExample } = loadVectors();
@@ -43,6 +43,16 @@ describe('TC3-HMAC-SHA256 signing', () => {
     const { kSigning } = deriveSigningKey(input.secretKey, utcDateOf(input.timestamp), input.service);
     const { secretKey: _secretKey, ...unsigned } = { ...input, contentType: expected.contentType };
     expect(authorizationOf(unsigned, kSigning)).toBe(expected.authorization);
+  });
+
+  it('derives the signing key once per UTC date, and again when the date changes', () => {
+    const keyFor = createDailySigningKey('the-secret-key', 'faceid');
+    const first = keyFor('2025-01-01');
+    expect(Buffer.from(first)).toEqual(deriveSigningKey('the-secret-key', '2025-01-01', 'faceid').kSigning);
+    expect(keyFor('2025-01-01')).toBe(first);
+    const next = keyFor('2025-01-02');
+    expect(Buffer.from(next)).toEqual(deriveSigningKey('the-secret-key', '2025-01-02', 'faceid').kSigning);
+    expect(next).not.toEqual(first);
   });
 
   it('reproduces the documentation example', () => {

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { GatewayError, RateLimitedError, UpstreamMisconfiguredError, UpstreamUnavailableError } from '../errors.js';
-import { authorizationOf, deriveSigningKey, utcDateOf } from './tc3.js';
+import { authorizationOf, createDailySigningKey, utcDateOf } from './tc3.js';
 import type { SharedBudget } from './shared-budget.js';
 import {
   createActionThrottle,
@@ -219,12 +219,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     ]),
   ) as Record<FaceIdActionName, ActionThrottle>;
 
-  // TC3's signing key depends only on the secret, the service and the UTC date: derive it once a day, not per call.
-  let signingKey: { date: string; key: Uint8Array } = { date: '', key: new Uint8Array() };
-  const signingKeyFor = (date: string): Uint8Array => {
-    if (signingKey.date !== date) signingKey = { date, key: deriveSigningKey(credentials.secretKey, date, FACEID_SERVICE).kSigning };
-    return signingKey.key;
-  };
+  const signingKeyFor = createDailySigningKey(credentials.secretKey, FACEID_SERVICE);
 
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   const base: Got = got.extend({

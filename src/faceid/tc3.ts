@@ -81,6 +81,19 @@ export function deriveSigningKey(
   return { kDate, kService, kSigning };
 }
 
+/**
+ * The signing key of each UTC date, derived on the first request of the date and kept until the date changes: the
+ * key depends only on the secret, the date and the service, so a client signing many requests derives it once a
+ * day instead of spending three HMACs on every request.
+ */
+export function createDailySigningKey(secretKey: string, service: string): (date: string) => Uint8Array {
+  let current: { date: string; key: Uint8Array } | undefined;
+  return (date) => {
+    if (current?.date !== date) current = { date, key: deriveSigningKey(secretKey, date, service).kSigning };
+    return current.key;
+  };
+}
+
 /** Step 4: the `Authorization` header value. */
 export function buildAuthorization(secretId: string, credentialScope: string, signature: string): string {
   return `${TC3_ALGORITHM} Credential=${secretId}/${credentialScope}, SignedHeaders=${TC3_SIGNED_HEADERS}, Signature=${signature}`;
