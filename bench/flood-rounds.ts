@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { SignJWT } from 'jose';
+import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,8 +22,6 @@ const NODE_ARGS = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
 const FLOOD_MUTATIONS = 2000;
 const FLOOD_CALLERS = 100;
 const PAUSE_BETWEEN_FLOODS_MS = 1500;
-const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
-const KEY_PAIR = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
 const BODY = JSON.stringify({
   query: 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }',
   operationName: 'GetSelfieToken',
@@ -32,13 +30,13 @@ const BODY = JSON.stringify({
 
 const outdir = join(ROOT, 'dist', 'bench');
 await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
-const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...KEY_PAIR }, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
 const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
 
 const port = await freePort();
 const gateway = spawn(process.execPath, [...NODE_ARGS, 'dist/server.js'], {
   cwd: ROOT,
-  env: { PATH: process.env.PATH ?? '', ...KEY_PAIR, ...JWT, NODE_ENV: 'production', FACEID_ENDPOINT: upstreamUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+  env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV, ...BENCH_JWT_ENV, NODE_ENV: 'production', FACEID_ENDPOINT: upstreamUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const stopAll = () => {
@@ -67,18 +65,7 @@ function post(agent: http.Agent | undefined, token: string): Promise<string> {
   });
 }
 
-const secret = new TextEncoder().encode(JWT.AUTH_JWT_SECRET);
-const tokens = await Promise.all(
-  Array.from({ length: FLOOD_CALLERS }, (_, index) =>
-    new SignJWT({ scope: 'faceid:selfie' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(`flood-caller-${index}`)
-      .setIssuer(JWT.AUTH_JWT_ISSUER)
-      .setAudience(JWT.AUTH_JWT_AUDIENCE)
-      .setExpirationTime('1h')
-      .sign(secret),
-  ),
-);
+const tokens = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => benchToken(`flood-caller-${index}`)));
 while (!(await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false))) await sleep(20);
 await post(undefined, tokens[0]!);
 

@@ -15,9 +15,9 @@ import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.j
 import { signTc3 } from '../src/faceid/tc3.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
 import { createLogger } from '../src/logger.js';
+import { BENCH_KEY_PAIR } from './credentials.js';
 import { createOfficialSdkClient } from './official-sdk.js';
 
-const KEY_PAIR = { secretId: 'AKIDBENCHMARK000000000000000000000', secretKey: 'benchmark-secret-key' };
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WARMUP = 300;
@@ -81,7 +81,7 @@ function directCall(emulator: FaceIdEmulator) {
   return async () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const { authorization } = signTc3({
-      ...KEY_PAIR,
+      ...BENCH_KEY_PAIR,
       service: 'faceid',
       host: '127.0.0.1',
       contentType: 'application/json',
@@ -105,7 +105,7 @@ function directCall(emulator: FaceIdEmulator) {
 
 /** The official intl SDK (bench/official-sdk.ts). */
 function sdkCall(emulator: FaceIdEmulator) {
-  const client = createOfficialSdkClient({ ...KEY_PAIR, port: emulator.port });
+  const client = createOfficialSdkClient({ ...BENCH_KEY_PAIR, port: emulator.port });
   return () =>
     new Promise<boolean>((resolve) =>
       client.GetFaceIdTokenIntl({ CheckMode: 'liveness', Extra: 'bench' }, (error, response) =>
@@ -119,7 +119,7 @@ async function startGateway(emulator: FaceIdEmulator, rateLimitPerSecond: number
   const faceid = createFaceIdClient({
     endpoint: emulator.url,
     region: 'ap-singapore',
-    credentials: KEY_PAIR,
+    credentials: BENCH_KEY_PAIR,
     rateLimitPerSecond,
     maxQueueWaitMs: 60_000,
     attemptTimeoutMs: 5000,
@@ -145,7 +145,7 @@ function cell(value: string, width = 8): string {
 }
 
 async function latencyAndThroughput(): Promise<void> {
-  const emulator = await startFaceIdEmulator({ keyPairs: [KEY_PAIR], rateLimitPerSecond: Number.MAX_SAFE_INTEGER });
+  const emulator = await startFaceIdEmulator({ keyPairs: [BENCH_KEY_PAIR], rateLimitPerSecond: Number.MAX_SAFE_INTEGER });
   const gateway = await startGateway(emulator, Number.POSITIVE_INFINITY);
   const paths: Array<[string, () => Promise<boolean>]> = [
     ['gateway (GraphQL over HTTP)', gatewayCall(gateway.url)],
@@ -179,7 +179,7 @@ async function latencyAndThroughput(): Promise<void> {
 async function throttleAtDefaultLimit(): Promise<void> {
   const limit = 20;
   const perAction = 200;
-  const emulator = await startFaceIdEmulator({ keyPairs: [KEY_PAIR], rateLimitPerSecond: limit });
+  const emulator = await startFaceIdEmulator({ keyPairs: [BENCH_KEY_PAIR], rateLimitPerSecond: limit });
   const gateway = await startGateway(emulator, limit);
   const ekycMutation = 'mutation { applyEkycToken(input: {}) { sdkToken } }';
   const send = (query: string) => postJson(gateway.url, {}, JSON.stringify({ query }));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { SignJWT } from 'jose';
+import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -21,8 +21,6 @@ const COMMITS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['c6f
 const ROUNDS = Number(process.env.PER_CHANGE_ROUNDS ?? 3);
 const REQUESTS = Number(process.env.PER_CHANGE_REQUESTS ?? 2000);
 const CLIENTS = 32;
-const KEYS = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
-const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
 const QUERY = 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
 const BODIES = {
   token: JSON.stringify({ query: QUERY, variables: { input: { checkMode: 'LIVENESS', extra: 'bench' } } }),
@@ -65,20 +63,10 @@ await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir: u
 const upstreamFile = join(ROOT, 'dist', 'bench', 'per-change-upstream.js');
 mkdirSync(join(ROOT, 'dist', 'bench'), { recursive: true });
 execFileSync('cp', [join(upstreamBuild, 'upstream.js'), upstreamFile]);
-const upstream = spawn(process.execPath, [upstreamFile], { env: { PATH: process.env.PATH ?? '', ...KEYS }, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstream = spawn(process.execPath, [upstreamFile], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
 const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
 
-const tokens = await Promise.all(
-  Array.from({ length: CLIENTS }, (_, index) =>
-    new SignJWT({ scope: 'faceid:selfie faceid:ekyc' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(`client-${index}`)
-      .setIssuer(JWT.AUTH_JWT_ISSUER)
-      .setAudience(JWT.AUTH_JWT_AUDIENCE)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(JWT.AUTH_JWT_SECRET)),
-  ),
-);
+const tokens = await Promise.all(Array.from({ length: CLIENTS }, (_, index) => benchToken(`client-${index}`)));
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
 const post = (url: string, body: string, client: number) =>
   new Promise<void>((resolve, reject) => {
@@ -106,7 +94,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
   for (const commit of COMMITS) {
     const port = await freePort();
     const gateway = spawn(process.execPath, [entries.get(commit)!], {
-      env: { PATH: process.env.PATH ?? '', ...KEYS, ...JWT, NODE_ENV: 'production', FACEID_ENDPOINT: upstreamUrl, FACEID_RATE_LIMIT: '1000', PORT: String(port), HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV, ...BENCH_JWT_ENV, NODE_ENV: 'production', FACEID_ENDPOINT: upstreamUrl, FACEID_RATE_LIMIT: '1000', PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     while (!(await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false))) await sleep(20);

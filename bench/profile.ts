@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { SignJWT } from 'jose';
+import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,8 +30,6 @@ const PATHS = process.env.PROFILE_PATH ?? 'both';
 const ALLOCATIONS = process.env.PROFILE_ALLOCATIONS === '1';
 const FLOOD_MUTATIONS = 2000;
 const FLOOD_CALLERS = 100;
-const JWT = { AUTH_JWT_SECRET: 'benchmark-jwt-secret-of-at-least-32-bytes', AUTH_JWT_ISSUER: 'https://issuer.bench', AUTH_JWT_AUDIENCE: 'faceid-gateway' };
-const KEY_PAIR = { TENCENTCLOUD_SECRET_ID: 'AKIDBENCHMARK000000000000000000000', TENCENTCLOUD_SECRET_KEY: 'benchmark-secret-key' };
 const QUERY = 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }';
 const body = (checkMode: string) => JSON.stringify({ query: QUERY, operationName: 'GetSelfieToken', variables: { input: { checkMode, extra: 'bench' } } });
 
@@ -59,7 +57,7 @@ const outdir = join(ROOT, 'dist', 'bench');
 const common = { absWorkingDir: ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' } as const;
 await build({ ...common, entryPoints: ['bench/upstream.ts', 'bench/allocation-sampler.ts'], outdir });
 await build({ ...common, entryPoints: ['src/server.ts'], outdir: join(ROOT, 'dist', 'profile') });
-const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...KEY_PAIR }, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
 const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
 
 const profileDirectory = join(os.tmpdir(), `faceid-gateway-profile-${process.pid}`);
@@ -72,9 +70,9 @@ const gateway = spawn(process.execPath, [...sampler, '--cpu-prof', '--cpu-prof-d
   env: {
     PATH: process.env.PATH ?? '',
     ...(ALLOCATIONS ? { ALLOCATION_PROFILE_FILE: allocationProfileFile } : {}),
-    ...KEY_PAIR,
+    ...BENCH_KEY_PAIR_ENV,
     NODE_ENV: 'production',
-    ...(PATHS === 'flood' ? JWT : { ALLOW_UNAUTHENTICATED: 'true' }),
+    ...(PATHS === 'flood' ? BENCH_JWT_ENV : { ALLOW_UNAUTHENTICATED: 'true' }),
     FACEID_ENDPOINT: upstreamUrl,
     FACEID_RATE_LIMIT: PATHS === 'flood' ? '20' : '1000',
     PORT: String(port),
@@ -95,17 +93,7 @@ const post = (payload: string) =>
     request.end(payload);
   });
 if (PATHS === 'flood') {
-  const tokens = await Promise.all(
-    Array.from({ length: FLOOD_CALLERS }, (_, index) =>
-      new SignJWT({ scope: 'faceid:selfie' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(`flood-caller-${index}`)
-        .setIssuer(JWT.AUTH_JWT_ISSUER)
-        .setAudience(JWT.AUTH_JWT_AUDIENCE)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(JWT.AUTH_JWT_SECRET)),
-    ),
-  );
+  const tokens = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => benchToken(`flood-caller-${index}`)));
   const fresh = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   await Promise.all(
     Array.from({ length: FLOOD_MUTATIONS }, (_, index) =>

@@ -26,19 +26,17 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { SignJWT } from 'jose';
 import { buildGateway } from '../scripts/build.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.js';
 import { signTc3 } from '../src/faceid/tc3.js';
 import { createLogger } from '../src/logger.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
+import { BENCH_JWT_ENV, BENCH_KEY_PAIR, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_BUILD = join(ROOT, 'dist', 'bench');
 const RESULTS_FILE = join(ROOT, 'bench', 'results.md');
-const KEY_PAIR = { secretId: 'AKIDBENCHMARK000000000000000000000', secretKey: 'benchmark-secret-key' };
-const JWT = { secret: 'benchmark-jwt-secret-of-at-least-32-bytes', issuer: 'https://issuer.bench', audience: 'faceid-gateway' };
 
 /** Sizes, chosen so the whole run takes about two minutes on a loaded two-core machine. */
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -233,26 +231,13 @@ async function buildHelpers(): Promise<void> {
   });
 }
 
-function tokenOfCaller(subject: string): Promise<string> {
-  return new SignJWT({ scope: 'faceid:selfie faceid:ekyc' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(subject)
-    .setIssuer(JWT.issuer)
-    .setAudience(JWT.audience)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT.secret));
-}
-
 function gatewayEnvironment(upstream: Service, rateLimit: number): Record<string, string> {
   return {
     NODE_ENV: 'production',
-    TENCENTCLOUD_SECRET_ID: KEY_PAIR.secretId,
-    TENCENTCLOUD_SECRET_KEY: KEY_PAIR.secretKey,
+    ...BENCH_KEY_PAIR_ENV,
     FACEID_ENDPOINT: upstream.url,
     FACEID_RATE_LIMIT: String(rateLimit),
-    AUTH_JWT_SECRET: JWT.secret,
-    AUTH_JWT_ISSUER: JWT.issuer,
-    AUTH_JWT_AUDIENCE: JWT.audience,
+    ...BENCH_JWT_ENV,
     LOG_LEVEL: 'info',
   };
 }
@@ -279,12 +264,11 @@ await buildHelpers();
 const logDirectory = join(os.tmpdir(), `faceid-gateway-bench-${process.pid}`);
 mkdirSync(logDirectory, { recursive: true });
 
-const keys = { TENCENTCLOUD_SECRET_ID: KEY_PAIR.secretId, TENCENTCLOUD_SECRET_KEY: KEY_PAIR.secretKey };
-const upstream = await startHelper('upstream', join(BENCH_BUILD, 'upstream.js'), keys);
+const upstream = await startHelper('upstream', join(BENCH_BUILD, 'upstream.js'), BENCH_KEY_PAIR_ENV);
 const upstreamPort = new URL(upstream.url).port;
-const reference = await startHelper('reference', join(BENCH_BUILD, 'reference-endpoint.js'), { ...keys, REFERENCE_UPSTREAM_PORT: upstreamPort });
+const reference = await startHelper('reference', join(BENCH_BUILD, 'reference-endpoint.js'), { ...BENCH_KEY_PAIR_ENV, REFERENCE_UPSTREAM_PORT: upstreamPort });
 const bareYoga = await startHelper('bare-yoga', join(BENCH_BUILD, 'bare-yoga.js'), {});
-const floor = await startHelper('floor', join(BENCH_BUILD, 'bare-yoga-got.js'), { ...keys, FLOOR_UPSTREAM_URL: upstream.url });
+const floor = await startHelper('floor', join(BENCH_BUILD, 'bare-yoga-got.js'), { ...BENCH_KEY_PAIR_ENV, FLOOR_UPSTREAM_URL: upstream.url });
 const services: Service[] = [upstream, reference, bareYoga, floor];
 
 try {
@@ -303,7 +287,7 @@ try {
   const gatewayLog = join(logDirectory, 'gateway.log');
   const gateway = await startGateway(gatewayEnvironment(upstream, LIFTED_RATE_LIMIT), gatewayLog);
   services.push(gateway);
-  const callers = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, index) => tokenOfCaller(`bench-client-${index}`)));
+  const callers = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, index) => benchToken(`bench-client-${index}`)));
   const bearer = (client: number) => ({ authorization: `Bearer ${callers[client % callers.length]}` });
 
   const throughGateway: Call = async (client) => {
@@ -321,7 +305,7 @@ try {
   const directBody = JSON.stringify({ CheckMode: 'liveness', Extra: 'bench' });
   const direct: Call = async () => {
     const timestamp = Math.floor(Date.now() / 1000);
-    const { authorization } = signTc3({ ...KEY_PAIR, service: 'faceid', host: '127.0.0.1', contentType: 'application/json', payload: directBody, timestamp });
+    const { authorization } = signTc3({ ...BENCH_KEY_PAIR, service: 'faceid', host: '127.0.0.1', contentType: 'application/json', payload: directBody, timestamp });
     const { status, text } = await post(upstream.url, directBody, {
       authorization,
       'x-tc-action': 'GetFaceIdTokenIntl',
@@ -389,7 +373,7 @@ try {
     createFaceIdClient({
       endpoint: upstream.url,
       region: 'ap-singapore',
-      credentials: KEY_PAIR,
+      credentials: BENCH_KEY_PAIR,
       rateLimitPerSecond,
       maxQueueWaitMs: 60_000,
       attemptTimeoutMs: 5000,
@@ -475,7 +459,7 @@ try {
   // refuses every mutation (BAD_USER_INPUT): what answering 2,000 new connections costs the packages alone on this
   // machine. Two floods each, in the order floor, gateway, gateway, floor, so that neither side gets the load
   // generator's warm-up or the machine's drift to itself; the figures pool both floods of a side.
-  const floodCallers = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => tokenOfCaller(`flood-caller-${index}`)));
+  const floodCallers = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => benchToken(`flood-caller-${index}`)));
   const floodHeaders = (index: number) => ({ authorization: `Bearer ${floodCallers[index % FLOOD_CALLERS]}` });
   const gatewayFloods: { answers: FloodAnswer[]; rssBefore: number; rssAfter: number }[] = [];
   const floorFloods: FloodAnswer[][] = [];
