@@ -52,6 +52,12 @@ const STARTS = 5;
 const CLIENT_ALONE_CALLS = Math.round(1500 * SCALE);
 const WARMUP_CALLS = 500;
 /**
+ * Requests each path serves (8 at a time) before anything is measured. V8 is still optimising the gateway's code
+ * for its first 10,000 or so requests (see docs/performance.md, fifth round); BENCH_WARMUP=15000 measures every
+ * path once that is over, the default measures them as a replica that has just started serving.
+ */
+const WARMUP_PER_PATH = Number(process.env.BENCH_WARMUP ?? WARMUP_CALLS);
+/**
  * The latency gateway's FACEID_RATE_LIMIT: one call at a time takes under a millisecond, so at 1000/s the budget
  * itself would be what the figures measure. The throttle still does all its work (admission, fair queue, pacer).
  */
@@ -327,7 +333,7 @@ try {
   };
 
   for (const call of [throughGateway, throughReference, throughFloor, direct, refusedByGateway, refusedByBareYoga]) {
-    await load(WARMUP_CALLS, 8, call);
+    await load(WARMUP_PER_PATH, 8, call);
   }
 
   // One call at a time, the three paths interleaved in rounds so that drift on the machine hits them alike.
@@ -515,7 +521,7 @@ try {
 
   const cpu = os.cpus();
   const header = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s):`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`${WARMUP_PER_PATH === WARMUP_CALLS ? '' : `BENCH_WARMUP=${WARMUP_PER_PATH} `}npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s):`,
     `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, load average ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}.`,
     `Gateway: dist/server.js, NODE_ENV=production, JWT (HS256) on every request, request logs at info to a file (${logLines} lines for the`,
     `${countedRequests} requests counted in /metrics), fair-queuing throttle at ${LIFTED_RATE_LIMIT}/s (flood: 20/s, the default).`,
