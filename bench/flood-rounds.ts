@@ -7,7 +7,6 @@
  * answer. NODE_ARGS passes flags to the gateway's node (V8 flags, `--cpu-prof`). Asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
+import { cpuMs, postJson } from './load-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.FLOOD_ROUNDS ?? 3);
@@ -45,24 +45,9 @@ const stopAll = () => {
 };
 process.once('exit', stopAll);
 
-/** User + system CPU of the gateway process so far, in ms (clock ticks are 10 ms on Linux). */
-function gatewayCpuMs(): number {
-  const fields = readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function post(agent: http.Agent | undefined, token: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const request = http.request(`http://127.0.0.1:${port}/graphql`, { method: 'POST', agent, headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve(text));
-    });
-    request.on('error', reject);
-    request.end(BODY);
-  });
+/** One flood mutation as `token`'s caller; resolves with the answer's body. */
+async function post(agent: http.Agent | undefined, token: string): Promise<string> {
+  return (await postJson(`http://127.0.0.1:${port}/graphql`, BODY, { authorization: `Bearer ${token}` }, agent)).text;
 }
 
 const tokens = await Promise.all(Array.from({ length: FLOOD_CALLERS }, (_, index) => benchToken(`flood-caller-${index}`)));
@@ -73,7 +58,7 @@ console.log(`node ${process.version}, gateway flags: ${NODE_ARGS.join(' ') || 'n
 for (let round = 1; round <= ROUNDS; round += 1) {
   await sleep(PAUSE_BETWEEN_FLOODS_MS);
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const cpuBefore = gatewayCpuMs();
+  const cpuBefore = cpuMs(gateway.pid!);
   const started = performance.now();
   const refusedAfterMs: number[] = [];
   let failed = 0;
@@ -87,7 +72,7 @@ for (let round = 1; round <= ROUNDS; round += 1) {
       }
     }),
   );
-  const cpuPerRequest = (gatewayCpuMs() - cpuBefore) / FLOOD_MUTATIONS;
+  const cpuPerRequest = (cpuMs(gateway.pid!) - cpuBefore) / FLOOD_MUTATIONS;
   refusedAfterMs.sort((a, b) => a - b);
   const p50 = refusedAfterMs[Math.floor(refusedAfterMs.length / 2)] ?? Number.NaN;
   console.log(

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
+import { postJson } from './load-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRIES = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/server.js'];
@@ -61,23 +62,12 @@ const bearer = `Bearer ${await benchToken('instructions')}`;
 /** `total` requests from CLIENTS keep-alive clients; throws on the first answer that is not the expected one. */
 async function load(url: string, total: number): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const post = () =>
-    new Promise<string>((done, fail) => {
-      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: bearer } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => done(text));
-      });
-      request.on('error', fail);
-      request.end(BODY);
-    });
   let sent = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (sent < total) {
         sent += 1;
-        const text = await post();
+        const { text } = await postJson(url, BODY, { authorization: bearer }, agent);
         if (!text.includes(EXPECTED)) throw new Error(`unexpected answer: ${text.slice(0, 200)}`);
       }
     }),

@@ -6,7 +6,7 @@
  * request path, in order.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
+import { cpuMs, postJson } from './load-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COMMITS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['c6f38a0', '2a30b89', 'ab33c96', 'cc17b37', '9b79e7d', '3ded33c', '3857b77', 'b3e8b77'];
@@ -52,11 +53,6 @@ async function buildCommit(commit: string): Promise<string> {
   return join(directory, 'dist', 'server.js');
 }
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 const upstreamBuild = join(work, 'upstream');
 await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir: upstreamBuild, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'error' });
 // The upstream's bundle imports packages: run it from inside this checkout so they resolve.
@@ -68,15 +64,7 @@ const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('d
 
 const tokens = await Promise.all(Array.from({ length: CLIENTS }, (_, index) => benchToken(`client-${index}`)));
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-const post = (url: string, body: string, client: number) =>
-  new Promise<void>((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[client]}` } }, (response) => {
-      response.resume();
-      response.on('end', resolve);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+const post = (url: string, body: string, client: number) => postJson(url, body, { authorization: `Bearer ${tokens[client]}` }, agent);
 async function load(url: string, body: string, total: number): Promise<void> {
   let sent = 0;
   await Promise.all(Array.from({ length: CLIENTS }, async (_, client) => {

@@ -33,6 +33,7 @@ import { createLogger } from '../src/logger.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
+import { cpuMs, postJson, rssMb } from './load-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_BUILD = join(ROOT, 'dist', 'bench');
@@ -127,36 +128,13 @@ async function startGateway(env: Record<string, string>, logFile: string): Promi
   return { name: 'gateway', url: `${base}/graphql`, child, port, startupMs: performance.now() - startedAt, stop: stopper(child) };
 }
 
-/** Resident set size of a process, in MB. */
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-/** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the command name.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Load
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: CLOSED_LOOP_CLIENTS });
 
 function post(url: string, body: string, headers: Record<string, string> = {}, agent: http.Agent = keepAlive) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+  return postJson(url, body, headers, agent);
 }
 
 /** One call of a path; resolves whether it got what it should (a token, or the expected refusal). */
