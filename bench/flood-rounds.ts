@@ -8,10 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBenchHelpers, startHelper } from './bench-processes.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 import { cpuMs, postJson } from './load-helpers.js';
@@ -28,10 +27,9 @@ const BODY = JSON.stringify({
   variables: { input: { checkMode: 'LIVENESS', extra: 'bench' } },
 });
 
-const outdir = join(ROOT, 'dist', 'bench');
-await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
-const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
-const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+await buildBenchHelpers(['bench/upstream.ts']);
+const upstream = await startHelper('upstream', 'upstream', BENCH_KEY_PAIR_ENV);
+const upstreamUrl = upstream.url;
 
 const port = await freePort();
 const gateway = spawn(process.execPath, [...NODE_ARGS, 'dist/server.js'], {
@@ -41,7 +39,7 @@ const gateway = spawn(process.execPath, [...NODE_ARGS, 'dist/server.js'], {
 });
 const stopAll = () => {
   gateway.kill('SIGTERM');
-  upstream.kill('SIGTERM');
+  upstream.child.kill('SIGTERM');
 };
 process.once('exit', stopAll);
 

@@ -21,13 +21,11 @@ import http from 'node:http';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBenchHelpers, startHelper } from './bench-processes.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 import { postJson } from './load-helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRIES = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/server.js'];
 const FROM = Number(process.env.INSTRUCTIONS_FROM ?? 1500);
 const TO = Number(process.env.INSTRUCTIONS_TO ?? 3000);
@@ -53,10 +51,9 @@ for (const entry of ENTRIES) if (!existsSync(entry)) throw new Error(`${entry} d
 
 const work = join(os.tmpdir(), `faceid-gateway-instructions-${process.pid}`);
 mkdirSync(work, { recursive: true });
-const bench = join(ROOT, 'dist', 'bench');
-await build({ absWorkingDir: ROOT, entryPoints: ['bench/upstream.ts'], outdir: bench, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'error' });
-const upstream = spawn(process.execPath, [join(bench, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
-const upstreamUrl = await new Promise<string>((done) => upstream.stdout.on('data', (chunk: Buffer) => done(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+await buildBenchHelpers(['bench/upstream.ts']);
+const upstream = await startHelper('upstream', 'upstream', BENCH_KEY_PAIR_ENV);
+const upstreamUrl = upstream.url;
 const bearer = `Bearer ${await benchToken('instructions')}`;
 
 /** `total` requests from CLIENTS keep-alive clients; throws on the first answer that is not the expected one. */
@@ -144,7 +141,7 @@ try {
     });
   }
 } finally {
-  upstream.kill('SIGTERM');
+  await upstream.stop();
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -15,21 +15,15 @@
  * the rounds of each round's p50, the range, the ratio to the SDK endpoint, and the service's CPU per call from
  * /proc. Nothing is written to a file: `npm run bench` is what the README quotes; this says what its floor is made of.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { buildGateway } from '../scripts/build.js';
+import { buildBenchHelpers, startGateway, startHelper, type BenchProcess } from './bench-processes.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
-import { freePort } from './free-port.js';
 import { cpuMs, postJson } from './load-helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BENCH_BUILD = join(ROOT, 'dist', 'bench');
 const WARMUP = Number(process.env.LAYERS_WARMUP ?? 1000);
 const ROUNDS = Number(process.env.LAYERS_ROUNDS ?? 7);
 const CALLS = Number(process.env.LAYERS_CALLS ?? 800);
@@ -49,71 +43,37 @@ interface Layer {
   url: string;
   body: string;
   headers: Record<string, string>;
-  child: ChildProcess;
-}
-
-/** Starts `args` (a built bench file, or the gateway) and resolves once it answers at `url`. */
-async function startProcess(args: string[], env: Record<string, string>, output: 'pipe' | number): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', output, 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
-    // Any HTTP answer means it listens (the bare endpoints answer 400 to a GET without a body).
-    if (await fetch(url).then(() => true, () => false)) return { child, url };
-    await sleep(20);
-  }
+  service: BenchProcess;
 }
 
 console.log('building the gateway (npm run build) and the bench processes …');
 await buildGateway();
-mkdirSync(BENCH_BUILD, { recursive: true });
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: ['bench/reference-endpoint.ts', 'bench/bare-http.ts', 'bench/bare-yoga-got.ts', 'bench/upstream.ts'],
-  outdir: BENCH_BUILD,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-const built = (name: string) => join(BENCH_BUILD, `${name}.js`);
-
-const upstreamChild = spawn(process.execPath, [built('upstream')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
-const upstreamUrl = await new Promise<string>((resolve) => upstreamChild.stdout!.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+await buildBenchHelpers(['bench/reference-endpoint.ts', 'bench/bare-http.ts', 'bench/bare-yoga-got.ts', 'bench/upstream.ts']);
+const upstream = await startHelper('upstream', 'upstream', BENCH_KEY_PAIR_ENV);
+const upstreamUrl = upstream.url;
 const logDirectory = join(os.tmpdir(), `faceid-gateway-layers-${process.pid}`);
 mkdirSync(logDirectory, { recursive: true });
 const bearer = { authorization: `Bearer ${await benchToken('layers')}` };
 
 const layers: Layer[] = [];
-async function addLayer(name: string, args: string[], env: Record<string, string>, graphql: boolean, headers: Record<string, string> = {}, logFile?: string) {
-  const log = logFile ? openSync(logFile, 'w') : undefined;
-  const { child, url } = await startProcess(args, { ...BENCH_KEY_PAIR_ENV, ...env }, log ?? 'pipe');
-  if (log !== undefined) closeSync(log);
-  layers.push({ name, url: graphql ? `${url}/graphql` : url, body: graphql ? GRAPHQL_BODY : PLAIN_BODY, headers, child });
+/** Starts a bench helper, production settings like the gateway's, that answers the plain JSON or the GraphQL body. */
+async function addHelper(name: string, file: string, env: Record<string, string>, graphql: boolean) {
+  const service = await startHelper(name, file, { NODE_ENV: 'production', ...BENCH_KEY_PAIR_ENV, ...env });
+  layers.push({ name, url: graphql ? `${service.url}/graphql` : service.url, body: graphql ? GRAPHQL_BODY : PLAIN_BODY, headers: {}, service });
 }
 
 try {
-  await addLayer('node:http + http.request', [built('bare-http')], { BARE_UPSTREAM_URL: upstreamUrl, BARE_CLIENT: 'http' }, false);
-  await addLayer('node:http + got', [built('bare-http')], { BARE_UPSTREAM_URL: upstreamUrl, BARE_CLIENT: 'got' }, false);
-  await addLayer('node:http + official SDK (the reference)', [built('reference-endpoint')], { REFERENCE_UPSTREAM_PORT: new URL(upstreamUrl).port }, false);
-  await addLayer('graphql-yoga (lean) + http.request', [built('bare-yoga-got')], { FLOOR_UPSTREAM_URL: upstreamUrl, FLOOR_YOGA: 'lean', FLOOR_CLIENT: 'http' }, true);
-  await addLayer('graphql-yoga (lean) + got', [built('bare-yoga-got')], { FLOOR_UPSTREAM_URL: upstreamUrl, FLOOR_YOGA: 'lean', FLOOR_CLIENT: 'got' }, true);
-  await addLayer('graphql-yoga (defaults) + got (the floor of npm run bench)', [built('bare-yoga-got')], { FLOOR_UPSTREAM_URL: upstreamUrl }, true);
-  await addLayer(
-    'the gateway (JWT on, logs at info, throttle at 10000/s)',
-    ['dist/server.js'],
-    { FACEID_ENDPOINT: upstreamUrl, FACEID_RATE_LIMIT: '10000', ...BENCH_JWT_ENV, LOG_LEVEL: 'info' },
-    true,
-    bearer,
+  await addHelper('node:http + http.request', 'bare-http', { BARE_UPSTREAM_URL: upstreamUrl, BARE_CLIENT: 'http' }, false);
+  await addHelper('node:http + got', 'bare-http', { BARE_UPSTREAM_URL: upstreamUrl, BARE_CLIENT: 'got' }, false);
+  await addHelper('node:http + official SDK (the reference)', 'reference-endpoint', { REFERENCE_UPSTREAM_PORT: new URL(upstreamUrl).port }, false);
+  await addHelper('graphql-yoga (lean) + http.request', 'bare-yoga-got', { FLOOR_UPSTREAM_URL: upstreamUrl, FLOOR_YOGA: 'lean', FLOOR_CLIENT: 'http' }, true);
+  await addHelper('graphql-yoga (lean) + got', 'bare-yoga-got', { FLOOR_UPSTREAM_URL: upstreamUrl, FLOOR_YOGA: 'lean', FLOOR_CLIENT: 'got' }, true);
+  await addHelper('graphql-yoga (defaults) + got (the floor of npm run bench)', 'bare-yoga-got', { FLOOR_UPSTREAM_URL: upstreamUrl }, true);
+  const gateway = await startGateway(
+    { NODE_ENV: 'production', ...BENCH_KEY_PAIR_ENV, FACEID_ENDPOINT: upstreamUrl, FACEID_RATE_LIMIT: '10000', ...BENCH_JWT_ENV, LOG_LEVEL: 'info' },
     join(logDirectory, 'gateway.log'),
   );
+  layers.push({ name: 'the gateway (JWT on, logs at info, throttle at 10000/s)', url: gateway.url, body: GRAPHQL_BODY, headers: bearer, service: gateway });
 
   // One socket, one call at a time: the latency of a call, not the throughput of the machine.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -129,13 +89,13 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const layer of layers) {
       const latencies: number[] = [];
-      const cpuBefore = cpuMs(layer.child.pid!);
+      const cpuBefore = cpuMs(layer.service.child.pid!);
       for (let index = 0; index < CALLS; index += 1) {
         const startedAt = performance.now();
         await call(layer);
         latencies.push(performance.now() - startedAt);
       }
-      cpu.get(layer)!.push((cpuMs(layer.child.pid!) - cpuBefore) / CALLS);
+      cpu.get(layer)!.push((cpuMs(layer.service.child.pid!) - cpuBefore) / CALLS);
       latencies.sort((a, b) => a - b);
       p50s.get(layer)!.push(latencies[Math.floor(CALLS / 2)]!);
     }
@@ -166,6 +126,6 @@ try {
   console.log(`  graphql-yoga (lean) over node:http, with got:           ${(p50Of(4) - p50Of(1)).toFixed(3)}`);
   console.log(`  the gateway's features over graphql-yoga (lean) + got:  ${(p50Of(6) - p50Of(4)).toFixed(3)}`);
 } finally {
-  for (const layer of layers) layer.child.kill('SIGTERM');
-  upstreamChild.kill('SIGTERM');
+  for (const layer of layers) await layer.service.stop();
+  await upstream.stop();
 }

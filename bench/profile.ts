@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BENCH_BUILD, buildBenchHelpers, startHelper } from './bench-processes.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
 import { freePort } from './free-port.js';
 
@@ -53,18 +54,17 @@ function packageOf(url: string, functionName: string): string {
   return url.endsWith('dist/profile/server.js') ? 'faceid-gateway (own code)' : url;
 }
 
-const outdir = join(ROOT, 'dist', 'bench');
-const common = { absWorkingDir: ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' } as const;
-await build({ ...common, entryPoints: ['bench/upstream.ts', 'bench/allocation-sampler.ts'], outdir });
-await build({ ...common, entryPoints: ['src/server.ts'], outdir: join(ROOT, 'dist', 'profile') });
-const upstream = spawn(process.execPath, [join(outdir, 'upstream.js')], { env: { PATH: process.env.PATH ?? '', ...BENCH_KEY_PAIR_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
-const upstreamUrl = await new Promise<string>((resolve) => upstream.stdout.on('data', (chunk: Buffer) => resolve(/(http:\/\/\S+)/.exec(chunk.toString())![1]!)));
+await buildBenchHelpers(['bench/upstream.ts', 'bench/allocation-sampler.ts']);
+// The gateway as bench helpers are built (packages left in node_modules), so the profile names each package.
+await build({ absWorkingDir: ROOT, entryPoints: ['src/server.ts'], outdir: join(ROOT, 'dist', 'profile'), bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+const upstream = await startHelper('upstream', 'upstream', BENCH_KEY_PAIR_ENV);
+const upstreamUrl = upstream.url;
 
 const profileDirectory = join(os.tmpdir(), `faceid-gateway-profile-${process.pid}`);
 mkdirSync(profileDirectory, { recursive: true });
 const port = await freePort();
 const allocationProfileFile = join(profileDirectory, 'allocations.heapprofile');
-const sampler = ALLOCATIONS ? ['--import', pathToFileURL(join(outdir, 'allocation-sampler.js')).href] : [];
+const sampler = ALLOCATIONS ? ['--import', pathToFileURL(join(BENCH_BUILD, 'allocation-sampler.js')).href] : [];
 const gateway = spawn(process.execPath, [...sampler, '--cpu-prof', '--cpu-prof-dir', profileDirectory, 'dist/profile/server.js'], {
   cwd: ROOT,
   env: {
@@ -121,7 +121,7 @@ for (const payload of payloads) {
 }
 gateway.kill('SIGTERM');
 await new Promise((resolve) => gateway.once('exit', resolve));
-upstream.kill('SIGTERM');
+await upstream.stop();
 
 const file = join(profileDirectory, readdirSync(profileDirectory).find((name) => name.endsWith('.cpuprofile'))!);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;

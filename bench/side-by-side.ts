@@ -17,26 +17,23 @@
  *    packages the gateway is built on cost by themselves, shown beside the reference.
  * This process is the load generator (node:http, keep-alive agents), the same for every path.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { buildGateway } from '../scripts/build.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient } from '../src/faceid/client.js';
 import { signTc3 } from '../src/faceid/tc3.js';
 import { createLogger } from '../src/logger.js';
 import { FACEID_API_VERSION } from '../src/faceid/wire.js';
 import { BENCH_JWT_ENV, BENCH_KEY_PAIR, BENCH_KEY_PAIR_ENV, benchToken } from './credentials.js';
-import { freePort } from './free-port.js';
+import { buildBenchHelpers, startGateway, startHelper, type BenchProcess } from './bench-processes.js';
 import { cpuMs, postJson, rssMb } from './load-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BENCH_BUILD = join(ROOT, 'dist', 'bench');
 const RESULTS_FILE = join(ROOT, 'bench', 'results.md');
 
 /** Sizes, chosen so the whole run takes about two minutes on a loaded two-core machine. */
@@ -72,61 +69,6 @@ const REFUSAL_BODY = JSON.stringify({
   operationName: 'GetSelfieToken',
   variables: { input: { checkMode: 'LIVENESS_AND_COMPARE', extra: 'bench' } },
 });
-
-// ---------------------------------------------------------------------------------------------------------------
-// Processes
-
-interface Service {
-  name: string;
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
-  };
-}
-
-/** Starts a bench helper that prints `listening on <url>`. */
-async function startHelper(name: string, file: string, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
-  });
-  return { name, url, child, stop: stopper(child) };
-}
-
-/** Starts dist/server.js with `env`, its log lines going to `logFile`; resolves once /health answers 200. */
-async function startGateway(env: Record<string, string>, logFile: string): Promise<Service & { startupMs: number; port: number }> {
-  const port = await freePort();
-  const log = openSync(logFile, 'w');
-  const startedAt = performance.now();
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', log, 'inherit'],
-  });
-  closeSync(log);
-  const base = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${logFile}`);
-    const ok = await fetch(`${base}/health`).then((response) => response.ok, () => false);
-    if (ok) break;
-    await sleep(5);
-  }
-  return { name: 'gateway', url: `${base}/graphql`, child, port, startupMs: performance.now() - startedAt, stop: stopper(child) };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Load
@@ -200,22 +142,7 @@ async function flood(url: string, body: string, headersOf: (index: number) => Re
 // ---------------------------------------------------------------------------------------------------------------
 // The run
 
-async function buildHelpers(): Promise<void> {
-  mkdirSync(BENCH_BUILD, { recursive: true });
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ['bench/reference-endpoint.ts', 'bench/bare-yoga.ts', 'bench/bare-yoga-got.ts', 'bench/upstream.ts'],
-    outdir: BENCH_BUILD,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-}
-
-function gatewayEnvironment(upstream: Service, rateLimit: number): Record<string, string> {
+function gatewayEnvironment(upstream: BenchProcess, rateLimit: number): Record<string, string> {
   return {
     NODE_ENV: 'production',
     ...BENCH_KEY_PAIR_ENV,
@@ -244,16 +171,16 @@ function row(figure: string, gateway: string, reference: string, ratio: string, 
 const started = performance.now();
 console.log('building the gateway (npm run build) and the bench processes …');
 await buildGateway();
-await buildHelpers();
+await buildBenchHelpers(['bench/reference-endpoint.ts', 'bench/bare-yoga.ts', 'bench/bare-yoga-got.ts', 'bench/upstream.ts']);
 const logDirectory = join(os.tmpdir(), `faceid-gateway-bench-${process.pid}`);
 mkdirSync(logDirectory, { recursive: true });
 
-const upstream = await startHelper('upstream', join(BENCH_BUILD, 'upstream.js'), BENCH_KEY_PAIR_ENV);
+const upstream = await startHelper('upstream', 'upstream', BENCH_KEY_PAIR_ENV);
 const upstreamPort = new URL(upstream.url).port;
-const reference = await startHelper('reference', join(BENCH_BUILD, 'reference-endpoint.js'), { ...BENCH_KEY_PAIR_ENV, REFERENCE_UPSTREAM_PORT: upstreamPort });
-const bareYoga = await startHelper('bare-yoga', join(BENCH_BUILD, 'bare-yoga.js'), {});
-const floor = await startHelper('floor', join(BENCH_BUILD, 'bare-yoga-got.js'), { ...BENCH_KEY_PAIR_ENV, FLOOR_UPSTREAM_URL: upstream.url });
-const services: Service[] = [upstream, reference, bareYoga, floor];
+const reference = await startHelper('reference', 'reference-endpoint', { ...BENCH_KEY_PAIR_ENV, REFERENCE_UPSTREAM_PORT: upstreamPort });
+const bareYoga = await startHelper('bare-yoga', 'bare-yoga', {});
+const floor = await startHelper('floor', 'bare-yoga-got', { ...BENCH_KEY_PAIR_ENV, FLOOR_UPSTREAM_URL: upstream.url });
+const services: BenchProcess[] = [upstream, reference, bareYoga, floor];
 
 try {
   // -- 1. Start-up and idle memory: production settings, what `npm start` runs.
@@ -458,7 +385,7 @@ try {
       gatewayFloods.push({ answers, rssBefore, rssAfter: rssMb(floodGateway.child.pid!) });
       await floodGateway.stop();
     } else {
-      const floodFloor = await startHelper('flood-floor', join(BENCH_BUILD, 'bare-yoga.js'), {});
+      const floodFloor = await startHelper('flood-floor', 'bare-yoga', {});
       services.push(floodFloor);
       await post(`${floodFloor.url}/graphql`, REFUSAL_BODY);
       await sleep(1000);
