@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type EmulatorKeyPair, type FaceIdEmulator } from '../src/emulator/index.js';
 import { ID_CARD_TYPES, MAX_IMAGE_BASE64_LENGTH } from '../src/emulator/actions.js';
 import { REQUEST_BODY_LIMIT_BYTES, REQUEST_DISCARD_LIMIT_BYTES } from '../src/emulator/body.js';
+import { postChunked } from './helpers/chunked-upload.js';
 import { callEmulator, codeOf, REQUEST_ID_PATTERN, SDK_TOKEN_PATTERN, TEST_KEY_PAIR, type EmulatorCall } from './helpers/emulator-client.js';
 
 const STS_KEY_PAIR: EmulatorKeyPair = { secretId: 'AKIDTESTSTS2222222222222222222222', secretKey: 'sts-secret-key', sessionToken: 'sts-session-token' };
@@ -184,6 +185,20 @@ describe('request shape', () => {
 
     expect(response.headers.get('content-length')).not.toBeNull();
     expect(json.Response.Error.Code).toBe('RequestSizeLimitExceeded');
+  });
+
+  it('refuses a body sent in one-byte chunks after about a thousand of them, and closes the connection', async () => {
+    const probe = await call(); // only for a complete set of headers: the body is read before the signature is checked
+    const headers = Object.fromEntries(Object.entries(probe.sent.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    emulator.clearRecords();
+    const answer = await postChunked(emulator.url, JSON.stringify({ CheckMode: 'liveness', Extra: 'x'.repeat(64 * 1024) }), 1, headers);
+    const json = JSON.parse(answer.body) as { Response: { Error: { Code: string; Message: string } } };
+
+    expect(json.Response.Error.Code).toBe('InvalidParameter');
+    expect(json.Response.Error.Message).toMatch(/^The request body arrived in more than \d+ pieces for \d+ bytes; send it in larger chunks\.$/);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.closedByServer).toBe(true);
+    expect(emulator.requests.map(({ body, responseCode }) => ({ body, responseCode }))).toEqual([{ body: '', responseCode: 'InvalidParameter' }]);
   });
 
   it('stops reading an endless upload', async () => {

@@ -1,6 +1,9 @@
 import http from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
+import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
+import { postChunked } from './helpers/chunked-upload.js';
 import { harnessPerTest } from './helpers/harness.js';
 import { SELFIE } from './helpers/requests.js';
 
@@ -59,5 +62,92 @@ describe('the request body bound', () => {
       retryable: false,
     });
     expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('the pieces a body arrives in', () => {
+  it.each([
+    ['one-byte chunks', 64 * 1024, 1],
+    ['ten-byte chunks', 64 * 1024, 10],
+    ['100-byte chunks of the largest body', MAX_REQUEST_BODY_BYTES, 100],
+  ])('refuses a body sent in %s with BAD_REQUEST, sends nothing to Tencent and closes the connection', async (_name, bytes, chunkBytes) => {
+    const harness = await start();
+    const answer = await postChunked(await harness.listen(), bodyOf(bytes), chunkBytes);
+
+    expect(answer.status).toBe(400);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.closedByServer).toBe(true);
+    const { errors } = JSON.parse(answer.body) as { errors: Array<{ message: string; extensions: unknown }> };
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.extensions).toEqual({ code: 'BAD_REQUEST', retryable: false });
+    expect(errors[0]!.message).toMatch(/^The request body arrived in more than \d+ pieces for \d+ bytes; send it with a Content-Length, or in chunks of at least a few hundred bytes\.$/);
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('stops reading such a body after about the allowance of pieces', async () => {
+    const harness = await start();
+    const answer = await postChunked(await harness.listen(), bodyOf(MAX_REQUEST_BODY_BYTES), 1);
+
+    const { errors } = JSON.parse(answer.body) as { errors: Array<{ message: string }> };
+    const [, pieces, bytes] = /more than (\d+) pieces for (\d+) bytes/.exec(errors[0]!.message)!.map(Number);
+    expect(pieces).toBe(maxBodyPieces(bytes!));
+    expect(pieces).toBeLessThan(BODY_PIECES_ALLOWANCE + 16);
+  });
+
+  it.each([
+    ['in chunks of the smallest average size accepted', MAX_REQUEST_BODY_BYTES, MIN_AVERAGE_BODY_PIECE_BYTES],
+    ['in 16 KiB chunks', MAX_REQUEST_BODY_BYTES, 16 * 1024],
+    ['in one chunk', 4 * 1024, 4 * 1024],
+  ])('mints from a body sent %s', async (_name, bytes, chunkBytes) => {
+    const harness = await start();
+    const answer = await postChunked(await harness.listen(), bodyOf(bytes), chunkBytes);
+
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.body) as { data: { getSelfieToken: { sdkToken: string } } }).data.getSelfieToken.sdkToken).toMatch(/\S/);
+    expect(answer.closedByServer).toBe(false);
+    expect(harness.emulator.requests).toHaveLength(1);
+  });
+
+  it('refuses an in-process request whose body stream comes a byte at a time', async () => {
+    const { app, emulator } = await start();
+    const bytes = new TextEncoder().encode(bodyOf(8 * 1024));
+    let offset = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close();
+        controller.enqueue(bytes.subarray(offset, offset + 1));
+        offset += 1;
+      },
+    });
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]!.extensions).toEqual({ code: 'BAD_REQUEST', retryable: false });
+    expect(offset).toBeLessThan(BODY_PIECES_ALLOWANCE + 64);
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('a client that leaves during its upload', () => {
+  it.each([
+    ['a Content-Length', 'Content-Length: 1000\r\n\r\n{"query":'],
+    ['chunked framing', 'Transfer-Encoding: chunked\r\n\r\n9\r\n{"query":\r\n'],
+  ])('with %s is logged as CLIENT_CLOSED_REQUEST, not as an unexpected error', async (_framing, rest) => {
+    const harness = await start();
+    const { port } = new URL(await harness.listen());
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Request-Id: leaves-early\r\n${rest}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+
+    const requestLine = () => harness.log.entries().find((entry) => entry.msg === 'request' && entry.requestId === 'leaves-early');
+    await expect.poll(requestLine).toMatchObject({ status: 499, outcome: 'CLIENT_CLOSED_REQUEST' });
+    expect(harness.log.entries().filter((entry) => (entry.level as number) >= 50)).toEqual([]);
+    expect(harness.emulator.requests).toHaveLength(0);
   });
 });

@@ -21,9 +21,9 @@ export const EMULATOR_CONTROL_PREFIX = '/__emulator/';
 /** A control body is one small JSON object. */
 const CONTROL_BODY_LIMIT_BYTES = 4096;
 
-function reply(response: ServerResponse, status: number, body: unknown): void {
+function reply(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   response.end(text);
 }
 
@@ -36,7 +36,9 @@ export async function handleControlRequest(request: IncomingMessage, response: S
   if (completion && request.method === 'POST') {
     const read = await readBoundedBody(request, CONTROL_BODY_LIMIT_BYTES, CONTROL_BODY_LIMIT_BYTES);
     if (!read.ok) {
-      if (read.reason === 'tooLarge') reply(response, 413, { error: `The body exceeds ${CONTROL_BODY_LIMIT_BYTES} bytes.` });
+      // Reading stopped mid-body: closing the connection is what stops node from parsing the rest of it.
+      if (read.reason === 'tooLarge') reply(response, 413, { error: `The body exceeds ${CONTROL_BODY_LIMIT_BYTES} bytes.` }, { Connection: 'close' });
+      if (read.reason === 'tooFragmented') reply(response, 400, { error: 'The body arrived in too many small pieces.' }, { Connection: 'close' });
       return;
     }
     let outcome: unknown;

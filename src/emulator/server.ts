@@ -179,10 +179,13 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
     const read = await readBoundedBody(request, REQUEST_BODY_LIMIT_BYTES, REQUEST_DISCARD_LIMIT_BYTES);
     if (!read.ok) {
       if (read.reason === 'aborted') return; // the client left before it finished asking; nothing to record
-      const failure = apiFailure('RequestSizeLimitExceeded', `The request body exceeds the limit of ${REQUEST_BODY_LIMIT_BYTES} bytes (10 MiB).`);
+      const failure =
+        read.reason === 'tooLarge'
+          ? apiFailure('RequestSizeLimitExceeded', `The request body exceeds the limit of ${REQUEST_BODY_LIMIT_BYTES} bytes (10 MiB).`)
+          : apiFailure('InvalidParameter', `The request body arrived in more than ${read.pieces} pieces for ${read.bytes} bytes; send it in larger chunks.`);
       record('', failure.code).responseRequestId = requestId;
-      // Connection: close: after an oversized upload the connection is not worth keeping, and when the upload was
-      // cut off (not drained) closing is what stops the rest of it from being read.
+      // Connection: close: after an oversized or fragmented upload the connection is not worth keeping, and when the
+      // upload was cut off (not drained) closing is what stops the rest of it from being read.
       sendJson(response, 200, errorEnvelope(failure, requestId), { Connection: 'close' });
       return;
     }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, createBodyCollector, maxBodyPieces } from '../src/protection/bounded-body.js';
+
+/** `count` pieces of `size` bytes, each filled with its own index so that order and placement are checked. */
+function piecesOf(count: number, size: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, index) => new Uint8Array(size).fill(index % 251));
+}
+
+function collect(maxBytes: number, pieces: Uint8Array[], expectedBytes?: number) {
+  const collector = createBodyCollector(maxBytes, expectedBytes);
+  const verdicts = pieces.map((piece) => collector.add(piece));
+  return { collector, verdicts, firstRefusal: verdicts.findIndex((verdict) => verdict !== 'ok') };
+}
+
+describe('the body collector', () => {
+  it.each([
+    ['one piece of a known size', [[5, 3]], 1024, 15],
+    ['many pieces of a known size', [[100, 7]], 1024, 700],
+    ['pieces of an unknown size that outgrow the first allocation', [[40, 1000]], 64 * 1024, undefined],
+    ['pieces of mixed sizes', [[3, 1], [2, 20_000], [5, 17]], 64 * 1024, undefined],
+  ] as const)('returns the exact bytes of %s', (_name, shape, maxBytes, expectedBytes) => {
+    const pieces = shape.flatMap(([count, size]) => piecesOf(count, size));
+    const { collector, verdicts } = collect(maxBytes, pieces, expectedBytes);
+
+    expect(verdicts.every((verdict) => verdict === 'ok')).toBe(true);
+    expect(collector.body()).toEqual(Buffer.concat(pieces));
+    expect(collector.pieces).toBe(pieces.length);
+  });
+
+  it('refuses the first piece that takes the body past its size bound, and keeps none of it', () => {
+    const { collector, verdicts } = collect(1000, piecesOf(11, 100));
+
+    expect(verdicts.slice(0, 10).every((verdict) => verdict === 'ok')).toBe(true);
+    expect(verdicts[10]).toBe('tooLarge');
+    expect(collector.body()).toHaveLength(1000);
+  });
+
+  it.each([
+    ['one-byte pieces', 1],
+    ['100-byte pieces', 100],
+    ['255-byte pieces', 255],
+  ])(`refuses %s at the first piece past the allowance plus one per ${MIN_AVERAGE_BODY_PIECE_BYTES} bytes`, (_name, size) => {
+    const { firstRefusal, verdicts } = collect(64 * 1024 * 1024, piecesOf(300_000, size));
+    const piecesWhenRefused = firstRefusal + 1;
+
+    expect(verdicts[firstRefusal]).toBe('tooFragmented');
+    expect(piecesWhenRefused).toBe(maxBodyPieces(piecesWhenRefused * size) + 1);
+    expect(piecesWhenRefused - 1).toBeLessThanOrEqual(maxBodyPieces((piecesWhenRefused - 1) * size));
+  });
+
+  it(`accepts any number of pieces that average ${MIN_AVERAGE_BODY_PIECE_BYTES} bytes`, () => {
+    const { verdicts } = collect(64 * 1024 * 1024, piecesOf(100_000, MIN_AVERAGE_BODY_PIECE_BYTES));
+    expect(verdicts.every((verdict) => verdict === 'ok')).toBe(true);
+  });
+
+  it('holds an upload being thrown away past its size bound to the piece bound too', () => {
+    const { verdicts } = collect(10, piecesOf(BODY_PIECES_ALLOWANCE + 10, 1));
+    expect(verdicts.slice(10, BODY_PIECES_ALLOWANCE + 4).every((verdict) => verdict === 'tooLarge')).toBe(true);
+    expect(verdicts.at(-1)).toBe('tooFragmented');
+  });
+});
