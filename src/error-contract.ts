@@ -188,6 +188,23 @@ function withEchoFreeMessage(error: GraphQLError, options: { suggestions: boolea
   return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: error.extensions });
 }
 
+/**
+ * graphql-js (16.10 and later) stops validating an operation when comparing its fields for merging, or walking its
+ * fragment spreads, would cost more than a fixed budget, and says only "Validation aborted." (with no location).
+ * Within the document bounds that takes hundreds of copies of one field: said here as the operation limit it is,
+ * with what to change.
+ */
+const VALIDATION_BUDGET_SPENT = 'Validation aborted.';
+
+/** The refusal for an operation whose validation graphql-js stopped; other errors unchanged. */
+function withValidationBudgetExplained(error: GraphQLError): GraphQLError {
+  if (error.message !== VALIDATION_BUDGET_SPENT || error.locations?.length) return error;
+  return refusal(
+    'OPERATION_LIMIT_EXCEEDED',
+    'The operation is too costly to validate: it repeats fields or fragment spreads so often that checking whether they can be merged was stopped. Select each field and spread each fragment once.',
+  );
+}
+
 /** Options of the error contract. */
 export interface ErrorContractOptions {
   /** Keep graphql-js's "Did you mean …?" suggestions; false when introspection is off. @default true */
@@ -205,7 +222,10 @@ export function useErrorContract(options: ErrorContractOptions = {}): Plugin {
       if (Symbol.asyncIterator in result) return;
       const withCodes = (item: ExecutionResult): ExecutionResult =>
         item.errors?.length
-          ? { ...item, errors: item.errors.map((error: GraphQLError) => withDocumentedCode(withEchoFreeMessage(error, messageOptions))) }
+          ? {
+              ...item,
+              errors: item.errors.map((error: GraphQLError) => withDocumentedCode(withEchoFreeMessage(withValidationBudgetExplained(error), messageOptions))),
+            }
           : item;
       setResult(Array.isArray(result) ? result.map(withCodes) : withCodes(result));
     },

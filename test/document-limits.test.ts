@@ -223,6 +223,29 @@ describe('through the app', () => {
   });
 
   it.each([
+    ['one field', (copies: number) => `{ ${'__typename '.repeat(copies)}}`],
+    ['one field of an object', (copies: number) => `{ gateway { ${'region '.repeat(copies)}} }`],
+  ])('refuses an operation that repeats %s until graphql-js stops validating it, with OPERATION_LIMIT_EXCEEDED', async (_case, operation) => {
+    const response = await sendGraphQL(open.app, operation(MAX_DOCUMENT_TOKENS - 10));
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      errors: [
+        {
+          message:
+            'The operation is too costly to validate: it repeats fields or fragment spreads so often that checking whether they can be merged was stopped. Select each field and spread each fragment once.',
+          extensions: { code: 'OPERATION_LIMIT_EXCEEDED', retryable: false },
+        },
+      ],
+    });
+    expect(errorLevelLines(open)).toEqual([]);
+  });
+
+  it('still answers an operation that repeats a field a hundred times', async () => {
+    const response = await sendGraphQL(open.app, `{ ${'__typename '.repeat(100)}}`);
+    expect(response.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it.each([
     ['POST', { method: 'POST', body: JSON.stringify({ query: 'subscription S { gateway { region } }' }), headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' } }, 400],
     ['GET', { method: 'GET', headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/graphql-response+json' } }, 400],
     // Server-sent events announce their status before any result: the refusal travels as the stream's only event.
