@@ -22,6 +22,7 @@ import { createDocumentCaches, useDocumentLimits } from './protection/document-l
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
+import { DEFAULT_MAX_HELD_BODY_BYTES, createHeldBodyBudget } from './protection/bounded-body.js';
 import { useRequestBodyLimit } from './protection/request-body-limit.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
 import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
@@ -55,6 +56,8 @@ export interface AppDependencies {
   trustProxy?: TrustedProxies;
   /** Readiness for /ready. @default always ready */
   isReady?: () => boolean;
+  /** Memory request bodies may hold at once, beyond each one's first 64 KiB. @default DEFAULT_MAX_HELD_BODY_BYTES */
+  maxHeldBodyBytes?: number;
 }
 
 export type GatewayApp = YogaServerInstance<NodeServerContext, GatewayServices>;
@@ -84,7 +87,9 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
-  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES));
+  const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
+  metrics.watchHeldBodies(heldBodies);
+  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection }));
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),

@@ -14,6 +14,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpServerLimits,
 } from './http-server.js';
+import { DEFAULT_MAX_HELD_BODY_BYTES } from './protection/bounded-body.js';
 import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
 import {
   ALL_SCOPES,
@@ -73,6 +74,7 @@ export const CONFIG_VARIABLES = [
   'HTTP_MAX_CONNECTIONS',
   'HTTP_MAX_HEADER_BYTES',
   'HTTP_MIN_BODY_BYTES_PER_SECOND',
+  'HTTP_MAX_HELD_BODY_BYTES',
 ] as const;
 
 /** A variable loadConfig reads. */
@@ -130,6 +132,8 @@ export interface Config {
   trustProxy: TrustedProxies;
   /** Connection limits of the HTTP server: timeouts, the connection cap, the header size. */
   http: HttpServerLimits;
+  /** Memory request bodies may hold at once, beyond each one's first 64 KiB. @default 268435456 (256 MiB) */
+  maxHeldBodyBytes: number;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
   /** Redis holding the per-action budget shared by all replicas; unset: each process owns the whole budget. */
@@ -235,6 +239,8 @@ export function loadConfig(env: Environment): Config {
     maxHeaderBytes: integer('HTTP_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 65_536),
     minBodyBytesPerSecond: integer('HTTP_MIN_BODY_BYTES_PER_SECOND', DEFAULT_MIN_BODY_BYTES_PER_SECOND, 0, 1_048_576),
   };
+  // From 16 MiB, room for a body of the largest size (8 MiB of image) with another arriving.
+  const maxHeldBodyBytes = integer('HTTP_MAX_HELD_BODY_BYTES', DEFAULT_MAX_HELD_BODY_BYTES, 16 * 2 ** 20, 64 * 2 ** 30);
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
     // The URL may carry a password: name the variable, never its value.
@@ -289,6 +295,7 @@ export function loadConfig(env: Environment): Config {
     persistedOperationsOnly,
     trustProxy,
     http,
+    maxHeldBodyBytes,
     shutdownTimeoutMs,
     sharedBudgetRedisUrl,
   };

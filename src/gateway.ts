@@ -101,6 +101,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     corsOrigins: config.corsOrigins,
     introspection: config.introspection,
     batchingLimit: config.batchingLimit,
+    maxHeldBodyBytes: config.maxHeldBodyBytes,
     persistedOperations: config.persistedOperationsOnly ? loadPersistedOperations(OPERATIONS_DIRECTORY) : undefined,
     trustProxy: config.trustProxy,
     isReady: () => ready,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, createBodyCollector, maxBodyPieces } from '../src/protection/bounded-body.js';
+import {
+  BODY_PIECES_ALLOWANCE,
+  MIN_AVERAGE_BODY_PIECE_BYTES,
+  UNBUDGETED_BODY_BYTES,
+  createBodyCollector,
+  createHeldBodyBudget,
+  maxBodyPieces,
+  type HeldBodyBudget,
+} from '../src/protection/bounded-body.js';
 
 /** `count` pieces of `size` bytes, each filled with its own index so that order and placement are checked. */
 function piecesOf(count: number, size: number): Uint8Array[] {
@@ -59,3 +67,42 @@ describe('the body collector', () => {
     expect(verdicts.at(-1)).toBe('tooFragmented');
   });
 });
+
+describe('the held-body budget', () => {
+  it('takes nothing for a body within its first 64 KiB', () => {
+    const budget = createHeldBodyBudget(0);
+    const { verdicts } = collectWith(budget, UNBUDGETED_BODY_BYTES, piecesOf(16, UNBUDGETED_BODY_BYTES / 16));
+    expect(verdicts.every((verdict) => verdict === 'ok')).toBe(true);
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('takes what the body holds past 64 KiB as it grows, and gives it all back once', () => {
+    const budget = createHeldBodyBudget(10 * 1024 * 1024);
+    const { collector } = collectWith(budget, 1_000_000, piecesOf(10, 100_000));
+    expect(budget.heldBytes).toBe(1_000_000 - UNBUDGETED_BODY_BYTES);
+    collector.release();
+    collector.release();
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('holds what has arrived, not what the Content-Length announces', () => {
+    const budget = createHeldBodyBudget(64 * 1024 * 1024);
+    collectWith(budget, 8_000_000, piecesOf(2, 40_000));
+    expect(budget.heldBytes).toBeLessThanOrEqual(2 * 80_000 - UNBUDGETED_BODY_BYTES);
+  });
+
+  it('refuses the piece that does not fit, and leaves the budget to the bodies that do', () => {
+    const budget = createHeldBodyBudget(500_000);
+    const first = collectWith(budget, 400_000, piecesOf(4, 100_000));
+    const second = collectWith(budget, 400_000, piecesOf(4, 100_000));
+    expect(first.verdicts).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(second.verdicts.at(-1)).toBe('overBudget');
+    second.collector.release();
+    expect(budget.heldBytes).toBe(400_000 - UNBUDGETED_BODY_BYTES);
+  });
+});
+
+function collectWith(budget: HeldBodyBudget, expectedBytes: number, pieces: Uint8Array[]) {
+  const collector = createBodyCollector(8 * 1024 * 1024, expectedBytes, budget);
+  return { collector, verdicts: pieces.map((piece) => collector.add(piece)) };
+}

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
         maxHeaderBytes: 16_384,
         minBodyBytesPerSecond: 1024,
       },
+      maxHeldBodyBytes: 256 * 1024 * 1024,
       shutdownTimeoutMs: 10000,
       sharedBudgetRedisUrl: undefined,
     });
@@ -89,6 +90,7 @@ describe('loadConfig', () => {
       HTTP_MAX_CONNECTIONS: '2000',
       HTTP_MAX_HEADER_BYTES: '8192',
       HTTP_MIN_BODY_BYTES_PER_SECOND: '0',
+      HTTP_MAX_HELD_BODY_BYTES: '33554432',
       FACEID_SHARED_BUDGET_REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
     expect(config).toEqual({
@@ -137,6 +139,7 @@ describe('loadConfig', () => {
         maxHeaderBytes: 8192,
         minBodyBytesPerSecond: 0,
       },
+      maxHeldBodyBytes: 32 * 1024 * 1024,
       shutdownTimeoutMs: 2000,
       sharedBudgetRedisUrl: 'redis://127.0.0.1:6379/2',
     });
@@ -282,6 +285,7 @@ describe('loadConfig', () => {
     ['an idle timeout that would cut a call waiting for Tencent', { HTTP_IDLE_TIMEOUT_MS: '15000' }, 'HTTP_IDLE_TIMEOUT_MS (15000) must be more than FACEID_TIMEOUT_MS (15000)'],
     ['a keep-alive timeout past the idle timeout', { HTTP_KEEP_ALIVE_TIMEOUT_MS: '31000' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS (31000) must not exceed HTTP_IDLE_TIMEOUT_MS (30000)'],
     ['no connections at all', { HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "0"'],
+    ['a held-body budget under 16 MiB', { HTTP_MAX_HELD_BODY_BYTES: '1048576' }, 'HTTP_MAX_HELD_BODY_BYTES must be a whole number from 16777216 to 68719476736, got "1048576"'],
     ['a header bound over 64 KiB', { HTTP_MAX_HEADER_BYTES: '65537' }, 'HTTP_MAX_HEADER_BYTES must be a whole number from 1024 to 65536, got "65537"'],
     ['a caller share over 100%', { FACEID_CALLER_MAX_SHARE_PERCENT: '150' }, 'FACEID_CALLER_MAX_SHARE_PERCENT must be a whole number from 1 to 100, got "150"'],
     [

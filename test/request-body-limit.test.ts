@@ -1,10 +1,10 @@
 import http from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
 import { postChunked } from './helpers/chunked-upload.js';
-import { harnessPerTest } from './helpers/harness.js';
+import { harnessPerTest, type Harness } from './helpers/harness.js';
 import { SELFIE } from './helpers/requests.js';
 
 const start = harnessPerTest();
@@ -151,3 +151,82 @@ describe('a client that leaves during its upload', () => {
     expect(harness.emulator.requests).toHaveLength(0);
   });
 });
+
+describe('the memory all bodies may hold at once', () => {
+  const BUDGET = 1_000_000;
+  const startWithBudget = () => start({ app: { maxHeldBodyBytes: BUDGET } });
+
+  async function heldBodyBytes(harness: Harness): Promise<number> {
+    const text = await (await harness.app.fetch('http://gateway.test/metrics')).text();
+    return Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(text)![1]);
+  }
+
+  /** Opens a connection that sends all but the last 100,000 bytes of a `bytes`-long token request, then waits. */
+  function holdUnfinishedBody(url: string, bytes: number): Socket {
+    const { port } = new URL(url);
+    const body = bodyOf(bytes);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(body.slice(0, bytes - 100_000));
+    return socket;
+  }
+
+  function postWithAccept(url: string, body: string) {
+    return new Promise<{ status: number; headers: http.IncomingHttpHeaders; json: { data?: unknown; errors?: Array<{ message: string; extensions: unknown }> } }>((resolve, reject) => {
+      const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, json: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  it('refuses a body that does not fit beside the ones held with RATE_LIMITED, and takes it once they are gone', async () => {
+    const harness = await startWithBudget();
+    const url = await harness.listen();
+    const holder = holdUnfinishedBody(url, 900_000);
+    await expect.poll(() => heldBodyBytes(harness)).toBeGreaterThan(600_000);
+
+    const refused = await postWithAccept(url, bodyOf(600_000));
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers.connection).toBe('close');
+    expect(refused.json.errors).toEqual([
+      {
+        message: `The gateway is holding as many request bodies as it may at once (${BUDGET} bytes in all); retry in a moment.`,
+        extensions: { code: 'RATE_LIMITED', retryable: true, retryAfter: 1 },
+      },
+    ]);
+    // A request without an image takes nothing from the budget: tokens are still minted.
+    const small = await postWithAccept(url, JSON.stringify(SELFIE));
+    expect(small.status).toBe(200);
+    expect(harness.emulator.requests).toHaveLength(1);
+
+    holder.destroy();
+    await expect.poll(() => heldBodyBytes(harness)).toBe(0);
+    const taken = await postWithAccept(url, bodyOf(600_000));
+    expect(taken.status).toBe(200);
+    expect(harness.emulator.requests).toHaveLength(2);
+    expect(await heldBodyBytes(harness)).toBe(0);
+    const metrics = await (await harness.app.fetch('http://gateway.test/metrics')).text();
+    expect(metrics).toMatch(/^faceid_gateway_rejections_total\{reason="held_body_bytes"\} 1$/m);
+  });
+
+  it('gives every byte back once the requests are answered, whatever their outcome', async () => {
+    const harness = await startWithBudget();
+    const url = await harness.listen();
+    const outcomes = await Promise.all([
+      postWithAccept(url, bodyOf(200_000)),
+      postWithAccept(url, bodyOf(300_000).replace('"input":{}', '"input":{"checkMode":"NO_SUCH_MODE"}')),
+      postWithAccept(url, bodyOf(200_000).slice(0, -2)),
+      post(url, bodyOf(200_000), 'chunked'),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([200, 400, 400, 200]);
+    expect(await heldBodyBytes(harness)).toBe(0);
+  });
+});
+

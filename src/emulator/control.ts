@@ -34,7 +34,7 @@ export async function handleControlRequest(request: IncomingMessage, response: S
   const file = /^\/__emulator\/files\/([^/]+)\/([\w.-]+)$/.exec(path);
 
   if (completion && request.method === 'POST') {
-    const read = await readBoundedBody(request, CONTROL_BODY_LIMIT_BYTES, CONTROL_BODY_LIMIT_BYTES);
+    const read = await readBoundedBody(request, { limit: CONTROL_BODY_LIMIT_BYTES });
     if (!read.ok) {
       // Reading stopped mid-body: closing the connection is what stops node from parsing the rest of it.
       if (read.reason === 'tooLarge') reply(response, 413, { error: `The body exceeds ${CONTROL_BODY_LIMIT_BYTES} bytes.` }, { Connection: 'close' });

@@ -176,13 +176,14 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
       return entry;
     };
 
-    const read = await readBoundedBody(request, REQUEST_BODY_LIMIT_BYTES, REQUEST_DISCARD_LIMIT_BYTES);
+    const read = await readBoundedBody(request, { limit: REQUEST_BODY_LIMIT_BYTES, discardLimit: REQUEST_DISCARD_LIMIT_BYTES });
     if (!read.ok) {
       if (read.reason === 'aborted') return; // the client left before it finished asking; nothing to record
+      // The emulator reads with no held-body budget: 'overBudget' cannot happen here.
       const failure =
-        read.reason === 'tooLarge'
-          ? apiFailure('RequestSizeLimitExceeded', `The request body exceeds the limit of ${REQUEST_BODY_LIMIT_BYTES} bytes (10 MiB).`)
-          : apiFailure('InvalidParameter', `The request body arrived in more than ${read.pieces} pieces for ${read.bytes} bytes; send it in larger chunks.`);
+        read.reason === 'tooFragmented'
+          ? apiFailure('InvalidParameter', `The request body arrived in more than ${read.pieces - 1} pieces for ${read.bytes} bytes; send it in larger chunks.`)
+          : apiFailure('RequestSizeLimitExceeded', `The request body exceeds the limit of ${REQUEST_BODY_LIMIT_BYTES} bytes (10 MiB).`);
       record('', failure.code).responseRequestId = requestId;
       // Connection: close: after an oversized or fragmented upload the connection is not worth keeping, and when the
       // upload was cut off (not drained) closing is what stops the rest of it from being read.

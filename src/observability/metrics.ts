@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   watchThrottles(throttles: Readonly<Record<string, ActionThrottle>>): void;
   /** Counts a slot taken without the shared budget because Redis did not answer. */
   countSharedBudgetUnavailable(): void;
+  /** Reports the bytes request bodies hold in the held-body budget at every scrape. */
+  watchHeldBodies(budget: { readonly heldBytes: number }): void;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -60,6 +62,15 @@ export function createMetrics(): GatewayMetrics {
     registers: [registry],
   });
   let watched: Readonly<Record<string, ActionThrottle>> = {};
+  let heldBodies: { readonly heldBytes: number } = { heldBytes: 0 };
+  new Gauge({
+    name: 'faceid_gateway_held_body_bytes',
+    help: 'Bytes request bodies hold beyond each one\'s first 64 KiB, counted against HTTP_MAX_HELD_BODY_BYTES.',
+    registers: [registry],
+    collect() {
+      this.set(heldBodies.heldBytes);
+    },
+  });
   new Gauge({
     name: 'faceid_gateway_throttle_queue_depth',
     help: 'Calls waiting for a throttle slot, by action.',
@@ -92,6 +103,9 @@ export function createMetrics(): GatewayMetrics {
       watched = throttles;
     },
     countSharedBudgetUnavailable: () => sharedBudgetUnavailable.inc(),
+    watchHeldBodies(budget) {
+      heldBodies = budget;
+    },
   };
 }
 

@@ -26,15 +26,68 @@ export function maxBodyPieces(bytes: number): number {
   return BODY_PIECES_ALLOWANCE + Math.floor(bytes / MIN_AVERAGE_BODY_PIECE_BYTES);
 }
 
-/** The body, or why there is none. `drained` says whether an oversized upload was read to its end (and discarded). */
+/**
+ * The first bytes of every body are not counted against the held-body budget: a request without an image is a few
+ * hundred bytes, so token requests never wait on the budget, and the connection cap bounds what these bytes can add
+ * up to (4,096 connections × 64 KiB = 256 MiB).
+ */
+export const UNBUDGETED_BODY_BYTES = 64 * 1024;
+
+/**
+ * Memory that request bodies may hold at once, beyond each one's first UNBUDGETED_BODY_BYTES, from the first byte
+ * read until the answer is sent: an upload in progress, and a request waiting in the throttle with its image.
+ */
+export interface HeldBodyBudget {
+  /** Takes `bytes` if they fit in what is left; otherwise takes nothing and returns false. */
+  take(bytes: number): boolean;
+  /** Gives back `bytes` taken earlier. */
+  give(bytes: number): void;
+  /** Bytes taken now. */
+  readonly heldBytes: number;
+  readonly limitBytes: number;
+}
+
+/**
+ * The default held-body budget: 32 bodies of the largest size (an 8 MiB base64 image), or about a thousand of a
+ * usual 250 KB selfie, at once. Tencent takes 20 calls per second per action, so a replica rarely holds more than a
+ * few seconds' worth; without a bound, 100 connections each sending most of a largest body and then stalling held
+ * 910 MB of a gateway's memory, and the connection cap allows forty times that.
+ */
+export const DEFAULT_MAX_HELD_BODY_BYTES = 256 * 1024 * 1024;
+
+/** Creates a held-body budget of `limitBytes`. */
+export function createHeldBodyBudget(limitBytes: number): HeldBodyBudget {
+  if (!Number.isSafeInteger(limitBytes) || limitBytes < 0) throw new TypeError(`limitBytes must be a non-negative integer, got ${limitBytes}`);
+  let heldBytes = 0;
+  return {
+    take(bytes) {
+      if (heldBytes + bytes > limitBytes) return false;
+      heldBytes += bytes;
+      return true;
+    },
+    give(bytes) {
+      heldBytes -= bytes;
+    },
+    get heldBytes() {
+      return heldBytes;
+    },
+    limitBytes,
+  };
+}
+
+/**
+ * The body, or why there is none. `drained` says whether an oversized upload was read to its end (and discarded).
+ * `release` gives the body's bytes back to the held-body budget: call it when the request is answered.
+ */
 export type BodyReadResult =
-  | { ok: true; body: Buffer<ArrayBuffer> }
+  | { ok: true; body: Buffer<ArrayBuffer>; release: () => void }
   | { ok: false; reason: 'tooLarge'; drained: boolean }
   | { ok: false; reason: 'tooFragmented'; pieces: number; bytes: number }
+  | { ok: false; reason: 'overBudget'; limitBytes: number }
   | { ok: false; reason: 'aborted' };
 
 /** What a collector says of each piece added. */
-export type BodyPieceVerdict = 'ok' | 'tooLarge' | 'tooFragmented';
+export type BodyPieceVerdict = 'ok' | 'tooLarge' | 'tooFragmented' | 'overBudget';
 
 /** First allocation for a body of unknown size that comes in more than one piece; it doubles as needed. */
 const INITIAL_UNKNOWN_SIZE_BYTES = 16 * 1024;
@@ -42,8 +95,9 @@ const INITIAL_UNKNOWN_SIZE_BYTES = 16 * 1024;
 /**
  * A body being collected: pieces are copied in as they come, then `body()` returns the whole. A body in one piece
  * (most are: node reads a small request whole) is kept as that piece, without a copy. From the second piece on,
- * pieces are copied into one buffer, allocated once at `expectedBytes` (a Content-Length already checked against
- * `maxBytes`) or grown by doubling, so that a body costs at most twice its size while it arrives.
+ * pieces are copied into one buffer that grows by doubling, never past `expectedBytes` (a Content-Length already
+ * checked against `maxBytes`) or `maxBytes`: a body costs at most twice what has arrived of it, whatever length it
+ * announces. What it holds past UNBUDGETED_BODY_BYTES is taken from `budget` as it grows.
  */
 export class BodyCollector {
   /** Bytes seen so far, kept or not. */
@@ -52,10 +106,12 @@ export class BodyCollector {
   pieces = 0;
   #first: Uint8Array | undefined;
   #buffer: Buffer<ArrayBuffer> | undefined;
+  #charged = 0;
 
   constructor(
     private readonly maxBytes: number,
     private readonly expectedBytes?: number,
+    private readonly budget?: HeldBodyBudget,
   ) {}
 
   /** Copies `piece` in (unless the body is already over `maxBytes`) and says whether the body is still acceptable. */
@@ -66,13 +122,16 @@ export class BodyCollector {
     if (this.pieces > maxBodyPieces(this.bytes)) return 'tooFragmented';
     if (this.bytes > this.maxBytes) return 'tooLarge';
     if (this.pieces === 1) {
+      if (!this.#charge(piece.byteLength)) return 'overBudget';
       this.#first = piece;
       return 'ok';
     }
     const offset = this.bytes - piece.byteLength;
     if (!this.#buffer || this.bytes > this.#buffer.length) {
       const doubled = 2 * (this.#buffer?.length ?? INITIAL_UNKNOWN_SIZE_BYTES / 2);
-      const grown = Buffer.allocUnsafe(this.expectedBytes ?? Math.min(this.maxBytes, Math.max(this.bytes, doubled)));
+      const size = Math.min(this.expectedBytes ?? this.maxBytes, this.maxBytes, Math.max(this.bytes, doubled));
+      if (!this.#charge(size)) return 'overBudget';
+      const grown = Buffer.allocUnsafe(size);
       if (this.#buffer) this.#buffer.copy(grown, 0, 0, offset);
       else grown.set(this.#first!, 0);
       this.#buffer = grown;
@@ -89,24 +148,64 @@ export class BodyCollector {
     if (!first) return Buffer.alloc(0);
     return Buffer.isBuffer(first) ? (first as Buffer<ArrayBuffer>) : Buffer.from(first.buffer as ArrayBuffer, first.byteOffset, first.byteLength);
   }
+
+  /** Gives back to the budget what the body took from it; later calls do nothing. */
+  release(): void {
+    this.budget?.give(this.#charged);
+    this.#charged = 0;
+  }
+
+  /** Takes from the budget what holding `capacity` bytes adds to what was taken; false when it does not fit. */
+  #charge(capacity: number): boolean {
+    if (!this.budget) return true;
+    const needed = Math.max(0, capacity - UNBUDGETED_BODY_BYTES) - this.#charged;
+    if (needed <= 0) return true;
+    if (!this.budget.take(needed)) return false;
+    this.#charged += needed;
+    return true;
+  }
 }
 
 /** Creates a collector for a body of at most `maxBytes`, of `expectedBytes` when its Content-Length said so. */
-export function createBodyCollector(maxBytes: number, expectedBytes?: number): BodyCollector {
-  return new BodyCollector(maxBytes, expectedBytes);
+export function createBodyCollector(maxBytes: number, expectedBytes?: number, budget?: HeldBodyBudget): BodyCollector {
+  return new BodyCollector(maxBytes, expectedBytes, budget);
+}
+
+/** How a body is read: its size bound, how far past it an upload is read only to be thrown away, and the budget. */
+export interface BodyReadOptions {
+  /** Largest body kept. */
+  limit: number;
+  /** Past `limit`, bytes are still read (and dropped) up to this many. @default limit */
+  discardLimit?: number;
+  /** Memory shared by all bodies being held; none when absent. */
+  budget?: HeldBodyBudget;
+}
+
+/** The failure `result`, after giving back whatever `collector` took from the budget. */
+function failed(collector: BodyCollector, result: Exclude<BodyReadResult, { ok: true }>): BodyReadResult {
+  collector.release();
+  return result;
+}
+
+/** The failure a verdict other than 'ok' and 'tooLarge' stands for. */
+function refusedPiece(collector: BodyCollector, verdict: 'tooFragmented' | 'overBudget', budget: HeldBodyBudget | undefined): BodyReadResult {
+  return verdict === 'tooFragmented'
+    ? failed(collector, { ok: false, reason: 'tooFragmented', pieces: collector.pieces, bytes: collector.bytes })
+    : failed(collector, { ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0 });
 }
 
 /**
  * Reads `request`'s body, up to `limit` bytes. Past the limit nothing more is kept; the rest is read and thrown
  * away up to `discardLimit` (for clients that must finish sending before they read an answer), and past that, or
- * past the piece bound, reading stops: the caller should answer with `Connection: close`, which is what stops node
- * from parsing the rest of the upload.
+ * past the piece bound or the budget, reading stops: the caller should answer with `Connection: close`, which is
+ * what stops node from parsing the rest of the upload.
  */
-export function readBoundedBody(request: IncomingMessage, limit: number, discardLimit = limit): Promise<BodyReadResult> {
+export function readBoundedBody(request: IncomingMessage, options: BodyReadOptions): Promise<BodyReadResult> {
+  const { limit, discardLimit = limit, budget } = options;
   const lengthHeader = request.headers['content-length'];
   const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (declared !== undefined && declared > discardLimit) return Promise.resolve({ ok: false, reason: 'tooLarge', drained: false });
-  const collector = new BodyCollector(limit, declared !== undefined && declared <= limit ? declared : undefined);
+  const collector = new BodyCollector(limit, declared !== undefined && declared <= limit ? declared : undefined, budget);
   return new Promise((resolve) => {
     let tooLarge = declared !== undefined && declared > limit;
     let settled = false;
@@ -122,29 +221,33 @@ export function readBoundedBody(request: IncomingMessage, limit: number, discard
     };
     const onData = (piece: Buffer) => {
       const verdict = collector.add(piece);
-      if (verdict === 'tooFragmented') return stop({ ok: false, reason: 'tooFragmented', pieces: collector.pieces, bytes: collector.bytes });
+      if (verdict === 'tooFragmented' || verdict === 'overBudget') return stop(refusedPiece(collector, verdict, budget));
       if (verdict === 'tooLarge') tooLarge = true;
-      if (collector.bytes > discardLimit) stop({ ok: false, reason: 'tooLarge', drained: false });
+      if (collector.bytes > discardLimit) stop(failed(collector, { ok: false, reason: 'tooLarge', drained: false }));
     };
     request.on('data', onData);
-    request.once('end', () => settle(tooLarge ? { ok: false, reason: 'tooLarge', drained: true } : { ok: true, body: collector.body() }));
+    request.once('end', () =>
+      settle(
+        tooLarge
+          ? failed(collector, { ok: false, reason: 'tooLarge', drained: true })
+          : { ok: true, body: collector.body(), release: () => collector.release() },
+      ),
+    );
     // A client that leaves mid-upload makes node destroy the IncomingMessage with an 'aborted' error.
-    request.once('error', () => settle({ ok: false, reason: 'aborted' }));
+    request.once('error', () => settle(failed(collector, { ok: false, reason: 'aborted' })));
   });
 }
 
-/** Reads a web `ReadableStream` body (an in-process request) under the same two bounds, stopping at the first breach. */
-export async function readBoundedStream(body: ReadableStream<Uint8Array>, limit: number): Promise<BodyReadResult> {
-  const collector = new BodyCollector(limit);
+/** Reads a web `ReadableStream` body (an in-process request) under the same bounds, stopping at the first breach. */
+export async function readBoundedStream(body: ReadableStream<Uint8Array>, options: Pick<BodyReadOptions, 'limit' | 'budget'>): Promise<BodyReadResult> {
+  const collector = new BodyCollector(options.limit, undefined, options.budget);
   const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return { ok: true, body: collector.body() };
+    if (done) return { ok: true, body: collector.body(), release: () => collector.release() };
     const verdict = collector.add(value);
     if (verdict === 'ok') continue;
     await reader.cancel().catch(() => undefined);
-    return verdict === 'tooLarge'
-      ? { ok: false, reason: 'tooLarge', drained: false }
-      : { ok: false, reason: 'tooFragmented', pieces: collector.pieces, bytes: collector.bytes };
+    return verdict === 'tooLarge' ? failed(collector, { ok: false, reason: 'tooLarge', drained: false }) : refusedPiece(collector, verdict, options.budget);
   }
 }

@@ -5,13 +5,13 @@
  * Content-Length is checked on the header alone, and the body is then read by the bounded reader
  * (./bounded-body.ts): straight from node's IncomingMessage when the request came through node:http, from the
  * Request's stream otherwise (an in-process request, whose header nobody enforced). That reader also bounds the
- * number of pieces a body may arrive in: yoga's own reading keeps every piece, so a body sent a byte at a time
- * cost hundreds of times its size.
+ * number of pieces a body may arrive in (yoga's own reading keeps every piece, so a body sent a byte at a time
+ * cost hundreds of times its size) and the memory all bodies hold at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors.js';
-import { readBoundedBody, readBoundedStream, type BodyReadResult } from './bounded-body.js';
+import { readBoundedBody, readBoundedStream, type BodyReadResult, type HeldBodyBudget } from './bounded-body.js';
 
 /** Only a single non-negative integer is a Content-Length; anything else (a list, a sign) is refused. */
 const CONTENT_LENGTH = /^\d{1,15}$/;
@@ -21,6 +21,17 @@ interface NodeHttpServerContext {
   req?: IncomingMessage;
   res?: ServerResponse;
 }
+
+/** What the body bound needs besides the size. */
+export interface RequestBodyLimitOptions {
+  /** Memory all bodies being held share (HTTP_MAX_HELD_BODY_BYTES); none when absent. */
+  budget?: HeldBodyBudget;
+  /** Counts a refusal of this plugin's own (`body_fragmented`, `held_body_bytes`) in the rejection metrics. */
+  countRejection?: (reason: string) => void;
+}
+
+/** How long a client refused for the held-body budget is asked to wait: uploads in progress finish within seconds. */
+const HELD_BODY_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The refusal for a body that could not be read. Reading stopped mid-body, so the answer closes the connection:
@@ -37,16 +48,31 @@ function unreadableBody(result: Exclude<BodyReadResult, { ok: true }>, maxBytes:
         `The request body arrived in more than ${result.pieces - 1} pieces for ${result.bytes} bytes; send it with a Content-Length, or in chunks of at least a few hundred bytes.`,
         { headers },
       );
+    case 'overBudget':
+      return refusal(
+        'RATE_LIMITED',
+        `The gateway is holding as many request bodies as it may at once (${result.limitBytes} bytes in all); retry in a moment.`,
+        { extensions: { retryAfter: HELD_BODY_RETRY_AFTER_SECONDS }, headers: { ...headers, 'Retry-After': String(HELD_BODY_RETRY_AFTER_SECONDS) } },
+      );
     case 'aborted':
       return refusal('CLIENT_CLOSED_REQUEST', 'The client closed the connection before its request body arrived.');
   }
 }
 
+/** The rejection metric's reason for a refusal of this plugin's own; the request log counts 413s itself. */
+const REJECTION_REASONS: Partial<Record<Exclude<BodyReadResult, { ok: true }>['reason'], string>> = {
+  tooFragmented: 'body_fragmented',
+  overBudget: 'held_body_bytes',
+};
+
 /**
- * Refuses bodies over `maxBytes` with REQUEST_ENTITY_TOO_LARGE (413), a malformed Content-Length and a body in too
- * many pieces with BAD_REQUEST; hands yoga's parser the body read whole.
+ * Refuses bodies over `maxBytes` with REQUEST_ENTITY_TOO_LARGE (413); a malformed Content-Length and a body in too
+ * many pieces with BAD_REQUEST; and a body that does not fit in the held-body budget with RATE_LIMITED. Hands
+ * yoga's parser the body read whole, and gives its bytes back to the budget once the request is answered.
  */
-export function useRequestBodyLimit(maxBytes: number): Plugin {
+export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitOptions = {}): Plugin {
+  const { budget, countRejection } = options;
+  const releases = new WeakMap<Request, () => void>();
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
       const contentLength = request.headers.get('content-length');
@@ -55,17 +81,27 @@ export function useRequestBodyLimit(maxBytes: number): Plugin {
         if (Number(contentLength) > maxBytes) throw refusal('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes.`);
       }
       if (!requestParser || request.method === 'GET' || request.method === 'HEAD') return;
-      const nodeRequest = (serverContext as NodeHttpServerContext).req;
+      const { req: nodeRequest, res: nodeResponse } = serverContext as NodeHttpServerContext;
       // Not `request.body` for a node request: the Request's stream would wrap the IncomingMessage for nothing.
       const stream = nodeRequest ? undefined : request.body;
       if (!nodeRequest && !stream) return;
       setRequestParser(async (original) => {
-        const result = nodeRequest ? await readBoundedBody(nodeRequest, maxBytes) : await readBoundedStream(stream!, maxBytes);
-        if (!result.ok) throw unreadableBody(result, maxBytes);
+        const result = nodeRequest ? await readBoundedBody(nodeRequest, { limit: maxBytes, budget }) : await readBoundedStream(stream!, { limit: maxBytes, budget });
+        if (!result.ok) {
+          const reason = REJECTION_REASONS[result.reason];
+          if (reason) countRejection?.(reason);
+          throw unreadableBody(result, maxBytes);
+        }
+        // Given back when the answer is made, or when the connection ends without one, whichever comes first.
+        releases.set(request, result.release);
+        nodeResponse?.once('close', result.release);
         return requestParser(
           new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, body: result.body }),
         );
       });
+    },
+    onResponse({ request }) {
+      releases.get(request)?.();
     },
   };
 }
