@@ -39,6 +39,7 @@ import {
   PARSE_ERROR_CACHE_MAX_BYTES,
 } from '../src/protection/document-limits.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES } from '../src/protection/bounded-body.js';
+import { MAX_BODY_JSON_VALUES } from '../src/protection/json-values.js';
 import { MAX_ALIASES, MAX_DEPTH, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
 import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS } from '../src/protection/variables-limits.js';
 
@@ -120,6 +121,7 @@ describe('the limits table', () => {
     ['MAX_REQUEST_BODY_BYTES', thousands(MAX_REQUEST_BODY_BYTES)],
     ['BODY_PIECES_ALLOWANCE', thousands(BODY_PIECES_ALLOWANCE)],
     ['MIN_AVERAGE_BODY_PIECE_BYTES', `one per ${thousands(MIN_AVERAGE_BODY_PIECE_BYTES)} bytes`],
+    ['MAX_BODY_JSON_VALUES', thousands(MAX_BODY_JSON_VALUES)],
     ['MAX_DOCUMENT_BYTES', thousands(MAX_DOCUMENT_BYTES)],
     ['MAX_DOCUMENT_TOKENS', thousands(MAX_DOCUMENT_TOKENS)],
     ['MAX_DOCUMENT_NESTING', thousands(MAX_DOCUMENT_NESTING)],

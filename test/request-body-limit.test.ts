@@ -3,8 +3,9 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
+import { MAX_BODY_JSON_VALUES, scanJsonValues } from '../src/protection/json-values.js';
 import { postChunked } from './helpers/chunked-upload.js';
-import { harnessPerTest, type Harness } from './helpers/harness.js';
+import { harnessPerTest, selfieTokenRequest, type Harness } from './helpers/harness.js';
 import { SELFIE } from './helpers/requests.js';
 
 const start = harnessPerTest();
@@ -230,3 +231,74 @@ describe('the memory all bodies may hold at once', () => {
   });
 });
 
+describe('the values a JSON body holds', () => {
+  /** A token request whose unused variable is a list of `items` empty objects. */
+  const bodyWithObjects = (items: number) =>
+    JSON.stringify({ ...SELFIE, variables: { ...SELFIE.variables, padding: [] } }).replace('"padding":[]', `"padding":[${'{},'.repeat(items - 1)}{}]`);
+  /** The same with a list of `items` zeros: one more value per item. */
+  const bodyWithZeros = (items: number) => bodyWithObjects(1).replace('"padding":[{}]', `"padding":[${'0,'.repeat(items - 1)}0]`);
+  const marksOf = (body: string) => scanJsonValues(Buffer.from(body), Number.MAX_SAFE_INTEGER).count;
+
+  it('refuses a body of millions of empty objects in the variables before parsing it, naming the field', async () => {
+    const { app, emulator } = await start();
+    const body = bodyWithObjects(Math.floor((MAX_REQUEST_BODY_BYTES - 200) / 3));
+    const response = await app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    expect(response.status).toBe(200);
+    const { errors } = (await response.json()) as { errors: Array<{ message: string; extensions: unknown }> };
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field: 'padding' });
+    expect(errors[0]!.message).toMatch(/^padding is a list of more than \d+ items; no input of this schema takes more than 64\.$/);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses millions of values outside the variables with BAD_REQUEST', async () => {
+    const { app } = await start();
+    const body = JSON.stringify({ ...SELFIE, extensions: { padding: [] } }).replace('"padding":[]', `"padding":[${'0,'.repeat(1_000_000)}0]`);
+    const response = await app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [
+        {
+          message: `The request body holds more than ${MAX_BODY_JSON_VALUES} JSON values (counted by the commas, brackets and braces outside strings); no request to this API needs more than a few hundred.`,
+          extensions: { code: 'BAD_REQUEST', retryable: false },
+        },
+      ],
+    });
+  });
+
+  it('parses a body at the bound, and leaves it to the variables limits', async () => {
+    const { app } = await start();
+    const items = MAX_BODY_JSON_VALUES - (marksOf(bodyWithZeros(1)) - 1);
+    expect(marksOf(bodyWithZeros(items))).toBe(MAX_BODY_JSON_VALUES);
+    const response = await app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyWithZeros(items) });
+    const { errors } = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(errors[0]!.message).toMatch(/^padding is a list of \d+ items/);
+
+    const over = await app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyWithZeros(items + 1) });
+    const overErrors = ((await over.json()) as { errors: Array<{ message: string; extensions: { code: string } }> }).errors;
+    expect(overErrors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(overErrors[0]!.message).toMatch(/^padding is a list of more than \d+ items/);
+  });
+
+  it('does not count what is inside strings: a long text with commas is the variables checks\' to refuse', async () => {
+    const { app } = await start();
+    const body = JSON.stringify(selfieTokenRequest({ extra: ',{['.repeat(MAX_BODY_JSON_VALUES) }));
+    const response = await app.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const { errors } = (await response.json()) as { errors: Array<{ extensions: { code: string; field?: string } }> };
+    expect(errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.extra' });
+  });
+
+  it('counts the variables of a form-encoded request too', async () => {
+    const { app } = await start();
+    const form = new URLSearchParams({ query: SELFIE.query, variables: `{"input":{},"padding":[${'{},'.repeat(MAX_BODY_JSON_VALUES)}{}]}` });
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-yoga-csrf': '1' },
+      body: form.toString(),
+    });
+    expect(((await response.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field: 'padding' });
+  });
+});

@@ -66,8 +66,8 @@ const cases: Case[] = [
 
 /** Variables over a shape bound are refused before parsing and coercion: a request error, without `data`. */
 const shapeCases: Case[] = [
-  ['eKYC 2,000,000 OCR display fields', ekycTokenRequest({ cardOcrDisplayFields: Array.from({ length: 2_000_000 }, () => 'N') }), 'input.cardOcrDisplayFields', /list of 2000000 items; no input of this schema takes more than 64/],
-  ['eKYC 1,600,000 warning codes', ekycTokenRequest({ selectedWarningCodes: Array.from({ length: 1_600_000 }, () => 1) }), 'input.selectedWarningCodes', /list of 1600000 items/],
+  ['eKYC 2,000,000 OCR display fields', ekycTokenRequest({ cardOcrDisplayFields: Array.from({ length: 2_000_000 }, () => 'N') }), 'input.cardOcrDisplayFields', /^input\.cardOcrDisplayFields is a list of more than \d+ items; no input of this schema takes more than 64\.$/],
+  ['eKYC 1,600,000 warning codes', ekycTokenRequest({ selectedWarningCodes: Array.from({ length: 1_600_000 }, () => 1) }), 'input.selectedWarningCodes', /^input\.selectedWarningCodes is a list of more than \d+ items/],
   ['a variable nested too deep', uncheckedRequest(EKYC_MUTATION, { input: { metaData: [[[[[[[[[['x']]]]]]]]]] } }), 'input.metaData[0][0][0][0][0][0][0]', /nested deeper than 8 levels/],
   ['an input with 65 fields', uncheckedRequest(EKYC_MUTATION, { input: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), 'input', /has 65 fields/],
 ];

@@ -6,12 +6,14 @@
  * (./bounded-body.ts): straight from node's IncomingMessage when the request came through node:http, from the
  * Request's stream otherwise (an in-process request, whose header nobody enforced). That reader also bounds the
  * number of pieces a body may arrive in (yoga's own reading keeps every piece, so a body sent a byte at a time
- * cost hundreds of times its size) and the memory all bodies hold at once.
+ * cost hundreds of times its size) and the memory all bodies hold at once. Before yoga parses the JSON, the
+ * values it holds are counted (./json-values.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors.js';
 import { readBoundedBody, readBoundedStream, type BodyReadResult, type HeldBodyBudget } from './bounded-body.js';
+import { checkBodyJsonValues } from './json-values.js';
 
 /** Only a single non-negative integer is a Content-Length; anything else (a list, a sign) is refused. */
 const CONTENT_LENGTH = /^\d{1,15}$/;
@@ -26,7 +28,7 @@ interface NodeHttpServerContext {
 export interface RequestBodyLimitOptions {
   /** Memory all bodies being held share (HTTP_MAX_HELD_BODY_BYTES); none when absent. */
   budget?: HeldBodyBudget;
-  /** Counts a refusal of this plugin's own (`body_fragmented`, `held_body_bytes`) in the rejection metrics. */
+  /** Counts a refusal of this plugin's own (`body_fragmented`, `held_body_bytes`, `body_json_values`) in the rejection metrics. */
   countRejection?: (reason: string) => void;
 }
 
@@ -66,9 +68,10 @@ const REJECTION_REASONS: Partial<Record<Exclude<BodyReadResult, { ok: true }>['r
 };
 
 /**
- * Refuses bodies over `maxBytes` with REQUEST_ENTITY_TOO_LARGE (413); a malformed Content-Length and a body in too
- * many pieces with BAD_REQUEST; and a body that does not fit in the held-body budget with RATE_LIMITED. Hands
- * yoga's parser the body read whole, and gives its bytes back to the budget once the request is answered.
+ * Refuses bodies over `maxBytes` with REQUEST_ENTITY_TOO_LARGE (413); a malformed Content-Length, a body in too
+ * many pieces and JSON of too many values with BAD_REQUEST; and a body that does not fit in the held-body budget
+ * with RATE_LIMITED. Hands yoga's parser the body read whole, and gives its bytes back to the budget once the
+ * request is answered.
  */
 export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitOptions = {}): Plugin {
   const { budget, countRejection } = options;
@@ -95,6 +98,13 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         // Given back when the answer is made, or when the connection ends without one, whichever comes first.
         releases.set(request, result.release);
         nodeResponse?.once('close', result.release);
+        const tooManyValues = checkBodyJsonValues(result.body, original.headers.get('content-type'));
+        if (tooManyValues) {
+          countRejection?.('body_json_values');
+          const { field, message } = tooManyValues;
+          // In the variables it is the caller's input, named as the variables limits name it; elsewhere the request's.
+          throw field === undefined ? refusal('BAD_REQUEST', message) : refusal('BAD_USER_INPUT', message, { extensions: { field } });
+        }
         return requestParser(
           new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, body: result.body }),
         );
