@@ -250,6 +250,10 @@ describe('the values a JSON body holds', () => {
     expect(errors[0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field: 'padding' });
     expect(errors[0]!.message).toMatch(/^padding is a list of more than \d+ items; no input of this schema takes more than 64\.$/);
     expect(emulator.requests).toHaveLength(0);
+    // Counted once, as the variables limits' refusals are.
+    const metrics = await (await app.fetch('http://gateway.test/metrics')).text();
+    expect(metrics).toMatch(/^faceid_gateway_rejections_total\{reason="invalid_input"\} 1$/m);
+    expect(metrics).not.toContain('reason="body_json_values"');
   });
 
   it('refuses millions of values outside the variables with BAD_REQUEST', async () => {
@@ -266,6 +270,8 @@ describe('the values a JSON body holds', () => {
         },
       ],
     });
+    const metrics = await (await app.fetch('http://gateway.test/metrics')).text();
+    expect(metrics).toMatch(/^faceid_gateway_rejections_total\{reason="body_json_values"\} 1$/m);
   });
 
   it('parses a body at the bound, and leaves it to the variables limits', async () => {

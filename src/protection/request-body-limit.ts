@@ -100,10 +100,12 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         nodeResponse?.once('close', result.release);
         const tooManyValues = checkBodyJsonValues(result.body, original.headers.get('content-type'));
         if (tooManyValues) {
-          countRejection?.('body_json_values');
           const { field, message } = tooManyValues;
-          // In the variables it is the caller's input, named as the variables limits name it; elsewhere the request's.
-          throw field === undefined ? refusal('BAD_REQUEST', message) : refusal('BAD_USER_INPUT', message, { extensions: { field } });
+          // In the variables it is the caller's input, named (and counted as `invalid_input` by the request log) as
+          // the variables limits name it; elsewhere it is the request's, counted here.
+          if (field !== undefined) throw refusal('BAD_USER_INPUT', message, { extensions: { field } });
+          countRejection?.('body_json_values');
+          throw refusal('BAD_REQUEST', message);
         }
         return requestParser(
           new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, body: result.body }),
