@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
@@ -48,6 +49,30 @@ describe('the request body bound', () => {
     const result = await post(await harness.listen(), bodyOf(bytes), framing);
     expect(result).toEqual({ status, code, minted: status === 200 });
     expect(harness.emulator.requests).toHaveLength(status === 200 ? 1 : 0);
+  });
+
+  it.each(['gzip', 'br', 'deflate, gzip'])('refuses a body sent with Content-Encoding %s, saying so', async (encoding) => {
+    const { app, emulator } = await start();
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body: gzipSync(JSON.stringify(SELFIE)),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'The request body must be sent uncompressed: no Content-Encoding is accepted.', extensions: { code: 'BAD_REQUEST', retryable: false } }],
+    });
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('takes a body sent with Content-Encoding identity', async () => {
+    const { app } = await start();
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: JSON.stringify(SELFIE),
+    });
+    expect(((await response.json()) as { data: { getSelfieToken: { sdkToken: string } } }).data.getSelfieToken.sdkToken).toMatch(/\S/);
   });
 
   it('counts the bytes of an in-process request whose Content-Length no HTTP parser enforced', async () => {

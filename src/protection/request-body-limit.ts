@@ -84,6 +84,12 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         if (Number(contentLength) > maxBytes) throw refusal('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes.`);
       }
       if (!requestParser || request.method === 'GET' || request.method === 'HEAD') return;
+      // Bodies are bounded by the bytes that arrive; an inflated one could be a thousand times larger. Said plainly
+      // rather than left to the JSON parser, which would call a gzip body invalid JSON.
+      const encoding = request.headers.get('content-encoding');
+      if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+        throw refusal('BAD_REQUEST', 'The request body must be sent uncompressed: no Content-Encoding is accepted.', { headers: { Connection: 'close' } });
+      }
       const { req: nodeRequest, res: nodeResponse } = serverContext as NodeHttpServerContext;
       // Not `request.body` for a node request: the Request's stream would wrap the IncomingMessage for nothing.
       const stream = nodeRequest ? undefined : request.body;
