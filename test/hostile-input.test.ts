@@ -3,8 +3,10 @@
  * attack gets a documented error code quickly, /health keeps answering while it runs, and the process's resident
  * memory stays bounded. Each case states its bounds; the figures are printed (`[hostile] …`) so a run can be quoted.
  */
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplyEkycTokenDocument } from '../schema/generated/graphql.js';
+import { chunkedFraming } from './helpers/chunked-upload.js';
 import { signToken } from './helpers/credentials.js';
 import { graphqlRequest } from './helpers/harness.js';
 import { postJson, report, startProductionGateway, whileProbingHealth, type ProductionGateway } from './helpers/hostile.js';
@@ -98,5 +100,92 @@ describe('hostile input against a production gateway', () => {
     expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
     expect(gateway.alive()).toBe(true);
     expect(rssAfter).toBeLessThan(BURST_RSS_CEILING_MIB);
+  });
+});
+
+/** Writes `request` on a new connection and resolves with the status line of the answer, or the socket's error. */
+function sendRaw(port: number, request: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const done = (outcome: string) => {
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.on('data', (data: Buffer) => {
+      received += data.toString('latin1');
+      if (received.includes('\r\n\r\n')) done(received.split('\r\n')[0]!);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => done(received.split('\r\n')[0] || `error ${error.code}`));
+    socket.on('close', () => done(received.split('\r\n')[0] || 'closed without an answer'));
+    socket.write(request);
+  });
+}
+
+describe('hostile bodies against a production gateway', () => {
+  const TOKEN_REQUEST_HEAD = JSON.stringify(graphqlRequest(ApplyEkycTokenDocument, { input: {} })).slice(0, -1);
+
+  it('refuses 4 bodies of 1,000,000 one-byte chunks at once after about a thousand pieces each (bounds: /health < 1 s, RSS grows < 100 MiB)', async () => {
+    const body = Buffer.from(`${TOKEN_REQUEST_HEAD},"padding":"${'a'.repeat(1_000_000)}"}`);
+    const request = Buffer.concat([
+      Buffer.from(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nTransfer-Encoding: chunked\r\n\r\n`),
+      chunkedFraming(body, 1),
+    ]);
+    const upstreamBefore = gateway.emulator.requests.length;
+    const rssBefore = gateway.rssMiB();
+    const figures = await whileProbingHealth(gateway.port, () => Promise.all(Array.from({ length: 4 }, () => sendRaw(gateway.port, request))));
+    const rssAfter = gateway.rssMiB();
+    report('4 × 1,000,000 one-byte chunks', { answers: [...new Set(figures.result)].join('|'), attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    expect(figures.result).toEqual(Array(4).fill('HTTP/1.1 400 Bad Request'));
+    expect(gateway.emulator.requests.length).toBe(upstreamBefore);
+    expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
+    expect(rssAfter - rssBefore).toBeLessThan(100);
+    expect(gateway.alive()).toBe(true);
+  });
+
+  it('refuses 10 bodies of 8 MB of empty objects at once before parsing them (bounds: /health < 1 s, each answer < 2 s)', async () => {
+    // Outside the variables (a key of the request itself), so the refusal is the request's: BAD_REQUEST.
+    const items = Math.floor((8 * 1024 * 1024 - TOKEN_REQUEST_HEAD.length - 20) / 3);
+    const body = `${TOKEN_REQUEST_HEAD},"padding":[${'{},'.repeat(items - 1)}{}]}`;
+    const rssBefore = gateway.rssMiB();
+    const figures = await whileProbingHealth(gateway.port, () => flood(10, 10, () => body, { authorization }));
+    const rssAfter = gateway.rssMiB();
+    report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    expect(figures.result.codes).toEqual(['400 BAD_REQUEST']);
+    expect(figures.result.slowestMs).toBeLessThan(2_000);
+    expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
+    expect(rssAfter).toBeLessThan(BURST_RSS_CEILING_MIB);
+    expect(gateway.alive()).toBe(true);
+  });
+
+  it('holds at most HTTP_MAX_HELD_BODY_BYTES of 40 stalled 8 MB uploads, refuses the rest at once and keeps minting (bounds: RSS grows < 200 MiB with a 32 MiB budget, where the bodies alone are 320 MiB)', async () => {
+    const limited = await startProductionGateway({ HTTP_MAX_HELD_BODY_BYTES: String(32 * 1024 * 1024) });
+    const answers: string[] = [];
+    const sockets: Socket[] = [];
+    try {
+      const rssBefore = limited.rssMiB();
+      for (let index = 0; index < 40; index++) {
+        const socket = connect(limited.port, '127.0.0.1');
+        socket.on('data', (data: Buffer) => answers.push(data.toString('latin1').split('\r\n')[0]!));
+        socket.on('error', () => undefined);
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`);
+        socket.write(Buffer.alloc(8 * 1024 * 1024 - 100_000, 0x20));
+        sockets.push(socket);
+      }
+      await expect.poll(() => answers.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
+      const mint = await postJson(limited.url, graphqlRequest(ApplyEkycTokenDocument, { input: {} }), { authorization });
+      const rssHolding = limited.rssMiB();
+      report('40 stalled 8 MB uploads, 32 MiB budget', { refused: answers.length, answers: [...new Set(answers)].join('|'), mintStatus: mint.status, mintMs: mint.ms, rssBeforeMiB: rssBefore, rssHoldingMiB: rssHolding });
+      expect(new Set(answers)).toEqual(new Set(['HTTP/1.1 429 Too Many Requests']));
+      expect(answers.length).toBeLessThanOrEqual(40 - 3);
+      expect(mint.status).toBe(200);
+      // The budget counts what bodies hold; what growing them left for the collector comes on top, so the bound is
+      // a few times the budget, and far under the 320 MiB the 40 bodies would hold without it.
+      expect(rssHolding - rssBefore).toBeLessThan(200);
+      expect(limited.alive()).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await limited.stop();
+    }
   });
 });
