@@ -18,7 +18,7 @@ describe('counting the values of a JSON body', () => {
   });
 
   it('stops one past the bound, and says in which container', () => {
-    const { count, excess } = scanJsonValues(Buffer.from(`{"variables":{"in\\u0070ut":{"list":[${'{},'.repeat(1_000_000)}{}]}}}`), 100);
+    const { count, excess } = scanJsonValues(Buffer.from(`{"variables":{"input":{"list":[${'{},'.repeat(1_000_000)}{}]}}}`), 100);
     expect(count).toBe(101);
     expect(excess).toEqual({ path: ['variables', 'input', 'list'], isList: true, items: 49 });
   });
@@ -45,6 +45,16 @@ describe('counting the values of a JSON body', () => {
     const refusal = checkBodyJsonValues(Buffer.from(json), 'application/json');
     expect(refusal?.field).toBe(field);
     expect(refusal?.message).toMatch(message);
+  });
+
+  it.each([
+    ['a key that is no GraphQL name', '<b>hi</b>', '…'],
+    ['an escaped key', 'in\\u0070ut', '…'],
+    ['a key with a name of 64 characters and more after it', `${'k'.repeat(64)} <script>`, `${'k'.repeat(64)}…`],
+  ])('never repeats %s in a reported field', (_name, key, reported) => {
+    const refusal = checkBodyJsonValues(Buffer.from(`{"variables":{"${key}":[${'0,'.repeat(20_000)}0]}}`), 'application/json');
+    expect(refusal?.field).toBe(reported);
+    expect(refusal?.message.startsWith(`${reported} is a list of more than`)).toBe(true);
   });
 
   it('cuts a long key in a reported field', () => {

@@ -101,37 +101,31 @@ export function scanJsonValues(json: Buffer, max: number): { count: number; exce
     }
     count += 1;
     if (count <= max) continue;
-    // The container the count grew in: the one with the most items (the innermost of equals).
+    // The container the count grew in: the one with the most items, the innermost of equals (so a nesting bomb,
+    // whose containers hold one item each, is reported at its full depth, which the depth check names).
     let widest = 0;
     for (let frame = 1; frame < isList.length; frame++) if (separators[frame]! >= separators[widest]!) widest = frame;
     const path: Array<string | number> = [];
     for (let frame = 0; frame < widest; frame++) {
       if (isList[frame]) path.push(separators[frame]!);
-      else if (keyStart[frame]! >= 0) path.push(decodeKey(json, keyStart[frame]!, keyEnd[frame]!));
-    }
-    // A nesting bomb has no wide container: its path is as deep as it goes, which the depth check reports.
-    if (separators[widest] === 0) {
-      for (let frame = widest; frame < isList.length - 1; frame++) {
-        if (isList[frame]) path.push(separators[frame]!);
-        else if (keyStart[frame]! >= 0) path.push(decodeKey(json, keyStart[frame]!, keyEnd[frame]!));
-      }
-      widest = isList.length - 1;
+      else if (keyStart[frame]! >= 0) path.push(reportedKey(json, keyStart[frame]!, keyEnd[frame]!));
     }
     return { count, excess: { path, isList: isList[widest] ?? false, items: (separators[widest] ?? 0) + 1 } };
   }
   return { count };
 }
 
-/** An object key as JSON.parse would read it, cut to MAX_REPORTED_NAME_LENGTH characters. */
-function decodeKey(json: Buffer, start: number, end: number): string {
-  const raw = json.toString('utf8', start, Math.min(end, start + 4 * MAX_REPORTED_NAME_LENGTH));
-  let key: string;
-  try {
-    key = JSON.parse(`"${raw}"`) as string;
-  } catch {
-    key = raw;
-  }
-  return key.length > MAX_REPORTED_NAME_LENGTH || end - start > 4 * MAX_REPORTED_NAME_LENGTH ? `${key.slice(0, MAX_REPORTED_NAME_LENGTH)}…` : key;
+/** A GraphQL name, the only kind of key an input of this schema has. */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/**
+ * An object key for a reported field: a GraphQL name, cut to MAX_REPORTED_NAME_LENGTH characters; any other key
+ * (which no input has) is client text and is reported as `…`.
+ */
+function reportedKey(json: Buffer, start: number, end: number): string {
+  const head = json.toString('latin1', start, Math.min(end, start + MAX_REPORTED_NAME_LENGTH));
+  if (!GRAPHQL_NAME.test(head)) return '…';
+  return end - start > MAX_REPORTED_NAME_LENGTH ? `${head}…` : head;
 }
 
 /** The JSON texts of a body that yoga would parse: the whole body, or a form's `variables` and `extensions`. */
@@ -166,14 +160,18 @@ function fieldOf(path: ReadonlyArray<string | number>): string {
  * variables limits when it happened inside the variables.
  */
 export function checkBodyJsonValues(body: Buffer, contentType: string | null, max = MAX_BODY_JSON_VALUES): JsonValuesRefusal | undefined {
-  const general = `The request body holds more than ${max} JSON values (counted by the commas, brackets and braces outside strings); no request to this API needs more than a few hundred.`;
   let left = max;
   for (const { json, root } of jsonTextsOf(body, contentType)) {
     const { count, excess } = scanJsonValues(json, left);
     left -= count;
     if (!excess) continue;
     const path = [...root, ...excess.path];
-    if (path[0] !== 'variables' || path.length < 2) return { field: undefined, message: general };
+    if (path[0] !== 'variables' || path.length < 2) {
+      return {
+        field: undefined,
+        message: `The request body holds more than ${max} JSON values (counted by the commas, brackets and braces outside strings); no request to this API needs more than a few hundred.`,
+      };
+    }
     // Inside the variables: the bound the variables limits would have named, at the same place.
     const inVariables = path.slice(1);
     if (inVariables.length > MAX_VARIABLE_DEPTH) {
