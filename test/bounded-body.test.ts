@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   BODY_PIECES_ALLOWANCE,
@@ -6,6 +8,7 @@ import {
   createBodyCollector,
   createHeldBodyBudget,
   maxBodyPieces,
+  readBoundedBody,
   type HeldBodyBudget,
 } from '../src/protection/bounded-body.js';
 
@@ -106,3 +109,40 @@ function collectWith(budget: HeldBodyBudget, expectedBytes: number, pieces: Uint
   const collector = createBodyCollector(8 * 1024 * 1024, expectedBytes, budget);
   return { collector, verdicts: pieces.map((piece) => collector.add(piece)) };
 }
+
+describe('reading a node request', () => {
+  /** A request-like stream with `headers`, as node's IncomingMessage is one. */
+  function requestOf(headers: Record<string, string> = {}): PassThrough & { headers: Record<string, string> } {
+    return Object.assign(new PassThrough(), { headers });
+  }
+  const asIncoming = (request: PassThrough) => request as unknown as IncomingMessage;
+
+  it('settles as aborted, and gives back the budget, when the stream closes without an error', async () => {
+    const budget = createHeldBodyBudget(10 * 1024 * 1024);
+    const request = requestOf();
+    const reading = readBoundedBody(asIncoming(request), { limit: 1_000_000, budget });
+    for (let piece = 0; piece < 3; piece++) request.write(Buffer.alloc(100_000));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(budget.heldBytes).toBeGreaterThan(0);
+    request.destroy();
+
+    expect(await reading).toEqual({ ok: false, reason: 'aborted' });
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('keeps a complete body taken from the budget after the stream closes, until it is released', async () => {
+    const budget = createHeldBodyBudget(10 * 1024 * 1024);
+    const request = requestOf({ 'content-length': '300000' });
+    const reading = readBoundedBody(asIncoming(request), { limit: 1_000_000, budget });
+    for (let piece = 0; piece < 3; piece++) request.write(Buffer.alloc(100_000, piece));
+    request.end();
+    const result = await reading;
+    await new Promise((resolve) => (request.closed ? resolve(undefined) : request.once('close', resolve)));
+    expect(request.closed).toBe(true);
+
+    expect(result.ok && result.body.length).toBe(300_000);
+    expect(budget.heldBytes).toBe(300_000 - UNBUDGETED_BODY_BYTES);
+    if (result.ok) result.release();
+    expect(budget.heldBytes).toBe(0);
+  });
+});

@@ -205,7 +205,7 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
   const lengthHeader = request.headers['content-length'];
   const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (declared !== undefined && declared > discardLimit) return Promise.resolve({ ok: false, reason: 'tooLarge', drained: false });
-  const collector = new BodyCollector(limit, declared !== undefined && declared <= limit ? declared : undefined, budget);
+  const collector = createBodyCollector(limit, declared !== undefined && declared <= limit ? declared : undefined, budget);
   return new Promise((resolve) => {
     let tooLarge = declared !== undefined && declared > limit;
     let settled = false;
@@ -233,14 +233,20 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
           : { ok: true, body: collector.body(), release: () => collector.release() },
       ),
     );
-    // A client that leaves mid-upload makes node destroy the IncomingMessage with an 'aborted' error.
-    request.once('error', () => settle(failed(collector, { ok: false, reason: 'aborted' })));
+    // A client that leaves mid-upload makes node destroy the IncomingMessage with an 'aborted' error; a stream
+    // destroyed without one only closes. Either way the read settles, and what it took from the budget goes back.
+    // Checked first: 'close' also follows a complete body, whose bytes stay taken until its request is answered.
+    const aborted = () => {
+      if (!settled) settle(failed(collector, { ok: false, reason: 'aborted' }));
+    };
+    request.once('error', aborted);
+    request.once('close', aborted);
   });
 }
 
 /** Reads a web `ReadableStream` body (an in-process request) under the same bounds, stopping at the first breach. */
 export async function readBoundedStream(body: ReadableStream<Uint8Array>, options: Pick<BodyReadOptions, 'limit' | 'budget'>): Promise<BodyReadResult> {
-  const collector = new BodyCollector(options.limit, undefined, options.budget);
+  const collector = createBodyCollector(options.limit, undefined, options.budget);
   const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
