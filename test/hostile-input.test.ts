@@ -103,7 +103,11 @@ describe('hostile input against a production gateway', () => {
   });
 });
 
-/** Writes `request` on a new connection and resolves with the status line of the answer, or the socket's error. */
+/**
+ * Writes `request` on a new connection and resolves with the status line of the answer, or the socket's error. The
+ * request is framed once by the caller (not per call, as postChunked does): framing a million chunks takes the test
+ * process long enough to delay its own /health probes, which should measure the gateway alone.
+ */
 function sendRaw(port: number, request: Buffer): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
