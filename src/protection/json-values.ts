@@ -8,7 +8,7 @@
  * about nothing and stops a hostile one within its first few kilobytes. It follows where it is in the JSON, so a
  * refusal inside the variables names the field, as the variables limits do.
  */
-import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS } from './variables-limits.js';
+import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS, VARIABLES_SHAPE_PROBLEMS } from './variables-limits.js';
 
 /**
  * Most values a request body may hold, counted by the commas, brackets and braces outside strings (an upper
@@ -176,14 +176,14 @@ export function checkBodyJsonValues(body: Buffer, contentType: string | null, ma
     const inVariables = path.slice(1);
     if (inVariables.length > MAX_VARIABLE_DEPTH) {
       const field = fieldOf(inVariables.slice(0, MAX_VARIABLE_DEPTH + 1));
-      return { field, message: `${field} is nested deeper than ${MAX_VARIABLE_DEPTH} levels.` };
+      return { field, message: `${field} ${VARIABLES_SHAPE_PROBLEMS.tooDeep()}.` };
     }
     const field = fieldOf(inVariables);
     if (excess.isList && excess.items > MAX_VARIABLE_LIST_ITEMS) {
-      return { field, message: `${field} is a list of more than ${excess.items - 1} items; no input of this schema takes more than ${MAX_VARIABLE_LIST_ITEMS}.` };
+      return { field, message: `${field} ${VARIABLES_SHAPE_PROBLEMS.tooManyItems(`more than ${excess.items - 1}`)}.` };
     }
     if (!excess.isList && excess.items > MAX_VARIABLE_OBJECT_FIELDS) {
-      return { field, message: `${field} has more than ${excess.items - 1} fields; no input of this schema has more than ${MAX_VARIABLE_OBJECT_FIELDS}.` };
+      return { field, message: `${field} ${VARIABLES_SHAPE_PROBLEMS.tooManyFields(`more than ${excess.items - 1}`)}.` };
     }
     return { field, message: `${field} holds more than ${max} JSON values; no input of this schema holds more than a few hundred.` };
   }

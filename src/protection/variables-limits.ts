@@ -17,6 +17,16 @@ export const MAX_VARIABLE_DEPTH = 8;
 /** Longest variable or field name kept in an error's `field`: names beyond it are client text, not ours. */
 const MAX_REPORTED_NAME_LENGTH = 64;
 
+/**
+ * What is wrong at a field, in the words every refusal of the variables' shape uses (here, and in json-values.ts
+ * before the body is parsed); `count` is a number, or "more than N" when counting stopped early.
+ */
+export const VARIABLES_SHAPE_PROBLEMS = {
+  tooDeep: () => `is nested deeper than ${MAX_VARIABLE_DEPTH} levels`,
+  tooManyItems: (count: number | string) => `is a list of ${count} items; no input of this schema takes more than ${MAX_VARIABLE_LIST_ITEMS}`,
+  tooManyFields: (count: number | string) => `has ${count} fields; no input of this schema has more than ${MAX_VARIABLE_OBJECT_FIELDS}`,
+};
+
 function pathOf(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
   const name = key.length > MAX_REPORTED_NAME_LENGTH ? `${key.slice(0, MAX_REPORTED_NAME_LENGTH)}…` : key;
@@ -34,17 +44,17 @@ export function findVariablesOverLimit(variables: unknown): { field: string; pro
   while (pending.length > 0) {
     const { value, path, depth } = pending.pop()!;
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_VARIABLE_DEPTH) return { field: path, problem: `is nested deeper than ${MAX_VARIABLE_DEPTH} levels` };
+    if (depth > MAX_VARIABLE_DEPTH) return { field: path, problem: VARIABLES_SHAPE_PROBLEMS.tooDeep() };
     if (Array.isArray(value)) {
       if (value.length > MAX_VARIABLE_LIST_ITEMS) {
-        return { field: path, problem: `is a list of ${value.length} items; no input of this schema takes more than ${MAX_VARIABLE_LIST_ITEMS}` };
+        return { field: path, problem: VARIABLES_SHAPE_PROBLEMS.tooManyItems(value.length) };
       }
       value.forEach((item, index) => pending.push({ value: item, path: pathOf(path, index), depth: depth + 1 }));
       continue;
     }
     const keys = Object.keys(value);
     if (keys.length > MAX_VARIABLE_OBJECT_FIELDS) {
-      return { field: path, problem: `has ${keys.length} fields; no input of this schema has more than ${MAX_VARIABLE_OBJECT_FIELDS}` };
+      return { field: path, problem: VARIABLES_SHAPE_PROBLEMS.tooManyFields(keys.length) };
     }
     for (const key of keys) pending.push({ value: (value as Record<string, unknown>)[key], path: pathOf(path, key), depth: depth + 1 });
   }
