@@ -1,6 +1,6 @@
 /**
  * The FaceID upstream client. The data path reads top to bottom:
- * validate → serialize once → (per attempt) throttle, in the caller's turn → sign → send → read the answer → retry
+ * validate → (per attempt) throttle, in the caller's turn → serialize, once → sign → send → read the answer → retry
  * or map the error. Who is calling and what share they get is the throttle's concern; the client only passes the
  * caller's id along.
  *
@@ -252,7 +252,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
               service: FACEID_SERVICE,
               host: signedHost,
               contentType: FACEID_CONTENT_TYPE,
-              payload: request.body as string,
+              payload: request.body as Buffer,
               timestamp,
             },
             signingKeyFor(utcDateOf(timestamp)),
@@ -272,7 +272,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   /** One attempt; resolves with the answer or the gateway error it amounts to. */
   async function sendOnce<T extends object>(
     action: FaceIdActionName,
-    body: string,
+    body: Buffer,
     signal: AbortSignal,
     slot: UpstreamSlot,
     read: AnswerReader<T>,
@@ -359,7 +359,6 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     callOptions: CallOptions,
     read: AnswerReader<T>,
   ): Promise<{ answer: T; sentAt: number }> {
-    const body = JSON.stringify(payload); // serialized once: the signed bytes are the sent bytes
     // One controller and one timer per call, aborted by the deadline or by the caller leaving: cheaper than
     // AbortSignal.timeout + AbortSignal.any on every request, and both are released as soon as the call ends.
     const controller = new AbortController();
@@ -370,7 +369,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     if (callerSignal?.aborted) onCallerGone();
     else callerSignal?.addEventListener('abort', onCallerGone, { once: true });
     try {
-      return await attempts(action, body, callOptions, read, signal, () => signal.aborted && !callerSignal?.aborted);
+      return await attempts(action, payload, callOptions, read, signal, () => signal.aborted && !callerSignal?.aborted);
     } finally {
       clearTimeout(deadline);
       callerSignal?.removeEventListener('abort', onCallerGone);
@@ -379,7 +378,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
 
   async function attempts<T extends { requestId: string }>(
     action: FaceIdActionName,
-    body: string,
+    payload: WirePayload,
     callOptions: CallOptions,
     read: AnswerReader<T>,
     signal: AbortSignal,
@@ -388,6 +387,10 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     const startedAt = now();
     const throttle = throttles[action];
     const callerId = callOptions.callerId ?? UNNAMED_CALLER;
+    // Serialized once, so the signed bytes are the sent bytes on every attempt, and only once a slot is granted:
+    // a call waiting in the queue holds no copy of its payload (an image is up to 8 MiB), and the copy it sends is
+    // a Buffer, outside the V8 heap.
+    let body: Buffer | undefined;
 
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -395,6 +398,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const slot = await throttle.acquire(callerId, signal);
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
+        body ??= Buffer.from(JSON.stringify(payload));
         const outcome = await sendOnce(action, body, signal, slot, read, sentAt);
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
