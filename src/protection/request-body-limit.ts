@@ -36,7 +36,7 @@ export interface RequestBodyLimitOptions {
 const HELD_BODY_RETRY_AFTER_SECONDS = 1;
 
 /**
- * The refusal for a body that could not be read. Reading stopped mid-body, so the answer closes the connection:
+ * The refusal for a body that could not be read. Where reading stopped mid-body the answer closes the connection:
  * that is what stops node from parsing the rest of the upload.
  */
 function unreadableBody(result: Exclude<BodyReadResult, { ok: true }>, maxBytes: number) {
@@ -51,10 +51,15 @@ function unreadableBody(result: Exclude<BodyReadResult, { ok: true }>, maxBytes:
         { headers },
       );
     case 'overBudget':
+      // While the rest of the upload drains (read and dropped), the connection stays open: closing it would reset
+      // it under a client still sending, which would see a network error instead of this refusal.
       return refusal(
         'RATE_LIMITED',
         `The gateway is holding as many request bodies as it may at once (${result.limitBytes} bytes in all); retry in a moment.`,
-        { extensions: { retryAfter: HELD_BODY_RETRY_AFTER_SECONDS }, headers: { ...headers, 'Retry-After': String(HELD_BODY_RETRY_AFTER_SECONDS) } },
+        {
+          extensions: { retryAfter: HELD_BODY_RETRY_AFTER_SECONDS },
+          headers: { ...(result.draining ? {} : headers), 'Retry-After': String(HELD_BODY_RETRY_AFTER_SECONDS) },
+        },
       );
     case 'aborted':
       return refusal('CLIENT_CLOSED_REQUEST', 'The client closed the connection before its request body arrived.');
@@ -113,9 +118,14 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
           countRejection?.('body_json_values');
           throw refusal('BAD_REQUEST', message);
         }
-        return requestParser(
-          new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, body: result.body }),
-        );
+        const parsed = new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, signal: original.signal, body: result.body });
+        // whatwg-node's Request keeps the text it decodes for as long as the request lives: a second copy of the
+        // body, an image's 8 MiB included, on the V8 heap beside the parsed one until the answer. Decoded here on
+        // each call instead, the text is garbage as soon as it is parsed; the bytes stay, counted by the budget.
+        const { body } = result;
+        parsed.text = () => Promise.resolve(body.toString('utf8'));
+        parsed.json = () => parsed.text().then(JSON.parse);
+        return requestParser(parsed);
       });
     },
     onResponse({ request }) {
