@@ -145,4 +145,33 @@ describe('reading a node request', () => {
     if (result.ok) result.release();
     expect(budget.heldBytes).toBe(0);
   });
+
+  it('settles a body that does not fit in the budget at once, then reads the rest of it and keeps none', async () => {
+    const budget = createHeldBodyBudget(200_000);
+    const request = requestOf({ 'content-length': '1000000' });
+    const reading = readBoundedBody(asIncoming(request), { limit: 1_000_000, budget });
+    request.write(Buffer.alloc(100_000));
+    request.write(Buffer.alloc(200_000));
+
+    expect(await reading).toEqual({ ok: false, reason: 'overBudget', limitBytes: 200_000, draining: true });
+    expect(budget.heldBytes).toBe(0);
+    for (let piece = 0; piece < 7; piece++) request.write(Buffer.alloc(100_000));
+    request.end();
+    await new Promise((resolve) => request.once('end', resolve));
+    expect(request.readableEnded).toBe(true);
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('stops draining a refused body that breaks the size bound', async () => {
+    const budget = createHeldBodyBudget(200_000);
+    const request = requestOf();
+    const reading = readBoundedBody(asIncoming(request), { limit: 1_000_000, budget });
+    request.write(Buffer.alloc(300_000));
+    request.write(Buffer.alloc(300_000));
+    expect((await reading).ok).toBe(false);
+    for (let piece = 0; piece < 6; piece++) request.write(Buffer.alloc(100_000));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(request.isPaused()).toBe(true);
+    expect(request.listenerCount('data')).toBe(0);
+  });
 });

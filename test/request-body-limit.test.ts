@@ -220,7 +220,8 @@ describe('the memory all bodies may hold at once', () => {
     const refused = await postWithAccept(url, bodyOf(600_000));
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.headers.connection).toBe('close');
+    // The rest of the refused upload is read and dropped, so the connection stays usable.
+    expect(refused.headers.connection).toBe('keep-alive');
     expect(refused.json.errors).toEqual([
       {
         message: `The gateway is holding as many request bodies as it may at once (${BUDGET} bytes in all); retry in a moment.`,
@@ -240,6 +241,37 @@ describe('the memory all bodies may hold at once', () => {
     expect(await heldBodyBytes(harness)).toBe(0);
     const metrics = await (await harness.app.fetch('http://gateway.test/metrics')).text();
     expect(metrics).toMatch(/^faceid_gateway_rejections_total\{reason="held_body_bytes"\} 1$/m);
+  });
+
+  it('answers RATE_LIMITED to a client that writes its whole 4 MB upload before reading, and serves its next request on the same connection', async () => {
+    const harness = await startWithBudget();
+    const url = await harness.listen();
+    const holder = holdUnfinishedBody(url, 900_000);
+    await expect.poll(() => heldBodyBytes(harness)).toBeGreaterThan(600_000);
+
+    // fetch (undici) writes the whole body before it reads an answer: a connection closed under it is a
+    // `fetch failed` (EPIPE), never the refusal.
+    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyOf(4_000_000) });
+    expect(refused.status).toBe(200);
+    expect(((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('RATE_LIMITED');
+
+    // On one raw connection: the refused upload, written in full, then a token request.
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+    const request = (body: string) => `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    // An answer's status line follows the previous answer's body directly.
+    const STATUS_LINE = /HTTP\/1\.1 \d+/g;
+    socket.write(request(bodyOf(4_000_000)));
+    socket.write(request(JSON.stringify(SELFIE)));
+    await expect.poll(() => received.match(STATUS_LINE)?.length ?? 0, { timeout: 10_000 }).toBe(2);
+    socket.destroy();
+    holder.destroy();
+    expect(received.match(STATUS_LINE)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    expect(received).toContain('"code":"RATE_LIMITED"');
+    expect(received).toContain('"getSelfieToken":{');
+    await expect.poll(() => heldBodyBytes(harness)).toBe(0);
   });
 
   it('gives every byte back once the requests are answered, whatever their outcome', async () => {

@@ -48,12 +48,33 @@ export interface HeldBodyBudget {
 }
 
 /**
- * The default held-body budget: 32 bodies of the largest size (an 8 MiB base64 image), or about a thousand of a
- * usual 250 KB selfie, at once. Tencent takes 20 calls per second per action, so a replica rarely holds more than a
- * few seconds' worth; without a bound, 100 connections each sending most of a largest body and then stalling held
- * 910 MB of a gateway's memory, and the connection cap allows forty times that.
+ * The largest default held-body budget: 32 bodies of the largest size (an 8 MiB base64 image), or about a thousand
+ * of a usual 250 KB selfie, at once. Tencent takes 20 calls per second per action, so a replica rarely holds more
+ * than a few seconds' worth; without a bound, 100 connections each sending most of a largest body and then
+ * stalling held 910 MB of a gateway's memory, and the connection cap allows forty times that.
  */
 export const DEFAULT_MAX_HELD_BODY_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The default budget is at most this fraction of the V8 heap limit. A byte held costs about three in memory while
+ * its request lives: the body's bytes, the image's string parsed from them (on the V8 heap), and the upstream
+ * request's copy while it is sent, plus the garbage of decoding and serialising them until the next full
+ * collection. Forty 8 MiB images at once ended a gateway with a 512 MiB heap; with an eighth of the heap, images
+ * beyond that budget wait for a retry instead (resident memory peaked near 450 MB).
+ */
+export const HELD_BODY_HEAP_FRACTION = 1 / 8;
+
+/** The smallest held-body budget: room for a body of the largest size (8 MiB of image) with another arriving. */
+export const MIN_MAX_HELD_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The held-body budget when HTTP_MAX_HELD_BODY_BYTES is not set: an eighth of the V8 heap limit (which follows
+ * `--max-old-space-size` or the container's memory), from MIN_MAX_HELD_BODY_BYTES to DEFAULT_MAX_HELD_BODY_BYTES.
+ */
+export function defaultMaxHeldBodyBytes(heapLimitBytes: number): number {
+  const share = Math.floor((heapLimitBytes * HELD_BODY_HEAP_FRACTION) / 2 ** 20) * 2 ** 20;
+  return Math.min(DEFAULT_MAX_HELD_BODY_BYTES, Math.max(MIN_MAX_HELD_BODY_BYTES, share));
+}
 
 /** Creates a held-body budget of `limitBytes`. */
 export function createHeldBodyBudget(limitBytes: number): HeldBodyBudget {
@@ -83,7 +104,7 @@ export type BodyReadResult =
   | { ok: true; body: Buffer<ArrayBuffer>; release: () => void }
   | { ok: false; reason: 'tooLarge'; drained: boolean }
   | { ok: false; reason: 'tooFragmented'; pieces: number; bytes: number }
-  | { ok: false; reason: 'overBudget'; limitBytes: number }
+  | { ok: false; reason: 'overBudget'; limitBytes: number; draining: boolean }
   | { ok: false; reason: 'aborted' };
 
 /** What a collector says of each piece added. */
@@ -141,6 +162,17 @@ export class BodyCollector {
     return 'ok';
   }
 
+  /**
+   * Counts `piece` without keeping it, for an upload being read only to be thrown away; says whether it is still
+   * within the piece bound and `discardLimit`.
+   */
+  skip(piece: Uint8Array, discardLimit: number): 'ok' | 'tooLarge' | 'tooFragmented' {
+    this.pieces += 1;
+    this.bytes += piece.byteLength;
+    if (this.pieces > maxBodyPieces(this.bytes)) return 'tooFragmented';
+    return this.bytes > discardLimit ? 'tooLarge' : 'ok';
+  }
+
   /** The bytes collected, as one Buffer. */
   body(): Buffer<ArrayBuffer> {
     if (this.#buffer) return this.#buffer.subarray(0, Math.min(this.bytes, this.maxBytes));
@@ -191,14 +223,20 @@ function failed(collector: BodyCollector, result: Exclude<BodyReadResult, { ok: 
 function refusedPiece(collector: BodyCollector, verdict: 'tooFragmented' | 'overBudget', budget: HeldBodyBudget | undefined): BodyReadResult {
   return verdict === 'tooFragmented'
     ? failed(collector, { ok: false, reason: 'tooFragmented', pieces: collector.pieces, bytes: collector.bytes })
-    : failed(collector, { ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0 });
+    : failed(collector, { ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, draining: false });
 }
 
 /**
  * Reads `request`'s body, up to `limit` bytes. Past the limit nothing more is kept; the rest is read and thrown
  * away up to `discardLimit` (for clients that must finish sending before they read an answer), and past that, or
- * past the piece bound or the budget, reading stops: the caller should answer with `Connection: close`, which is
- * what stops node from parsing the rest of the upload.
+ * past the piece bound, reading stops: the caller should answer with `Connection: close`, which is what stops node
+ * from parsing the rest of the upload.
+ *
+ * A body that does not fit in the budget settles at once as `overBudget` with `draining: true`, and what it took is
+ * given back; the rest of the upload, up to `limit`, is then read and thrown away, holding no memory. So the
+ * refusal can be answered while the client is still sending: most clients only read an answer once their upload is
+ * written, and closing the connection under them would show them a reset connection instead of a refusal they can
+ * retry. An upload that breaks the piece bound or `limit` while it drains is cut off by pausing it.
  */
 export function readBoundedBody(request: IncomingMessage, options: BodyReadOptions): Promise<BodyReadResult> {
   const { limit, discardLimit = limit, budget } = options;
@@ -209,10 +247,11 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
   return new Promise((resolve) => {
     let tooLarge = declared !== undefined && declared > limit;
     let settled = false;
+    let draining = false;
     const settle = (result: BodyReadResult) => {
       if (settled) return;
       settled = true;
-      request.removeListener('data', onData);
+      if (!draining) request.removeListener('data', onData);
       resolve(result);
     };
     const stop = (result: BodyReadResult) => {
@@ -220,8 +259,20 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
       settle(result);
     };
     const onData = (piece: Buffer) => {
+      if (draining) {
+        if (collector.skip(piece, limit) !== 'ok') {
+          request.removeListener('data', onData);
+          request.pause();
+        }
+        return;
+      }
       const verdict = collector.add(piece);
-      if (verdict === 'tooFragmented' || verdict === 'overBudget') return stop(refusedPiece(collector, verdict, budget));
+      if (verdict === 'overBudget') {
+        collector.release();
+        draining = true;
+        return settle({ ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, draining: true });
+      }
+      if (verdict === 'tooFragmented') return stop(refusedPiece(collector, verdict, budget));
       if (verdict === 'tooLarge') tooLarge = true;
       if (collector.bytes > discardLimit) stop(failed(collector, { ok: false, reason: 'tooLarge', drained: false }));
     };
