@@ -14,7 +14,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpServerLimits,
 } from './http-server.js';
-import { DEFAULT_MAX_HELD_BODY_BYTES } from './protection/bounded-body.js';
+import { DEFAULT_MAX_HELD_BODY_BYTES, MIN_MAX_HELD_BODY_BYTES, defaultMaxHeldBodyBytes } from './protection/bounded-body.js';
 import { NO_TRUSTED_PROXIES, checkTrustedProxyEntry, type TrustedProxies } from './protection/client-address.js';
 import {
   ALL_SCOPES,
@@ -132,7 +132,10 @@ export interface Config {
   trustProxy: TrustedProxies;
   /** Connection limits of the HTTP server: timeouts, the connection cap, the header size. */
   http: HttpServerLimits;
-  /** Memory request bodies may hold at once, beyond each one's first 64 KiB. @default 268435456 (256 MiB) */
+  /**
+   * Memory request bodies may hold at once, beyond each one's first 64 KiB. @default an eighth of the V8 heap
+   * limit, from 16 MiB to 268435456 (256 MiB)
+   */
   maxHeldBodyBytes: number;
   /** How long SIGTERM waits for in-flight and queued requests. @default 10000 */
   shutdownTimeoutMs: number;
@@ -169,8 +172,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** What the process itself brings to the configuration's defaults. */
+export interface RuntimeFacts {
+  /** The V8 heap limit (`v8.getHeapStatistics().heap_size_limit`): sizes the default held-body budget. @default none: the largest default */
+  heapLimitBytes?: number | undefined;
+}
+
 /** Reads the configuration from `env` (normally `process.env`). Throws ConfigError listing every problem. */
-export function loadConfig(env: Environment): Config {
+export function loadConfig(env: Environment, runtime: RuntimeFacts = {}): Config {
   const problems: string[] = [];
   const read = (name: ConfigVariable): string | undefined => {
     const value = env[name]?.trim();
@@ -239,8 +248,12 @@ export function loadConfig(env: Environment): Config {
     maxHeaderBytes: integer('HTTP_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 65_536),
     minBodyBytesPerSecond: integer('HTTP_MIN_BODY_BYTES_PER_SECOND', DEFAULT_MIN_BODY_BYTES_PER_SECOND, 0, 1_048_576),
   };
-  // From 16 MiB, room for a body of the largest size (8 MiB of image) with another arriving.
-  const maxHeldBodyBytes = integer('HTTP_MAX_HELD_BODY_BYTES', DEFAULT_MAX_HELD_BODY_BYTES, 16 * 2 ** 20, 64 * 2 ** 30);
+  const maxHeldBodyBytes = integer(
+    'HTTP_MAX_HELD_BODY_BYTES',
+    runtime.heapLimitBytes === undefined ? DEFAULT_MAX_HELD_BODY_BYTES : defaultMaxHeldBodyBytes(runtime.heapLimitBytes),
+    MIN_MAX_HELD_BODY_BYTES,
+    64 * 2 ** 30,
+  );
   const sharedBudgetRedisUrl = read('FACEID_SHARED_BUDGET_REDIS_URL');
   if (sharedBudgetRedisUrl !== undefined && !(URL.canParse(sharedBudgetRedisUrl) && ['redis:', 'rediss:'].includes(new URL(sharedBudgetRedisUrl).protocol))) {
     // The URL may carry a password: name the variable, never its value.

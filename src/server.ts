@@ -3,6 +3,7 @@
  * The only file that touches process.env or the network port.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { createHttpServer } from './http-server.js';
@@ -22,7 +23,7 @@ const LISTEN_BACKLOG = 4096;
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, { heapLimitBytes: getHeapStatistics().heap_size_limit });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`faceid-gateway cannot start. ${error.message}\n`);
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { port, upstream: gateway.facts.upstream, region: config.region, auth: config.auth.mode },
+      { port, upstream: gateway.facts.upstream, region: config.region, auth: config.auth.mode, maxHeldBodyBytes: config.maxHeldBodyBytes },
       `faceid-gateway listening on http://localhost:${port}/graphql`,
     );
     // Lines are written in batches: whoever waits for this one (an orchestrator, a test) should not wait for more.

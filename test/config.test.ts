@@ -145,6 +145,20 @@ describe('loadConfig', () => {
     });
   });
 
+  const MiB = 2 ** 20;
+  it.each([
+    ['a 512 MiB heap (--max-old-space-size=512, 560 MiB in all)', 560 * MiB, 70 * MiB],
+    ['a 4 GiB heap (Node 20 on a large machine)', 4144 * MiB, 256 * MiB],
+    ['a 96 MiB heap', 96 * MiB, 16 * MiB],
+    ['a heap limit that is not a whole number of MiB', 560 * MiB + 12345, 70 * MiB],
+  ])('sizes the default held-body budget to an eighth of %s, from 16 to 256 MiB', (_heap, heapLimitBytes, expected) => {
+    expect(loadConfig({}, { heapLimitBytes }).maxHeldBodyBytes).toBe(expected);
+  });
+
+  it('keeps HTTP_MAX_HELD_BODY_BYTES as set, whatever the heap', () => {
+    expect(loadConfig({ HTTP_MAX_HELD_BODY_BYTES: '536870912' }, { heapLimitBytes: 560 * MiB }).maxHeldBodyBytes).toBe(512 * MiB);
+  });
+
   it('uses the public endpoint when credentials are given without one', () => {
     expect(loadConfig(CREDENTIALS).upstream).toEqual({
       mode: 'tencent',

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplyEkycTokenDocument } from '../schema/generated/graphql.js';
+import { ApplyEkycTokenDocument, GetSelfieTokenDocument } from '../schema/generated/graphql.js';
 import { chunkedFraming } from './helpers/chunked-upload.js';
 import { signToken } from './helpers/credentials.js';
 import { graphqlRequest } from './helpers/harness.js';
@@ -160,6 +160,41 @@ describe('hostile bodies against a production gateway', () => {
     expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
     expect(rssAfter).toBeLessThan(BURST_RSS_CEILING_MIB);
     expect(gateway.alive()).toBe(true);
+  });
+
+  it('mints through two waves of 40 concurrent 8 MiB-image selfie tokens from one caller without running out of heap: each answered with a token or RATE_LIMITED (bounds: alive on a 512 MiB heap, RSS < 1 GiB)', async () => {
+    // Each request is whole and valid, and waits in the throttle with its image: what it holds is the body, the
+    // image parsed from it and, while it is sent, the upstream request. With the default budget on a 512 MiB heap
+    // the earlier build ran out of heap in the second wave.
+    const attacked = await startProductionGateway();
+    try {
+      const image = 'A'.repeat(8 * 1024 * 1024);
+      const body = JSON.stringify(graphqlRequest(GetSelfieTokenDocument, { input: { checkMode: 'LIVENESS_AND_COMPARE', image } }));
+      const answers: string[] = [];
+      let rssPeak = 0;
+      for (let wave = 0; wave < 2; wave++) {
+        const figures = await whileProbingHealth(attacked.port, () =>
+          Promise.all(
+            Array.from({ length: 40 }, async () => {
+              const answer = await postJson(attacked.url, body, { authorization });
+              const parsed = JSON.parse(answer.text) as { data?: { getSelfieToken?: { sdkToken?: string } }; errors?: Array<{ extensions?: { code?: string; retryAfter?: number } }> };
+              const error = parsed.errors?.[0]?.extensions;
+              return error ? `${answer.status} ${error.code} retryAfter=${error.retryAfter}` : `${answer.status} ${parsed.data?.getSelfieToken?.sdkToken ? 'token' : 'no token'}`;
+            }),
+          ),
+        );
+        answers.push(...figures.result);
+        rssPeak = Math.max(rssPeak, attacked.alive() ? attacked.rssMiB() : 0);
+        report(`40 concurrent 8 MiB images, wave ${wave + 1}`, { answers: [...new Set(figures.result)].join('|'), tokens: figures.result.filter((answer) => answer === '200 token').length, attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssAfterMiB: rssPeak });
+        expect(attacked.alive()).toBe(true);
+      }
+      expect(new Set(answers).size).toBeGreaterThan(0);
+      for (const answer of new Set(answers)) expect(['200 token', '429 RATE_LIMITED retryAfter=1']).toContain(answer);
+      expect(answers.filter((answer) => answer === '200 token').length).toBeGreaterThanOrEqual(8);
+      expect(rssPeak).toBeLessThan(BURST_RSS_CEILING_MIB);
+    } finally {
+      await attacked.stop();
+    }
   });
 
   it('holds at most HTTP_MAX_HELD_BODY_BYTES of 40 stalled 8 MB uploads, refuses the rest at once and keeps minting (bounds: RSS grows < 200 MiB with a 32 MiB budget, where the bodies alone are 320 MiB)', async () => {

@@ -78,6 +78,19 @@ describe('the gateway process', () => {
     expect(await gateway.exited).toBe(0);
   });
 
+  it('sizes the held-body budget to the heap it is given, and says so in the listening line', async () => {
+    gateway = spawnGateway({ PORT: '0', NODE_OPTIONS: '--max-old-space-size=512' });
+    await gateway.listening;
+    const listening = gateway
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; maxHeldBodyBytes?: number })
+      .find((entry) => entry.msg.startsWith('faceid-gateway listening'));
+    // An eighth of V8's limit for a 512 MiB old space (560 MiB with the young generation).
+    expect(listening?.maxHeldBodyBytes).toBe(70 * 2 ** 20);
+  });
+
   it('uses Tencent (here an emulator standing in for it) when credentials are given, even in production', async () => {
     emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
     gateway = spawnGateway({
