@@ -70,6 +70,9 @@ const shapeCases: Case[] = [
   ['eKYC 1,600,000 warning codes', ekycTokenRequest({ selectedWarningCodes: Array.from({ length: 1_600_000 }, () => 1) }), 'input.selectedWarningCodes', /^input\.selectedWarningCodes is a list of more than \d+ items/],
   ['a variable nested too deep', uncheckedRequest(EKYC_MUTATION, { input: { metaData: [[[[[[[[[['x']]]]]]]]]] } }), 'input.metaData[0][0][0][0][0][0][0]', /nested deeper than 8 levels/],
   ['an input with 65 fields', uncheckedRequest(EKYC_MUTATION, { input: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), 'input', /has 65 fields/],
+  // Keys that are no GraphQL name are client text: named `…`, so neither markup nor a pasted secret comes back.
+  ['too deep under keys that are no GraphQL names', uncheckedRequest(EKYC_MUTATION, { input: { '<svg/onload=alert(1)>': { 'password=hunter2': [[[[[[['x']]]]]]] } } }), 'input.….…[0][0][0][0][0][0]', /^input\.…\.…(\[0\]){6} is nested deeper than 8 levels/],
+  ['too many fields under a key of 64 name characters and more', uncheckedRequest(EKYC_MUTATION, { input: { [`${'k'.repeat(64)}\u202e`]: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) } }), `input.${'k'.repeat(64)}…`, /has 65 fields/],
 ];
 
 describe('validation before any upstream call', () => {

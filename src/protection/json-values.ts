@@ -8,7 +8,14 @@
  * about nothing and stops a hostile one within its first few kilobytes. It follows where it is in the JSON, so a
  * refusal inside the variables names the field, as the variables limits do.
  */
-import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS, VARIABLES_SHAPE_PROBLEMS } from './variables-limits.js';
+import {
+  MAX_REPORTED_NAME_LENGTH,
+  MAX_VARIABLE_DEPTH,
+  MAX_VARIABLE_LIST_ITEMS,
+  MAX_VARIABLE_OBJECT_FIELDS,
+  VARIABLES_SHAPE_PROBLEMS,
+  reportedKeyName,
+} from './variables-limits.js';
 
 /**
  * Most values a request body may hold, counted by the commas, brackets and braces outside strings (an upper
@@ -17,9 +24,6 @@ import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS
  * leaves room for any of those while a parse this large costs about a millisecond.
  */
 export const MAX_BODY_JSON_VALUES = 16_384;
-
-/** Longest name kept in a reported field: longer names are client text, not the schema's. */
-const MAX_REPORTED_NAME_LENGTH = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -115,17 +119,10 @@ export function scanJsonValues(json: Buffer, max: number): { count: number; exce
   return { count };
 }
 
-/** A GraphQL name, the only kind of key an input of this schema has. */
-const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
-
-/**
- * An object key for a reported field: a GraphQL name, cut to MAX_REPORTED_NAME_LENGTH characters; any other key
- * (which no input has) is client text and is reported as `…`.
- */
+/** An object key for a reported field, named as the variables limits name keys (reportedKeyName). */
 function reportedKey(json: Buffer, start: number, end: number): string {
-  const head = json.toString('latin1', start, Math.min(end, start + MAX_REPORTED_NAME_LENGTH));
-  if (!GRAPHQL_NAME.test(head)) return '…';
-  return end - start > MAX_REPORTED_NAME_LENGTH ? `${head}…` : head;
+  // One character past the bound, so that a longer key is still reported as cut.
+  return reportedKeyName(json.toString('latin1', start, Math.min(end, start + MAX_REPORTED_NAME_LENGTH + 1)));
 }
 
 /** The JSON texts of a body that yoga would parse: the whole body, or a form's `variables` and `extensions`. */

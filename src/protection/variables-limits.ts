@@ -15,7 +15,7 @@ export const MAX_VARIABLE_OBJECT_FIELDS = 64;
 /** Deepest nesting of objects and lists in the variables: `{ input: { list: [...] } }` is 3. */
 export const MAX_VARIABLE_DEPTH = 8;
 /** Longest variable or field name kept in an error's `field`: names beyond it are client text, not ours. */
-const MAX_REPORTED_NAME_LENGTH = 64;
+export const MAX_REPORTED_NAME_LENGTH = 64;
 
 /**
  * What is wrong at a field, in the words every refusal of the variables' shape uses (here, and in json-values.ts
@@ -27,12 +27,24 @@ export const VARIABLES_SHAPE_PROBLEMS = {
   tooManyFields: (count: number | string) => `has ${count} fields; no input of this schema has more than ${MAX_VARIABLE_OBJECT_FIELDS}`,
 };
 
-function pathOf(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  const name = key.length > MAX_REPORTED_NAME_LENGTH ? `${key.slice(0, MAX_REPORTED_NAME_LENGTH)}…` : key;
-  return parent === 'variables' ? name : `${parent}.${name}`;
+/** A GraphQL name, the only kind of key an input of this schema has. */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/**
+ * An object key as a reported field names it: a GraphQL name, cut to MAX_REPORTED_NAME_LENGTH characters; any
+ * other key (which no input has) is client text, and is reported as `…`.
+ */
+export function reportedKeyName(key: string): string {
+  const head = key.slice(0, MAX_REPORTED_NAME_LENGTH);
+  if (!GRAPHQL_NAME.test(head)) return '…';
+  return key.length > MAX_REPORTED_NAME_LENGTH ? `${head}…` : head;
 }
 
+function pathOf(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  const name = reportedKeyName(key);
+  return parent === 'variables' ? name : `${parent}.${name}`;
+}
 
 /**
  * The first place where `variables` exceeds a bound, named as the gateway names input fields (`input.metaData`,
