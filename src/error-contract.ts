@@ -101,9 +101,18 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
       code,
       retryable: ERROR_CODES[code].retryable,
       // Without a status yoga answers 500 when there is no data (a masked bug) and 200 otherwise: left as is.
-      ...(http ? { http: { ...http, spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
+      ...(http ? { http: { ...http, ...statusOverride(code, http), spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
     },
   });
+}
+
+/**
+ * 413 means a body too large, and only REQUEST_ENTITY_TOO_LARGE is sent with it. yoga sends its refusal of a batch
+ * of more operations than GRAPHQL_BATCHING_LIMIT as 413 with code BAD_REQUEST; clients read 413 as "send less
+ * data" (Apollo Client shows only the status), so it gets BAD_REQUEST's 400 like any other refused request.
+ */
+function statusOverride(code: ErrorCode, http: Record<string, unknown>): { status?: number } {
+  return http.status === 413 && code !== 'REQUEST_ENTITY_TOO_LARGE' ? { status: ERROR_CODES[code].status } : {};
 }
 
 /** Longest quoted text (a name, most often) a message may repeat from the request; longer is replaced by `…`. */

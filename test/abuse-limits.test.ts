@@ -94,6 +94,22 @@ describe('request hardening', () => {
     expect(await response.json()).toEqual([{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }]);
   });
 
+  it.each(['application/json', 'application/graphql-response+json'])(
+    'refuses a batch over GRAPHQL_BATCHING_LIMIT with 400 BAD_REQUEST (not 413, which means a body too large), Accept %s',
+    async (accept) => {
+      const { app } = await start({ app: { batchingLimit: 2 } });
+      const response = await app.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify(Array.from({ length: 3 }, () => ({ query: '{ __typename }' }))),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { errors: unknown }).errors).toEqual([
+        { message: 'Batching is limited to 2 operations per request.', extensions: { code: 'BAD_REQUEST', retryable: false } },
+      ]);
+    },
+  );
+
   it('refuses form and text POSTs a browser could send cross-site without a preflight (CSRF)', async () => {
     const { app, emulator } = await start();
     for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
