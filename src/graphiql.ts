@@ -16,7 +16,9 @@ mutation GetSelfieToken {
 export function graphiqlOptions(enabled: boolean): Pick<YogaServerOptions<object, object>, 'graphiql' | 'renderGraphiQL'> {
   if (!enabled) return { graphiql: false };
   return {
-    graphiql: { title: 'faceid-gateway', defaultQuery: GRAPHIQL_EXAMPLE_OPERATION },
+    // Headers typed in GraphiQL are a bearer token or an API key more often than not: kept for the page's life only,
+    // never in the browser's localStorage, where any script of the origin could read them after the tab is closed.
+    graphiql: { title: 'faceid-gateway', defaultQuery: GRAPHIQL_EXAMPLE_OPERATION, shouldPersistHeaders: false },
     // The renderer inlines GraphiQL (a 9 MB module): load it when a browser first asks for the page, so a gateway
     // that nobody explores never spends the start-up time and memory on it.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),

@@ -115,6 +115,31 @@ describe('GraphiQL in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('sends a header typed in its Headers tab and keeps it out of localStorage', async ({ skip }) => {
+    const { url } = await startGateway(true);
+    const { page } = await openPage(skip);
+    await page.goto(url, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .view-lines').filter({ hasText: 'mutation GetSelfieToken' }).waitFor();
+
+    await page.locator('.graphiql-editor-tools button[data-name="headers"]').click();
+    await page.locator('.graphiql-editor-tool .monaco-editor').last().click();
+    await page.keyboard.insertText('{"Authorization": "Bearer header-typed-in-graphiql"}');
+    const [minted] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && r.postDataJSON()?.operationName === 'GetSelfieToken'),
+      page.locator('.graphiql-execute-button').click(),
+    ]);
+    expect(minted.headers().authorization).toBe('Bearer header-typed-in-graphiql');
+
+    // GraphiQL saves a tab's editors together, a moment after a change: once variables typed after the header are
+    // saved, the header would have been saved too.
+    await page.locator('.graphiql-editor-tools button[data-name="variables"]').click();
+    await page.locator('.graphiql-editor-tool .monaco-editor').first().click();
+    await page.keyboard.insertText('{"savedAfterTheHeader": true}');
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: PAGE_TIMEOUT_MS }).toContain('savedAfterTheHeader');
+    const stored = await page.evaluate(() => Object.entries(localStorage));
+    expect(stored.filter(([, value]) => value.includes('header-typed-in-graphiql'))).toEqual([]);
+  }, 90_000);
+
   it('is not served when GraphiQL is off: a browser GET of /graphql gets a GraphQL JSON error, not the page', async ({ skip }) => {
     const { url } = await startGateway(false);
     const { page } = await openPage(skip);
