@@ -18,6 +18,7 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { useWebSocketUpgradeRefusal } from './protection/websocket-upgrade.js';
 import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
@@ -77,6 +78,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useMetricsEndpoint(metrics),
     useReadiness(isReady),
     useCsrfPrevention(),
+    useWebSocketUpgradeRefusal(),
     useVariablesLimits(),
     useDocumentLimits(),
     useValidationRules(introspection),
