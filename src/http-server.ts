@@ -4,6 +4,7 @@
  * connections past the cap are closed as soon as they are accepted. Building it listens on nothing: server.ts does.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** The connection limits; each is a configuration variable (see config.ts). */
 export interface HttpServerLimits {
@@ -26,6 +27,8 @@ export interface HttpServerLimits {
   minBodyBytesPerSecond: number;
   /** How long a body may be slower than the minimum before it counts. @default 10000 */
   bodyRateGraceMs?: number | undefined;
+  /** Requests one connection may have unanswered at once (HTTP/1.1 pipelining); past it the connection is closed. @default MAX_PIPELINED_REQUESTS */
+  maxPipelinedRequests?: number | undefined;
 }
 
 /**
@@ -84,17 +87,50 @@ export const MAX_HEADERS_COUNT = 100;
  */
 export const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
 
+/**
+ * Requests one connection may have unanswered at once. Node starts every request it parses from a socket read (up
+ * to 64 KiB: about a thousand short GETs) before it waits for any answer, and answers pipelined requests in order,
+ * so a client that writes requests without reading answers had a thousand requests per connection in the app at
+ * once: 150 connections sending 8 MB in all ran a 512 MiB heap out of memory in 22 s. No browser or GraphQL client
+ * pipelines (each waits for an answer, or opens another connection); 16 leaves room for a tool that does.
+ */
+export const MAX_PIPELINED_REQUESTS = 16;
+
+/** The 'pipelineOverflow' event: a connection was closed for having more than this many requests unanswered. */
+export const PIPELINE_OVERFLOW_EVENT = 'pipelineOverflow';
+
+/**
+ * Hands each request to `next`, unless its connection already has `maxUnanswered` requests unanswered: then the
+ * connection is closed, and that request and every later one parsed from the same read are dropped without
+ * reaching the app (node still emits them, one by one, after the socket is destroyed). The server emits
+ * PIPELINE_OVERFLOW_EVENT once per closed connection. Counts live on the socket and go with it.
+ */
+function boundPipelining(server: Server, maxUnanswered: number, next: RequestListener): RequestListener {
+  const unanswered = new WeakMap<Socket, number>();
+  return (request, response) => {
+    const { socket } = request;
+    if (socket.destroyed) return;
+    const count = (unanswered.get(socket) ?? 0) + 1;
+    if (count > maxUnanswered) {
+      socket.destroy();
+      server.emit(PIPELINE_OVERFLOW_EVENT, maxUnanswered);
+      return;
+    }
+    unanswered.set(socket, count);
+    response.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+    next(request, response);
+  };
+}
+
 /** Creates the HTTP server for `app` with `limits`; the caller listens. */
 export function createHttpServer(app: RequestListener, limits: HttpServerLimits): Server {
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      maxHeaderSize: limits.maxHeaderBytes,
-      connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
-    },
-    app,
-  );
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+  });
+  server.on('request', boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, app));
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;
@@ -115,6 +151,7 @@ const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: cl
 function guardBodyRate(server: Server, minBytesPerSecond: number, graceMs: number): void {
   const uploads = new Map<IncomingMessage, { response: ServerResponse; startedAt: number; bytesReadAtStart: number }>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (request.socket.destroyed) return; // dropped by the pipelining bound, or its client is gone
     uploads.set(request, { response, startedAt: performance.now(), bytesReadAtStart: request.socket.bytesRead });
   });
   const timer = setInterval(() => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
-import { createHttpServer } from './http-server.js';
+import { PIPELINE_OVERFLOW_EVENT, createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** How often draining checks whether every connection has finished. */
@@ -45,12 +45,32 @@ async function main(): Promise<void> {
       dropped = 0;
     }, DROPPED_CONNECTIONS_LOG_MS).unref();
   });
+  let pipelineOverflows = 0;
+  server.on(PIPELINE_OVERFLOW_EVENT, (maxPipelinedRequests: number) => {
+    gateway.metrics.countRejection('pipelined_requests');
+    pipelineOverflows += 1;
+    if (pipelineOverflows > 1) return;
+    logger.warn({ maxPipelinedRequests }, 'connection closed: more pipelined requests unanswered than MAX_PIPELINED_REQUESTS');
+    setTimeout(() => {
+      if (pipelineOverflows > 1) logger.warn({ closed: pipelineOverflows, maxPipelinedRequests, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections closed for pipelining');
+      pipelineOverflows = 0;
+    }, DROPPED_CONNECTIONS_LOG_MS).unref();
+  });
   let inFlight = 0;
-  server.on('request', (_request, response) => {
+  server.on('request', (request, response) => {
+    // A request dropped by the pipelining bound never reaches the app; one whose socket closes before it is
+    // answered ends with the socket (node emits no 'close' for the responses still queued behind it).
+    if (request.socket.destroyed) return;
     inFlight += 1;
-    response.once('close', () => {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
       inFlight -= 1;
-    });
+      request.socket.off('close', end);
+    };
+    response.once('close', end);
+    request.socket.once('close', end);
   });
   server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();

@@ -2,7 +2,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONNECTIONS_CHECK_INTERVAL_MS, DEFAULT_HTTP_SERVER_LIMITS, MAX_HEADERS_COUNT, createHttpServer, type HttpServerLimits } from '../src/http-server.js';
+import {
+  CONNECTIONS_CHECK_INTERVAL_MS,
+  DEFAULT_HTTP_SERVER_LIMITS,
+  MAX_HEADERS_COUNT,
+  MAX_PIPELINED_REQUESTS,
+  PIPELINE_OVERFLOW_EVENT,
+  createHttpServer,
+  type HttpServerLimits,
+} from '../src/http-server.js';
 
 /** Short limits, so that every bound can be crossed within a few seconds. */
 const LIMITS: HttpServerLimits = {
@@ -135,6 +143,48 @@ describe('HTTP server limits', () => {
     const { answer, ms } = await rawExchange(port, `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n`, piece, everyMs, length);
     expect(statusLine(answer)).toBe(status);
     if (status.includes('408')) expect(ms).toBeLessThan(1000 + LATE_MS);
+  });
+
+  /** A server whose app holds every request until `release` is called, counting the requests it was handed. */
+  async function listenHolding(maxPipelinedRequests?: number) {
+    const held: ServerResponse[] = [];
+    let overflows = 0;
+    const server = createHttpServer((_request: IncomingMessage, response: ServerResponse) => void held.push(response), { ...LIMITS, maxPipelinedRequests });
+    server.on(PIPELINE_OVERFLOW_EVENT, () => (overflows += 1));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      handed: () => held.length,
+      overflows: () => overflows,
+      release: () => held.splice(0).forEach((response) => response.end('ok')),
+    };
+  }
+
+  it(`hands the app at most ${MAX_PIPELINED_REQUESTS} pipelined requests of one connection, then closes it: 1,000 GETs in one write reach it as ${MAX_PIPELINED_REQUESTS}`, async () => {
+    const server = await listenHolding();
+    const { answer } = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(1000));
+    expect(answer).toBe('');
+    expect(server.handed()).toBe(MAX_PIPELINED_REQUESTS);
+    expect(server.overflows()).toBe(1);
+  });
+
+  it('answers pipelined requests within the bound, in order, and keeps the connection', async () => {
+    const server = await listenHolding(4);
+    const socket = connect({ host: '127.0.0.1', port: server.port });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4));
+    await expect.poll(() => server.handed()).toBe(4);
+    server.release();
+    await expect.poll(() => answer.match(/HTTP\/1\.1 200 OK/g)?.length ?? 0).toBe(4);
+    // The connection is still open and takes the next batch.
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4));
+    await expect.poll(() => server.handed()).toBe(4);
+    server.release();
+    await expect.poll(() => answer.match(/HTTP\/1\.1 200 OK/g)?.length ?? 0).toBe(8);
+    expect(server.overflows()).toBe(0);
+    socket.destroy();
   });
 
   it('defaults to limits an 8 MiB image on a slow link fits in', () => {
