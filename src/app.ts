@@ -18,6 +18,7 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { useSearchParamsJson } from './protection/search-params.js';
 import { useWebSocketUpgradeRefusal } from './protection/websocket-upgrade.js';
 import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
 import { useValidationRules } from './protection/introspection.js';
@@ -88,6 +89,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
   if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
+  // After every plugin that might choose the request parser, and before the body bound, which hands it the body.
+  plugins.push(useSearchParamsJson());
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);
