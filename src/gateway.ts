@@ -96,7 +96,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     facts,
     logger,
     graphiql: config.graphiql,
-    authenticate: createAuthenticator(config.auth),
+    authenticate: createAuthenticator(config.auth, { logger: logger.child({ component: 'auth' }) }),
     metrics,
     corsOrigins: config.corsOrigins,
     introspection: config.introspection,

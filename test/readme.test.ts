@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { MAX_PENDING_VERIFICATION_BYTES } from '../src/auth/authenticate.js';
+import { JWKS_FETCH_TIMEOUT_MS, JWKS_RETRY_FIRST_MS, JWKS_RETRY_MAX_MS, MAX_JWKS_BYTES } from '../src/auth/jwks.js';
 import { VERIFIED_TOKEN_CACHE_BYTES, VERIFIED_TOKEN_TTL_MS } from '../src/auth/verified-tokens.js';
 import { CONFIG_VARIABLES } from '../src/config.js';
 import { MAX_QUOTED_TEXT_IN_MESSAGE } from '../src/error-contract.js';
@@ -28,7 +29,7 @@ import {
   MAX_SELECTED_WARNING_CODES,
 } from '../src/faceid/requests.js';
 import { MAX_RESULT_MEDIA_BASE64_LENGTH } from '../src/faceid/results.js';
-import { MAX_HEADERS_COUNT } from '../src/http-server.js';
+import { MAX_HEADERS_COUNT, MAX_PIPELINED_REQUESTS } from '../src/http-server.js';
 import { LOG_BUFFER_MAX_BYTES } from '../src/logger.js';
 import { MAX_LOGGED_CLIENT_TEXT } from '../src/observability/request-log.js';
 import {
@@ -152,6 +153,11 @@ describe('the limits table', () => {
     ['VERIFIED_TOKEN_CACHE_BYTES', mebibytes(VERIFIED_TOKEN_CACHE_BYTES)],
     ['VERIFIED_TOKEN_TTL_MS', `${thousands(VERIFIED_TOKEN_TTL_MS)} ms`],
     ['MAX_PENDING_VERIFICATION_BYTES', mebibytes(MAX_PENDING_VERIFICATION_BYTES)],
+    ['JWKS_FETCH_TIMEOUT_MS', `${thousands(JWKS_FETCH_TIMEOUT_MS)} ms`],
+    ['MAX_JWKS_BYTES', `${thousands(MAX_JWKS_BYTES)} bytes`],
+    ['JWKS_RETRY_FIRST_MS', `none for ${thousands(JWKS_RETRY_FIRST_MS)} ms`],
+    ['JWKS_RETRY_MAX_MS', `doubling to ${thousands(JWKS_RETRY_MAX_MS)} ms`],
+    ['MAX_PIPELINED_REQUESTS', thousands(MAX_PIPELINED_REQUESTS)],
   ];
 
   it.each(bounds)('gives %s its value', (constant, text) => {

@@ -2,16 +2,19 @@
  * Who is calling: a Bearer JWT (HS256 shared secret, or keys from a JWKS URL, with issuer and audience checks),
  * an API key (compared by SHA-256 hash; the configuration never holds a key in clear), or nobody.
  *
- * Credentials that are presented but wrong are refused outright (UNAUTHENTICATED, 401) with the reason; absent
+ * Credentials that are presented but wrong are refused outright (UNAUTHENTICATED, 401) with the reason; a Bearer
+ * token that cannot be checked because the issuer's keys cannot be fetched is UPSTREAM_UNAVAILABLE (503); absent
  * credentials make an unauthenticated caller, whom the schema's scope checks then refuse where a scope is needed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { GraphQLError } from 'graphql';
-import { refusal } from '../errors.js';
+import type { Logger } from 'pino';
+import { refusal, toGraphQLError, UpstreamUnavailableError } from '../errors.js';
 import type { Caller } from '../context.js';
 import { SCOPES } from '../schema/builder.js';
 import { createVerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-tokens.js';
+import { createRemoteKeys } from './jwks.js';
 
 /** Every scope the gateway knows. */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
@@ -61,6 +64,10 @@ export interface AuthenticatorOptions {
   verifiedTokens?: VerifiedTokenCacheOptions;
   /** Bytes of token text whose verifications may be under way and shared at once. @default MAX_PENDING_VERIFICATION_BYTES */
   maxPendingVerificationBytes?: number;
+  /** Where an AUTH_JWKS_URL outage (warn, once per back-off period) and its end (info) are logged. @default nowhere */
+  logger?: Pick<Logger, 'warn' | 'info'> | undefined;
+  /** Longest wait for the key set at AUTH_JWKS_URL. @default JWKS_FETCH_TIMEOUT_MS */
+  jwksTimeoutMs?: number | undefined;
 }
 
 /** How callers are authenticated. `open` lets anyone use every operation. */
@@ -128,6 +135,10 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
   if (!Number.isSafeInteger(maxPendingVerificationBytes) || maxPendingVerificationBytes < 0) {
     throw new TypeError(`Expected \`maxPendingVerificationBytes\` to be a whole number >= 0, got ${maxPendingVerificationBytes}`);
   }
+  const { jwksTimeoutMs } = authenticatorOptions;
+  if (jwksTimeoutMs !== undefined && (!Number.isSafeInteger(jwksTimeoutMs) || jwksTimeoutMs <= 0)) {
+    throw new TypeError(`Expected \`jwksTimeoutMs\` to be a whole number > 0, got ${jwksTimeoutMs}`);
+  }
   if (settings.mode === 'open') {
     const everything = new Set(ALL_SCOPES);
     return async (_request, clientAddress) => ({ id: `ip:${clientAddress()}`, authenticated: false, scopes: everything });
@@ -149,8 +160,13 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
         return (await jwtVerify(token, await key, { ...options, currentDate, algorithms: ['HS256'] })).payload;
       };
     } else if (jwt.jwksUrl !== undefined) {
-      // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation).
-      const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
+      // Keys are fetched on first use and cached; an unknown `kid` triggers one refetch (key rotation); a failed
+      // fetch makes the next ones wait out a back-off (jwks.ts).
+      const keys: JWTVerifyGetKey = createRemoteKeys(new URL(jwt.jwksUrl), {
+        now,
+        logger: authenticatorOptions.logger,
+        timeoutMs: jwksTimeoutMs,
+      });
       verifyJwt = async (token, currentDate) =>
         (await jwtVerify(token, keys, { ...options, currentDate, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] }))
           .payload;
@@ -207,6 +223,8 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
     try {
       payload = await verification;
     } catch (error) {
+      // The issuer's keys could not be fetched: the token was not checked, so it is not called bad, and a retry helps.
+      if (error instanceof UpstreamUnavailableError) throw toGraphQLError(error);
       throw unauthenticated(describeJwtFailure(error));
     }
     return shared ? checkTimes(payload, checkedAt) : payload;
