@@ -22,7 +22,7 @@ import { useSearchParamsJson } from './protection/search-params.js';
 import { useWebSocketUpgradeRefusal } from './protection/websocket-upgrade.js';
 import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
 import { useValidationRules } from './protection/introspection.js';
-import { usePersistedOperationsOnly } from './protection/persisted-operations.js';
+import { usePersistedOperationsOnly, usePersistedQueriesNotSupported } from './protection/persisted-operations.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
 import { DEFAULT_MAX_HELD_BODY_BYTES, createHeldBodyBudget } from './protection/bounded-body.js';
 import { useRequestBodyLimit } from './protection/request-body-limit.js';
@@ -88,7 +88,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useErrorContract({ suggestions: introspection }),
     useResultResponsePolicy(RESULT_TYPE_NAMES),
   ];
-  if (dependencies.persistedOperations) plugins.push(usePersistedOperationsOnly(dependencies.persistedOperations));
+  plugins.push(dependencies.persistedOperations ? usePersistedOperationsOnly(dependencies.persistedOperations) : usePersistedQueriesNotSupported());
   // After every plugin that might choose the request parser, and before the body bound, which hands it the body.
   plugins.push(useSearchParamsJson());
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
