@@ -18,6 +18,7 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { useSupportedMediaTypes } from './protection/media-types.js';
 import { useSearchParamsJson } from './protection/search-params.js';
 import { useWebSocketUpgradeRefusal } from './protection/websocket-upgrade.js';
 import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
@@ -90,7 +91,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   ];
   plugins.push(dependencies.persistedOperations ? usePersistedOperationsOnly(dependencies.persistedOperations) : usePersistedQueriesNotSupported());
   // After every plugin that might choose the request parser, and before the body bound, which hands it the body.
-  plugins.push(useSearchParamsJson());
+  plugins.push(useSupportedMediaTypes(), useSearchParamsJson());
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);

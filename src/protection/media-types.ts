@@ -1,0 +1,34 @@
+/**
+ * The media types a POST may have. yoga reads JSON (`application/json`, `application/graphql+json`), a form, and
+ * `application/graphql`; for anything else it answered 415 with an empty body, and a multipart body went to its
+ * file-upload parser, which parses the `operations` field without the JSON-values count the other bodies get
+ * (./json-values.ts): 200 such bodies of empty objects cost 13 s of CPU. The API takes no files (images travel as
+ * base64 in the variables), so multipart is refused outright, and every other type with an error that says what
+ * to send.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { refusal } from '../errors.js';
+
+/** What a refused POST is told to send instead; never the type it sent, which is client text. */
+export const SUPPORTED_MEDIA_TYPES_MESSAGE =
+  'send the operation as application/json (or application/graphql, or as a form with the x-graphql-yoga-csrf header)';
+
+/** The media type of a Content-Type header, lower-cased, without its parameters. */
+function mediaTypeOf(contentType: string | null): string {
+  return (contentType ?? '').split(/[;,]/)[0]!.trim().toLowerCase();
+}
+
+/** Refuses multipart POSTs, and POSTs of a type no parser reads, with 400 BAD_REQUEST saying what to send. */
+export function useSupportedMediaTypes(): Plugin {
+  return {
+    onRequestParse({ request, requestParser }) {
+      if (request.method !== 'POST') return;
+      if (mediaTypeOf(request.headers.get('content-type')).startsWith('multipart/')) {
+        throw refusal('BAD_REQUEST', `This API takes no file uploads (multipart): ${SUPPORTED_MEDIA_TYPES_MESSAGE}, with images as base64 strings in the variables.`, {
+          headers: { Connection: 'close' },
+        });
+      }
+      if (!requestParser) throw refusal('BAD_REQUEST', `The request's Content-Type is not one this API reads: ${SUPPORTED_MEDIA_TYPES_MESSAGE}.`, { headers: { Connection: 'close' } });
+    },
+  };
+}
