@@ -558,3 +558,41 @@ describe('lifecycle', () => {
     await expect(startFaceIdEmulator(options)).rejects.toThrow(TypeError);
   });
 });
+
+describe('the record of requests', () => {
+  const started: FaceIdEmulator[] = [];
+  afterAll(async () => {
+    for (const emulator of started) await emulator.close();
+  });
+
+  async function startRecording(bounds: { maxRecordedRequests?: number; maxRecordedBodyBytes?: number }) {
+    const emulator = await startFaceIdEmulator({ keyPairs: [TEST_KEY_PAIR], rateLimitPerSecond: 1000, ...bounds });
+    started.push(emulator);
+    return emulator;
+  }
+
+  /** An unsigned POST of `bodyChars` characters: refused, but recorded with its body. */
+  const postUnsigned = (emulator: FaceIdEmulator, bodyChars: number) =>
+    fetch(emulator.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"p":"${'x'.repeat(bodyChars - 8)}"}` }).then((response) => response.text());
+
+  it('keeps the latest requests only, up to maxRecordedRequests', async () => {
+    const emulator = await startRecording({ maxRecordedRequests: 5 });
+    for (let index = 0; index < 12; index++) await postUnsigned(emulator, 100 + index);
+    expect(emulator.requests.map((request) => request.body.length)).toEqual([107, 108, 109, 110, 111]);
+  });
+
+  it('keeps at most maxRecordedBodyBytes of body text, always with the latest request', async () => {
+    const emulator = await startRecording({ maxRecordedBodyBytes: 10_000 });
+    for (let index = 0; index < 10; index++) await postUnsigned(emulator, 3_000);
+    expect(emulator.requests).toHaveLength(3);
+    await postUnsigned(emulator, 20_000);
+    expect(emulator.requests.map((request) => request.body.length)).toEqual([20_000]);
+    emulator.clearRecords();
+    await postUnsigned(emulator, 3_000);
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses a bound of %s, naming it', async (bound) => {
+    await expect(startFaceIdEmulator({ keyPairs: [TEST_KEY_PAIR], maxRecordedRequests: bound })).rejects.toThrow(/`maxRecordedRequests` must be a positive integer/);
+  });
+});

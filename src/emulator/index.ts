@@ -1,5 +1,5 @@
 /** The built-in FaceID emulator: a local stand-in for faceid.intl.tencentcloudapi.com. */
-export { startFaceIdEmulator } from './server.js';
+export { MAX_RECORDED_BODY_BYTES, MAX_RECORDED_REQUESTS, startFaceIdEmulator } from './server.js';
 export type { FaceIdEmulator, FaceIdEmulatorOptions, RecordedRequest } from './server.js';
 export type { EmulatorKeyPair } from './authenticate.js';
 export type { EmulatorFault } from './faults.js';

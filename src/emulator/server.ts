@@ -47,6 +47,10 @@ export interface FaceIdEmulatorOptions {
   timestampToleranceSeconds?: number;
   /** Server clock for the timestamp window, epoch ms; shift it to test clock skew. @default Date.now */
   now?: () => number;
+  /** Entries `requests` keeps, the latest. @default MAX_RECORDED_REQUESTS */
+  maxRecordedRequests?: number;
+  /** Body text `requests` keeps in all, in characters. @default MAX_RECORDED_BODY_BYTES */
+  maxRecordedBodyBytes?: number;
 }
 
 /** One request as the emulator saw it. */
@@ -74,6 +78,10 @@ export interface FaceIdEmulator {
   readonly url: string;
   readonly port: number;
   /** Every request whose body was read, in that order. */
+  /**
+   * The requests received, oldest first: the latest `maxRecordedRequests`, holding at most `maxRecordedBodyBytes`
+   * of body text in all (older entries are dropped, in place).
+   */
   readonly requests: RecordedRequest[];
   /** Queues `fault` for the next `times` (default 1) requests to `action`. */
   scriptFault(action: string, fault: EmulatorFault, options?: { times?: number }): void;
@@ -94,6 +102,8 @@ export interface FaceIdEmulator {
 /** Options with defaults applied and checked. */
 interface ResolvedOptions {
   keyPairs: EmulatorKeyPair[];
+  maxRecordedRequests: number;
+  maxRecordedBodyBytes: number;
   host: string;
   port: number;
   rateLimitPerSecond: number;
@@ -102,7 +112,16 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(options: FaceIdEmulatorOptions): ResolvedOptions {
-  const { keyPairs, host = '127.0.0.1', port = 0, rateLimitPerSecond = 20, timestampToleranceSeconds = 300, now = Date.now } = options;
+  const {
+    keyPairs,
+    host = '127.0.0.1',
+    port = 0,
+    rateLimitPerSecond = 20,
+    timestampToleranceSeconds = 300,
+    now = Date.now,
+    maxRecordedRequests = MAX_RECORDED_REQUESTS,
+    maxRecordedBodyBytes = MAX_RECORDED_BODY_BYTES,
+  } = options;
   if (!Array.isArray(keyPairs) || keyPairs.length === 0) {
     throw new TypeError('startFaceIdEmulator: `keyPairs` must list at least one key pair');
   }
@@ -122,7 +141,19 @@ function resolveOptions(options: FaceIdEmulatorOptions): ResolvedOptions {
     throw new TypeError(`startFaceIdEmulator: \`timestampToleranceSeconds\` must be a non-negative number, got ${timestampToleranceSeconds}`);
   }
   if (typeof now !== 'function') throw new TypeError('startFaceIdEmulator: `now` must be a function returning epoch milliseconds');
-  return { keyPairs: keyPairs.map((pair) => ({ ...pair })), host, port, rateLimitPerSecond, timestampToleranceSeconds, now };
+  for (const [name, value] of Object.entries({ maxRecordedRequests, maxRecordedBodyBytes })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`startFaceIdEmulator: \`${name}\` must be a positive integer, got ${value}`);
+  }
+  return {
+    keyPairs: keyPairs.map((pair) => ({ ...pair })),
+    host,
+    port,
+    rateLimitPerSecond,
+    timestampToleranceSeconds,
+    now,
+    maxRecordedRequests,
+    maxRecordedBodyBytes,
+  };
 }
 
 /** `rawHeaders` rather than `headers`: Node drops repeats of some headers, a recorder should not. */
@@ -145,6 +176,41 @@ function sendJson(response: ServerResponse, status: number, body: string, extraH
   response.end(body);
 }
 
+/**
+ * Requests kept in `requests`. The record is for tests and for a developer looking at what was sent; a gateway on
+ * the built-in emulator (`npm start` without credentials) records every mint, so without a bound each 8 MiB image
+ * stayed in memory for the life of the process: 58 of them ran a 512 MiB heap out.
+ */
+export const MAX_RECORDED_REQUESTS = 10_000;
+/** Body text kept across `requests`: four requests of the largest size, or thousands of ordinary ones. */
+export const MAX_RECORDED_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The record of requests: `add` appends an entry, then drops the oldest until both bounds hold again (the entry
+ * just added always stays). The body text held is counted as entries come and go; the array is changed in place.
+ */
+function createRequestRecord(
+  requests: RecordedRequest[],
+  maxEntries: number,
+  maxBodyChars: number,
+): { add(entry: RecordedRequest): void; clear(): void } {
+  let bodyChars = 0;
+  return {
+    add(entry) {
+      if (requests.length === 0) bodyChars = 0;
+      requests.push(entry);
+      bodyChars += entry.body.length;
+      while (requests.length > maxEntries || (bodyChars > maxBodyChars && requests.length > 1)) {
+        bodyChars -= requests.shift()!.body.length;
+      }
+    },
+    clear() {
+      requests.length = 0;
+      bodyChars = 0;
+    },
+  };
+}
+
 /** Starts an emulator listening on `host:port` and resolves once it accepts connections. */
 export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promise<FaceIdEmulator> {
   const config = resolveOptions(options);
@@ -156,6 +222,7 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
   const rateWindow = createRateWindow({ limit: config.rateLimitPerSecond, now: () => performance.now() });
   const faults = createFaultScript();
   const requests: RecordedRequest[] = [];
+  const requestRecord = createRequestRecord(requests, config.maxRecordedRequests, config.maxRecordedBodyBytes);
   // Aborted by close(), so a scripted latency never outlives the server and keeps a test process alive.
   const closing = new AbortController();
   // Every request waiting out a scripted latency listens to it, and removes its listener when the wait ends: as many
@@ -172,7 +239,7 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
     const requestId = createRequestId();
     const record = (body: string, responseCode: string): RecordedRequest => {
       const entry: RecordedRequest = { receivedAtMs, action, headers, body, responseCode };
-      requests.push(entry);
+      requestRecord.add(entry);
       return entry;
     };
 
@@ -317,7 +384,7 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
       return { kind: completed.kind, resultCode: completed.resultCode };
     },
     clearRecords() {
-      requests.length = 0;
+      requestRecord.clear();
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
