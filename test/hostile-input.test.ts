@@ -188,7 +188,10 @@ describe('hostile bodies against a production gateway', () => {
     const figures = await whileProbingHealth(gateway.port, () => flood(10, 10, () => body, { authorization }));
     const rssAfter = gateway.rssMiB();
     report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
-    expect(figures.result.codes).toEqual(['400 BAD_REQUEST']);
+    // Each is refused before it is parsed: for its values (400), or, when ten 8 MB bodies at once do not fit in the
+    // held-body budget (70 MiB on this 512 MiB heap), for their memory first (429).
+    expect(figures.result.codes).toContain('400 BAD_REQUEST');
+    expect(figures.result.codes.filter((code) => code !== '400 BAD_REQUEST' && code !== '429 RATE_LIMITED')).toEqual([]);
     expect(figures.result.slowestMs).toBeLessThan(2_000);
     expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
     expect(rssAfter).toBeLessThan(BURST_RSS_CEILING_MIB);
