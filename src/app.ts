@@ -13,7 +13,7 @@ import type { FaceIdClient } from './faceid/client.js';
 import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
-import { useReadiness } from './observability/readiness.js';
+import { READINESS_ENDPOINT, useReadiness } from './observability/readiness.js';
 import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
@@ -36,6 +36,8 @@ export type { NodeServerContext } from './protection/client-address.js';
 export const MAX_REQUEST_BODY_BYTES = MAX_IMAGE_BASE64_LENGTH + 64 * 1024;
 /** Where the GraphQL API is served. */
 export const GRAPHQL_ENDPOINT = '/graphql';
+/** Paths polled by orchestrators and scrapers, every few seconds: neither logged nor counted as requests. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', READINESS_ENDPOINT, '/metrics']);
 
 export interface AppDependencies {
   faceid: FaceIdClient;
@@ -73,7 +75,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   const isReady = dependencies.isReady ?? (() => true);
   const clientAddressOf = createClientAddressOf(trustProxy);
   metrics.watchThrottles(faceid.throttles);
-  const tracker = createRequestTracker({ logger: logger.child({ component: 'http' }), metrics, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const tracker = createRequestTracker({ logger: logger.child({ component: 'http' }), metrics, probePaths: PROBE_PATHS });
 
   const plugins: Plugin[] = [
     tracker.plugin,

@@ -60,6 +60,24 @@ describe('request logs', () => {
     });
   });
 
+  it.each([
+    ['/graphql/', 'a body over the size bound', { 'content-type': 'application/json', 'content-length': '99999999' }, 413, 'REQUEST_ENTITY_TOO_LARGE'],
+    ['//graphql', 'a form POST without the CSRF header', { 'content-type': 'application/x-www-form-urlencoded' }, 403, 'CSRF_PREVENTED'],
+    ['/graphql/', 'a body that is not JSON', { 'content-type': 'application/json' }, 400, 'BAD_REQUEST'],
+  ])('logs and counts a refusal on the path spelling %s too (%s)', async (path, _case, headers, status, outcome) => {
+    const response = await harness.app.fetch(`http://gateway.test${path}`, { method: 'POST', headers, body: 'query=%7B__typename%7D' });
+    expect(response.status).toBe(status);
+    const id = response.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestLines().find((line) => line.requestId === id)).toMatchObject({ status, outcome });
+  });
+
+  it('logs no line for the probes: /health, /ready and /metrics', async () => {
+    const before = requestLines().length;
+    for (const path of ['/health', '/ready', '/metrics']) expect((await harness.app.fetch(`http://gateway.test${path}`)).status).toBe(200);
+    expect(requestLines()).toHaveLength(before);
+  });
+
   it('logs the Tencent RequestId of a failed call and the error code', async () => {
     harness.emulator.scriptFault('ApplySdkVerificationToken', { kind: 'tencentError', code: 'FailedOperation.UnKnown' });
     const response = await sendGraphQL(harness.app, EKYC, { headers: { 'x-api-key': API_KEYS.ekycBackend } });

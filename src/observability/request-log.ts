@@ -81,8 +81,8 @@ function rejectionReasonOf(outcome: string, status: number, tencentRequestIds: r
 }
 
 /** Creates the tracker and its yoga plugin. */
-export function createRequestTracker(options: { logger: Logger; metrics: GatewayMetrics; graphqlEndpoint: string }): RequestTracker {
-  const { metrics, graphqlEndpoint } = options;
+export function createRequestTracker(options: { logger: Logger; metrics: GatewayMetrics; probePaths: ReadonlySet<string> }): RequestTracker {
+  const { metrics, probePaths } = options;
   // The request line's fields are named below and hold only values built here (ids, the clipped caller id, the
   // operation's name, Tencent's RequestIds, numbers, codes): no redacted path can occur in it, so pino's redaction,
   // which clones and walks every line (about a third of a minted token's log cost), is skipped for this one line.
@@ -112,8 +112,10 @@ export function createRequestTracker(options: { logger: Logger; metrics: Gateway
       recordOf(request).callerId = callerId;
     },
     plugin: {
+      // Every request but the probes': yoga also serves GraphQL on other spellings of its path (`/graphql/`,
+      // `//graphql`), and a refusal there (a body too large, CSRF) must be logged and counted like any other.
       onRequest({ request, url }) {
-        if (url.pathname === graphqlEndpoint) recordOf(request);
+        if (!probePaths.has(url.pathname)) recordOf(request);
       },
       onParams({ params, request }) {
         recordOf(request).operation = operationNameOf(params);
