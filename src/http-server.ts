@@ -131,6 +131,11 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits)
     connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
   });
   server.on('request', boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, app));
+  // `Expect: 100-continue` asks whether to send the body. Node says yes to every such request before the app sees
+  // it, inviting even a body the app will refuse on its headers (too large, a wrong type, CSRF); handled as a plain
+  // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request
+  // refused first gets its refusal instead.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;

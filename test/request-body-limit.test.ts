@@ -51,6 +51,44 @@ describe('the request body bound', () => {
     expect(harness.emulator.requests).toHaveLength(status === 200 ? 1 : 0);
   });
 
+  /** Sends the headers of a POST with `Expect: 100-continue`, then the body only once asked; resolves with every status line. */
+  function postExpectingContinue(url: string, headers: string, body: string): Promise<string[]> {
+    const { port } = new URL(url);
+    return new Promise((resolve) => {
+      let received = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nExpect: 100-continue\r\n${headers}\r\n`),
+      );
+      let sent = false;
+      socket.on('data', (data: Buffer) => {
+        received += data.toString('latin1');
+        if (!sent && received.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+          sent = true;
+          socket.write(body);
+        }
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received.match(/HTTP\/1\.1 \d+ [^\r]*/g) ?? []));
+    });
+  }
+
+  it('asks for the body of an Expect: 100-continue request only when it will read it, and mints', async () => {
+    const harness = await start();
+    const body = JSON.stringify(SELFIE);
+    const statuses = await postExpectingContinue(await harness.listen(), `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`, body);
+    expect(statuses).toEqual(['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
+    expect(harness.emulator.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['a Content-Length over the bound', `Content-Type: application/json\r\nContent-Length: ${MAX_REQUEST_BODY_BYTES + 1}\r\n`, 'HTTP/1.1 413 Payload Too Large'],
+    ['a form without the CSRF header', 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n', 'HTTP/1.1 403 Forbidden'],
+    ['a Content-Encoding', 'Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n', 'HTTP/1.1 400 Bad Request'],
+  ])('refuses an Expect: 100-continue request with %s without inviting its body', async (_case, headers, status) => {
+    const harness = await start();
+    expect(await postExpectingContinue(await harness.listen(), headers, 'x'.repeat(10))).toEqual([status]);
+  });
+
   it.each(['gzip', 'br', 'deflate, gzip'])('refuses a body sent with Content-Encoding %s, saying so', async (encoding) => {
     const { app, emulator } = await start();
     const response = await app.fetch('http://gateway.test/graphql', {

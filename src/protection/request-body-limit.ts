@@ -100,6 +100,8 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
       const stream = nodeRequest ? undefined : request.body;
       if (!nodeRequest && !stream) return;
       setRequestParser(async (original) => {
+        // The client waits for this before it sends the body (see createHttpServer): every check on the headers has passed.
+        if (nodeResponse && /100-continue/i.test(nodeRequest?.headers.expect ?? '')) nodeResponse.writeContinue();
         const result = nodeRequest ? await readBoundedBody(nodeRequest, { limit: maxBytes, budget }) : await readBoundedStream(stream!, { limit: maxBytes, budget });
         if (!result.ok) {
           const reason = REJECTION_REASONS[result.reason];
