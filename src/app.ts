@@ -19,6 +19,7 @@ import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
 import { useSupportedMediaTypes } from './protection/media-types.js';
+import { useOperationChoice } from './protection/operation-choice.js';
 import { useSearchParamsJson } from './protection/search-params.js';
 import { useWebSocketUpgradeRefusal } from './protection/websocket-upgrade.js';
 import { createDocumentCaches, useDocumentLimits } from './protection/document-limits.js';
@@ -85,6 +86,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     useWebSocketUpgradeRefusal(),
     useVariablesLimits(),
     useDocumentLimits(),
+    useOperationChoice(),
     useValidationRules(introspection),
     useVariableErrorCodes(),
     useClientClosedRequests(),

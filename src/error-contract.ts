@@ -119,7 +119,7 @@ function statusOverride(code: ErrorCode, http: Record<string, unknown>): { statu
 export const MAX_QUOTED_TEXT_IN_MESSAGE = 64;
 
 /** A name the client sent (an unknown input field), repeated only when it is a short GraphQL name. */
-function quotedName(name: string): string | undefined {
+export function quotedName(name: string): string | undefined {
   return /^[_A-Za-z][_0-9A-Za-z]*$/.test(name) && name.length <= MAX_QUOTED_TEXT_IN_MESSAGE ? `"${name}"` : undefined;
 }
 
