@@ -61,6 +61,13 @@ describe('request hardening', () => {
       'mutation Many { a: getSelfieToken(input: {}) { sdkToken } b: getSelfieToken(input: {}) { sdkToken } c: applyEkycToken(input: {}) { sdkToken } }',
       /Operation "Many" asks for 3 tokens; the limit is 2 per operation/,
     ],
+    // Each is a copy of the whole schema: 41 of them in 4 KB answered 1 MB.
+    ['two __schema fields', '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }', /^The operation selects __schema 2 times; the limit is 1 \(each is a copy of the whole schema\)\.$/],
+    [
+      '__schema through a fragment and an alias',
+      'query Twice { __schema { types { name } } ...F } fragment F on Query { copy: __schema { types { name } } }',
+      /^Operation "Twice" selects __schema 2 times; the limit is 1/,
+    ],
   ])('refuses an operation with %s before executing it', async (_case, query, message) => {
     const { app, emulator } = await start();
     const response = await sendGraphQL(app, query);
@@ -74,6 +81,7 @@ describe('request hardening', () => {
   it.each([
     ['the standard introspection query (15 levels deep)', getIntrospectionQuery()],
     ['__type with aliases past the limit', `{ ${Array.from({ length: 11 }, (_unused, index) => `t${index}: __type(name: "Query") { name }`).join(' ')} }`],
+    ['one __schema spread twice through fragments (one response key, executed once)', 'query { __schema { queryType { name } } ...F } fragment F on Query { __schema { queryType { name } } }'],
   ])('answers %s: the operation limits do not apply to introspection', async (_case, query) => {
     const { app } = await start();
     const response = await sendGraphQL(app, query);

@@ -41,7 +41,7 @@ import {
 } from '../src/protection/document-limits.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES } from '../src/protection/bounded-body.js';
 import { MAX_BODY_JSON_VALUES } from '../src/protection/json-values.js';
-import { MAX_ALIASES, MAX_DEPTH, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
+import { MAX_ALIASES, MAX_DEPTH, MAX_SCHEMA_INTROSPECTIONS, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
 import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS } from '../src/protection/variables-limits.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -128,6 +128,7 @@ describe('the limits table', () => {
     ['MAX_DOCUMENT_NESTING', thousands(MAX_DOCUMENT_NESTING)],
     ['MAX_DEPTH', thousands(MAX_DEPTH)],
     ['MAX_ALIASES', thousands(MAX_ALIASES)],
+    ['MAX_SCHEMA_INTROSPECTIONS', thousands(MAX_SCHEMA_INTROSPECTIONS)],
     ['MAX_TOKEN_MUTATIONS', thousands(MAX_TOKEN_MUTATIONS)],
     ['MAX_VARIABLE_LIST_ITEMS', thousands(MAX_VARIABLE_LIST_ITEMS)],
     ['MAX_VARIABLE_OBJECT_FIELDS', thousands(MAX_VARIABLE_OBJECT_FIELDS)],

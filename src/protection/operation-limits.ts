@@ -36,6 +36,13 @@ export const TOKEN_MUTATIONS: ReadonlySet<string> = new Set(['getSelfieToken', '
  */
 export const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
+/**
+ * Most `__schema` fields (by response key) one operation selects. One is what every introspecting tool sends; each
+ * is a copy of the whole schema (about 25 KB), so a 4 KB document of 41 aliased `__schema` fields was answered with
+ * 1 MB, wherever introspection is on.
+ */
+export const MAX_SCHEMA_INTROSPECTIONS = 1;
+
 /** Counts stop growing here: past every limit, and safe from overflow when fragments multiply (2^n spreads). */
 const COUNT_CEILING = 1_000_000;
 /** Token response keys kept per selection set: enough to report the count, small enough that merging stays O(1). */
@@ -53,9 +60,11 @@ interface Measure {
    * that share a response key, so the number of keys is the number of Tencent calls.
    */
   tokenKeys: ReadonlySet<string>;
+  /** Response keys of the `__schema` fields selected at this level (through fragments): executed once each. */
+  schemaKeys: ReadonlySet<string>;
 }
 
-const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set() };
+const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set(), schemaKeys: new Set() };
 
 function saturatingAdd(a: number, b: number): number {
   return Math.min(a + b, COUNT_CEILING);
@@ -82,13 +91,18 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
     let depth = 0;
     let aliases = 0;
     const tokenKeys = new Set<string>();
+    const schemaKeys = new Set<string>();
     const addTokenKey = (key: string) => {
       if (tokenKeys.size < TOKEN_KEY_CEILING) tokenKeys.add(key);
+    };
+    const addSchemaKey = (key: string) => {
+      if (schemaKeys.size < TOKEN_KEY_CEILING) schemaKeys.add(key);
     };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (INTROSPECTION_ROOT_FIELDS.has(selection.name.value)) {
           depth = Math.max(depth, 1);
+          if (selection.name.value === '__schema') addSchemaKey((selection.alias ?? selection.name).value);
           continue;
         }
         if (selection.alias) aliases = saturatingAdd(aliases, 1);
@@ -101,9 +115,10 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
         depth = Math.max(depth, inner.depth);
         aliases = saturatingAdd(aliases, inner.aliases);
         inner.tokenKeys.forEach(addTokenKey);
+        inner.schemaKeys.forEach(addSchemaKey);
       }
     }
-    return { depth, aliases, tokenKeys };
+    return { depth, aliases, tokenKeys, schemaKeys };
   }
 
   return measureSelectionSet;
@@ -123,8 +138,9 @@ function counted(count: number, ceiling: number): string {
 }
 
 /**
- * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, or that would execute more than
- * MAX_TOKEN_MUTATIONS token mutations, counting through fragments and inline fragments.
+ * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, more than MAX_SCHEMA_INTROSPECTIONS
+ * `__schema` fields, or that would execute more than MAX_TOKEN_MUTATIONS token mutations, counting through
+ * fragments and inline fragments.
  */
 export const OperationLimitsRule: ValidationRule = (context: ValidationContext) => {
   const fragments = new Map(
@@ -138,10 +154,18 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
   return {
     OperationDefinition(operation) {
       const name = describe(operation);
-      const { depth, aliases, tokenKeys } = measure(operation.selectionSet);
+      const { depth, aliases, tokenKeys, schemaKeys } = measure(operation.selectionSet);
       if (depth > MAX_DEPTH) context.reportError(limitError(`${name} is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, operation));
       if (aliases > MAX_ALIASES) {
         context.reportError(limitError(`${name} uses ${counted(aliases, COUNT_CEILING)} aliases; the limit is ${MAX_ALIASES}.`, operation));
+      }
+      if (schemaKeys.size > MAX_SCHEMA_INTROSPECTIONS) {
+        context.reportError(
+          limitError(
+            `${name} selects __schema ${counted(schemaKeys.size, TOKEN_KEY_CEILING)} times; the limit is ${MAX_SCHEMA_INTROSPECTIONS} (each is a copy of the whole schema).`,
+            operation,
+          ),
+        );
       }
       if (operation.operation === 'mutation' && tokenKeys.size > MAX_TOKEN_MUTATIONS) {
         context.reportError(
