@@ -72,6 +72,15 @@ describe('request logs', () => {
     expect(requestLines().find((line) => line.requestId === id)).toMatchObject({ status, outcome });
   });
 
+  it('logs a subject and an operation name with control and format characters (a right-to-left override) as U+FFFD', async () => {
+    const jwt = await signToken({ scope: 'faceid:selfie', sub: 'user\u202Egnp.exe\u200B' });
+    await sendGraphQL(harness.app, compare(IMAGE), { headers: { authorization: `Bearer ${jwt}`, 'x-request-id': 'trace-bidi-1' } });
+    expect(requestLines().find((entry) => entry.requestId === 'trace-bidi-1')?.caller).toBe('jwt:user\uFFFDgnp.exe\uFFFD');
+
+    await sendGraphQL(harness.app, { query: '{ __typename }', operationName: 'Op\u202Eeman\u0007' }, { headers: { 'x-request-id': 'trace-bidi-2' } });
+    expect(requestLines().find((entry) => entry.requestId === 'trace-bidi-2')?.operation).toBe('Op\uFFFDeman\uFFFD');
+  });
+
   it('logs no line for the probes: /health, /ready and /metrics', async () => {
     const before = requestLines().length;
     for (const path of ['/health', '/ready', '/metrics']) expect((await harness.app.fetch(`http://gateway.test${path}`)).status).toBe(200);

@@ -38,9 +38,16 @@ export interface RequestTracker {
  */
 export const MAX_LOGGED_CLIENT_TEXT = 64;
 
-/** `text`, cut to MAX_LOGGED_CLIENT_TEXT characters. */
+/**
+ * Control and format characters: JSON escapes the first kind but not the second, whose bidirectional overrides
+ * (U+202E) and invisible characters make a log line read other than it is, in a terminal or a log viewer.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
+
+/** `text`, cut to MAX_LOGGED_CLIENT_TEXT characters, its control and format characters shown as U+FFFD. */
 export function clipClientText(text: string): string {
-  return text.length <= MAX_LOGGED_CLIENT_TEXT ? text : `${text.slice(0, MAX_LOGGED_CLIENT_TEXT)}…`;
+  const clipped = text.length <= MAX_LOGGED_CLIENT_TEXT ? text : `${text.slice(0, MAX_LOGGED_CLIENT_TEXT)}…`;
+  return clipped.replace(UNPRINTABLE, '\uFFFD');
 }
 
 /** Only this much of a query is searched for its operation name: the name comes first in any sane document. */
