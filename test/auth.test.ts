@@ -55,6 +55,10 @@ describe('authentication', () => {
     ['a wrong signature', () => signToken({ scope: 'faceid:selfie' }, { secret: 'another-secret-of-at-least-32-bytes!!' }), 'the token signature does not verify'],
     ['no subject', () => signToken({ scope: 'faceid:selfie', sub: null as unknown as string }), 'the token has no "sub" claim'],
     ['garbage', async () => 'not.a.jwt', 'the token is not a valid JWT'],
+    // jose would accept these, each a new text of one valid token, verified and cached on its own.
+    ['a valid token with padding after its signature', async () => `${await signToken({ scope: 'faceid:selfie' })}=`, 'the token is not a valid JWT'],
+    ['a valid token with padding after its payload', async () => (await signToken({ scope: 'faceid:selfie' })).replace(/\.([^.]+)$/, '=.$1'), 'the token is not a valid JWT'],
+    ['a token of four parts', async () => `${await signToken({ scope: 'faceid:selfie' })}.e30`, 'the token is not a valid JWT'],
   ])('refuses %s with the reason, 401, and no upstream call', async (_case, makeToken, reason) => {
     const response = await sendGraphQL(harness.app, SELFIE, { headers: bearer(await makeToken()) });
     expect(response.status).toBe(401);

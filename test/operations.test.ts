@@ -77,7 +77,11 @@ describe('request logs', () => {
     await sendGraphQL(harness.app, compare(IMAGE), { headers: { authorization: `Bearer ${jwt}`, 'x-request-id': 'trace-bidi-1' } });
     expect(requestLines().find((entry) => entry.requestId === 'trace-bidi-1')?.caller).toBe('jwt:user\uFFFDgnp.exe\uFFFD');
 
-    await sendGraphQL(harness.app, { query: '{ __typename }', operationName: 'Op\u202Eeman\u0007' }, { headers: { 'x-request-id': 'trace-bidi-2' } });
+    await harness.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-bidi-2' },
+      body: JSON.stringify({ query: '{ __typename }', operationName: 'Op\u202Eeman\u0007' }),
+    });
     expect(requestLines().find((entry) => entry.requestId === 'trace-bidi-2')?.operation).toBe('Op\uFFFDeman\uFFFD');
   });
 

@@ -16,6 +16,9 @@ import { SCOPES } from '../schema/builder.js';
 import { createVerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-tokens.js';
 import { createRemoteKeys } from './jwks.js';
 
+/** A JWS in compact serialization: three base64url parts without padding, separated by dots. */
+const JWS_COMPACT_FORM = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 /** Every scope the gateway knows. */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 
@@ -247,6 +250,9 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
         throw unauthenticated('the Authorization header must be "Bearer <token>"');
       }
       if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
+      // jose decodes base64url leniently (padding, stray characters): held to the compact form here, one token has
+      // one text, so a holder cannot mint variants of it that are verified and cached one by one.
+      if (!JWS_COMPACT_FORM.test(token)) throw unauthenticated('the token is not a valid JWT');
       const checkedAt = now();
       const payload = await verifiedClaims(verifyJwt, token, checkedAt);
       const problem = lifetimeProblem(payload, Math.floor(checkedAt / 1000), maxLifetimeSeconds, clockTolerance);
