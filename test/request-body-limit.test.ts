@@ -89,6 +89,32 @@ describe('the request body bound', () => {
     expect(await postExpectingContinue(await harness.listen(), headers, 'x'.repeat(10))).toEqual([status]);
   });
 
+  it.each(['gzip, chunked', 'deflate, chunked'])('refuses a body sent with Transfer-Encoding %s over HTTP, saying so', async (codings) => {
+    const harness = await start();
+    const { port } = new URL(await harness.listen());
+    const gzipped = gzipSync(JSON.stringify(SELFIE));
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          Buffer.concat([
+            Buffer.from(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: ${codings}\r\n\r\n${gzipped.length.toString(16)}\r\n`),
+            gzipped,
+            Buffer.from('\r\n0\r\n\r\n'),
+          ]),
+        ),
+      );
+      socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      errors: [{ message: 'The request body must be sent uncompressed: no Transfer-Encoding but chunked is accepted.', extensions: { code: 'BAD_REQUEST', retryable: false } }],
+    });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
   it.each(['gzip', 'br', 'deflate, gzip'])('refuses a body sent with Content-Encoding %s, saying so', async (encoding) => {
     const { app, emulator } = await start();
     const response = await app.fetch('http://gateway.test/graphql', {

@@ -95,6 +95,12 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
       if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
         throw refusal('BAD_REQUEST', 'The request body must be sent uncompressed: no Content-Encoding is accepted.', { headers: { Connection: 'close' } });
       }
+      // Node undoes `chunked` and hands on any other transfer coding as it came: a gzip one would reach the JSON
+      // parser as bytes and be called invalid JSON.
+      const transferEncoding = request.headers.get('transfer-encoding');
+      if (transferEncoding !== null && transferEncoding.trim().toLowerCase() !== 'chunked') {
+        throw refusal('BAD_REQUEST', 'The request body must be sent uncompressed: no Transfer-Encoding but chunked is accepted.', { headers: { Connection: 'close' } });
+      }
       const { req: nodeRequest, res: nodeResponse } = serverContext as NodeHttpServerContext;
       // Not `request.body` for a node request: the Request's stream would wrap the IncomingMessage for nothing.
       const stream = nodeRequest ? undefined : request.body;
