@@ -38,7 +38,6 @@ describe('Tencent error codes become documented GraphQL errors', () => {
     ['FailedOperation.CompareSystemError', 'UPSTREAM_UNAVAILABLE', true, 503],
     ['AuthFailure.SignatureFailure', 'UPSTREAM_MISCONFIGURED', false, 500],
     ['AuthFailure.SecretIdNotFound', 'UPSTREAM_MISCONFIGURED', false, 500],
-    ['AuthFailure.SignatureExpire', 'UPSTREAM_MISCONFIGURED', false, 500],
     ['AuthFailure.TokenFailure', 'UPSTREAM_MISCONFIGURED', false, 500],
     ['UnauthorizedOperation.Nonactivated', 'UPSTREAM_MISCONFIGURED', false, 500],
     ['UnauthorizedOperation.Arrears', 'UPSTREAM_MISCONFIGURED', false, 500],
@@ -66,6 +65,28 @@ describe('Tencent error codes become documented GraphQL errors', () => {
       ...(code === 'RATE_LIMITED' ? { retryAfter: 1 } : {}),
     });
     if (code === 'RATE_LIMITED') expect(response.headers.get('retry-after')).toBe('1');
+  });
+
+  it('signs again and tries once more after AuthFailure.SignatureExpire, even with no retries configured, and mints', async () => {
+    const { emulator, graphql, log } = await start({ client: { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } } });
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'AuthFailure.SignatureExpire', message: 'The signature expired.' });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.status).toBe(200);
+    expect(response.body.data!.getSelfieToken.sdkToken).toMatch(/^[0-9A-F-]{36}$/);
+    expect(emulator.requests.map((request) => request.responseCode)).toEqual(['AuthFailure.SignatureExpire', 'OK']);
+    const logged = log.entries().filter((entry) => entry.tencentCode === 'AuthFailure.SignatureExpire');
+    expect(logged.map((entry) => entry.level)).toEqual([40]);
+  });
+
+  it('maps AuthFailure.SignatureExpire answered twice to UPSTREAM_MISCONFIGURED (the gateway\'s clock) and logs it as an error', async () => {
+    const { emulator, graphql, log } = await start({ client: { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } } });
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'AuthFailure.SignatureExpire', message: 'The signature expired.' }, { times: 2 });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.status).toBe(500);
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_MISCONFIGURED', retryable: false, tencentCode: 'AuthFailure.SignatureExpire' });
+    expect(emulator.requests).toHaveLength(2);
+    const logged = log.entries().filter((entry) => entry.tencentCode === 'AuthFailure.SignatureExpire');
+    expect(logged.map((entry) => entry.level)).toEqual([40, 50]);
   });
 
   it('keeps Tencent\'s text out of a misconfiguration error and logs it for the operator', async () => {

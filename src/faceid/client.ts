@@ -51,6 +51,7 @@ import {
   FACEID_CONTENT_TYPE,
   FACEID_SERVICE,
   FaceIdAction,
+  SIGNATURE_EXPIRED_CODE,
   parseResponseEnvelope,
   tencentErrorToGatewayError,
   toApplySdkVerificationTokenPayload,
@@ -387,6 +388,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     const startedAt = now();
     const throttle = throttles[action];
     const callerId = callOptions.callerId ?? UNNAMED_CALLER;
+    // Tencent's answer to a timestamp over 5 minutes off: one more attempt, signed again with a fresh timestamp, as
+    // Tencent asks ("sign again; alert if repeated"), whatever the retry policy; a second one is the operator's clock.
+    let resignedForSkew = false;
     // Serialized once, so the signed bytes are the sent bytes on every attempt, and only once a slot is granted:
     // a call waiting in the queue holds no copy of its payload (an image is up to 8 MiB), and the copy it sends is
     // a Buffer, outside the V8 heap.
@@ -406,7 +410,12 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
           logger.debug({ action, attempt, requestId: outcome.requestId, ms: now() - startedAt }, 'faceid call answered');
           return { answer: outcome, sentAt };
         }
-        logUpstreamFailure(action, attempt, outcome);
+        const skewedOnce = outcome.tencentCode === SIGNATURE_EXPIRED_CODE && !resignedForSkew;
+        logUpstreamFailure(action, attempt, outcome, skewedOnce ? 'warn' : undefined);
+        if (skewedOnce) {
+          resignedForSkew = true;
+          continue;
+        }
         const delay = backoffMs(attempt, outcome);
         const remaining = options.totalTimeoutMs - (now() - startedAt);
         if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
@@ -423,11 +432,11 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     }
   }
 
-  function logUpstreamFailure(action: string, attempt: number, error: GatewayError): void {
+  function logUpstreamFailure(action: string, attempt: number, error: GatewayError, levelOverride?: 'warn'): void {
     // error.message may hold Tencent's text (kept out of responses for misconfiguration); it never holds a
     // secret, a header or image bytes.
-    // Misconfiguration needs the operator; everything else is the weather.
-    const level = error instanceof UpstreamMisconfiguredError ? 'error' : 'warn';
+    // Misconfiguration needs the operator; everything else is the weather (a first clock-skew refusal too).
+    const level = levelOverride ?? (error instanceof UpstreamMisconfiguredError ? 'error' : 'warn');
     logger[level](
       { action, attempt, code: error.code, tencentCode: error.tencentCode, requestId: error.requestId, retryable: error.retryable },
       error.message,

@@ -223,6 +223,11 @@ export type TencentErrorClass = 'input' | 'rateLimited' | 'transient' | 'misconf
 
 /** The result actions' answer to an SdkToken they never issued (or issued for the other action). */
 export const SDK_TOKEN_UNKNOWN_CODE = 'InvalidParameterValue.BizTokenIllegal';
+/**
+ * Tencent's answer to a request whose X-TC-Timestamp is over 5 minutes from its clock. The client signs again and
+ * tries once more; repeated, it is the operator's clock (UPSTREAM_MISCONFIGURED, logged as an error).
+ */
+export const SIGNATURE_EXPIRED_CODE = 'AuthFailure.SignatureExpire';
 /** The result actions' answer to an SdkToken whose result is no longer kept (72 h selfie, 3 days eKYC). */
 export const SDK_TOKEN_EXPIRED_CODE = 'InvalidParameterValue.BizTokenExpired';
 
@@ -251,7 +256,8 @@ export function classifyTencentError(code: string): TencentErrorClass {
   if (hasPrefix(code, 'InternalError') || TRANSIENT_CODES.has(code) || /^FailedOperation\.\w*SystemError$/.test(code)) {
     return 'transient';
   }
-  // SignatureExpire is the gateway's clock, not the caller: an operator problem like the other AuthFailures.
+  // SignatureExpire is the gateway's clock, not the caller: an operator problem like the other AuthFailures (once
+  // the client has signed again and been refused again).
   if (hasPrefix(code, 'AuthFailure') || hasPrefix(code, 'UnauthorizedOperation') || MISCONFIGURED_CODES.has(code)) {
     return 'misconfigured';
   }
