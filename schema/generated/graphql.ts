@@ -19,7 +19,7 @@ export type Action =
 export type ApplyEkycTokenInput = {
   /** One or two distinct actions, in the order the user performs them. Only with securityLevel MOTION or MOTION_AND_REFLECTION. Default: Tencent picks BLINK. */
   actionList?: Array<Action> | null | undefined;
-  /** Accept an expired document. Default false. */
+  /** Accept an expired Hong Kong identity card (the only document it applies to). Default: Tencent's, which Tencent's SDK documents as true: an expired HKID is accepted unless this is false. */
   allowExpiredDocument?: boolean | null | undefined;
   /** Let the user upload a document photo instead of taking one. Default false. */
   allowUploadPhoto?: boolean | null | undefined;
@@ -157,7 +157,7 @@ export type IdCardType =
   /** Thai identity card. Tencent "ThailandIDCard". */
   | 'THAILAND_ID_CARD';
 
-/** Why liveness detection failed (Tencent `LivenessInfoTag`); reported by the PLUS and PRO SDK editions only. */
+/** Why liveness detection failed (Tencent `LivenessInfoTag`). Tencent documents it for the PLUS and PRO SDK editions in selfie results, and for PLUS only in eKYC results. */
 export type LivenessTag =
   /** The user did not complete the requested action. Tencent tag "02". */
   | 'ACTION_NOT_COMPLETED'

@@ -76,7 +76,10 @@ export const MAX_SELECTED_WARNING_CODES = 32;
 export const WARNING_CODE_RANGE = { min: -9999, max: -9000 } as const;
 /** Lifetime of a selfie SDK token (seed 000). */
 export const SELFIE_TOKEN_TTL_SECONDS = 10 * 60;
-/** Lifetime of an eKYC SDK token (seed 001). */
+/**
+ * Lifetime of an eKYC SDK token: 7,200 s in seed 001, the specification. Tencent's SDK models say 10 minutes
+ * for the same field; the seed is followed, and the conflict is noted in docs/schema.md.
+ */
 export const EKYC_TOKEN_TTL_SECONDS = 7200;
 
 /** Input of `getSelfieToken`; `null` means the same as absent (GraphQL allows both). */

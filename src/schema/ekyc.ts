@@ -28,7 +28,10 @@ export const ApplyEkycTokenInput = builder.inputType('ApplyEkycTokenInput', {
     selectedWarningCodes: t.intList({
       description: `OCR warning codes to act on (Tencent \`SelectedWarningCodes\`, e.g. -9101): at most ${MAX_SELECTED_WARNING_CODES} distinct codes from ${WARNING_CODE_RANGE.min} to ${WARNING_CODE_RANGE.max}. Default: Tencent's selection.`,
     }),
-    allowExpiredDocument: t.boolean({ description: 'Accept an expired document. Default false.' }),
+    allowExpiredDocument: t.boolean({
+      description:
+        "Accept an expired Hong Kong identity card (the only document it applies to). Default: Tencent's, which Tencent's SDK documents as true: an expired HKID is accepted unless this is false.",
+    }),
     skipResultPage: t.boolean({ description: 'Skip the SDK\'s result page. Default false.' }),
     skipLaunchPage: t.boolean({ description: 'Skip the SDK\'s launch page. Default false.' }),
     skipOcrConfirmPage: t.boolean({ description: 'Skip the page where the user confirms the OCR result. Default false.' }),

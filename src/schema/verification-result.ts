@@ -98,7 +98,8 @@ const LIVENESS_TAG_DESCRIPTIONS: Record<LivenessTag, string> = {
   SUSPECTED_ADVERSARIAL_ATTACK: 'An adversarial sample attack is suspected.',
 };
 export const LivenessTagEnum = builder.enumType('LivenessTag', {
-  description: 'Why liveness detection failed (Tencent `LivenessInfoTag`); reported by the PLUS and PRO SDK editions only.',
+  description:
+    'Why liveness detection failed (Tencent `LivenessInfoTag`). Tencent documents it for the PLUS and PRO SDK editions in selfie results, and for PLUS only in eKYC results.',
   values: tencentCodedValues<LivenessTag>(LIVENESS_TAG_DESCRIPTIONS, LIVENESS_TAG_BY_CODE, (code) => `Tencent tag "${code}"`),
 });
 
@@ -136,7 +137,8 @@ const VerificationStep = builder.objectRef<CodedOutcome>('VerificationStep').imp
 });
 
 const LIVENESS_TAG_FIELDS = {
-  livenessTags: 'Why liveness failed, for the documented reasons (PLUS and PRO SDK editions only); empty otherwise.',
+  livenessTags:
+    'Why liveness failed, for the documented reasons (Tencent reports them for the PLUS and PRO SDK editions in selfie results, PLUS only in eKYC results); empty otherwise.',
   livenessTagCodes: 'Every `LivenessInfoTag` code as sent, documented or not.',
 };
 
