@@ -3,6 +3,7 @@
  * error contract, logs and metrics. No environment, no port: the process (server.ts) and the tests both get the
  * same app from createApp.
  */
+import type { ServerResponse } from 'node:http';
 import type { DocumentNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { createAnswerHolds } from './protection/held-answers.js';
 import { useSupportedMediaTypes } from './protection/media-types.js';
 import { useOperationChoice } from './protection/operation-choice.js';
 import { useSearchParamsJson } from './protection/search-params.js';
@@ -96,10 +98,12 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   plugins.push(dependencies.persistedOperations ? usePersistedOperationsOnly(dependencies.persistedOperations) : usePersistedQueriesNotSupported());
   // After every plugin that might choose the request parser, and before the body bound, which hands it the body.
   plugins.push(useSupportedMediaTypes(), useSearchParamsJson());
-  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
+  // One budget for what request bodies and Tencent's (result) answers hold until each request is answered.
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);
-  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection }));
+  const answerHolds = createAnswerHolds(heldBodies);
+  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
+  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection }), answerHolds.plugin);
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
@@ -117,7 +121,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
       const trace = tracker.traceOf(request);
       const caller = await authenticate(request, () => clientAddressOf(request, serverContext));
       tracker.setCaller(request, caller.id);
-      return { faceid, facts, caller, trace };
+      const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res);
+      return { faceid, facts, caller, trace, holdAnswer };
     },
     plugins,
   });

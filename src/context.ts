@@ -34,6 +34,8 @@ export interface GatewayServices {
   facts: GatewayFacts;
   caller: Caller;
   trace: RequestTrace;
+  /** Charges Tencent's answers to this request to the held-body budget until the request is answered. */
+  holdAnswer: (bytes: number) => boolean;
 }
 
 /** A resolver's context: yoga's (with the HTTP request and its abort signal) plus the services. */

@@ -3,6 +3,7 @@
  * attack gets a documented error code quickly, /health keeps answering while it runs, and the process's resident
  * memory stays bounded. Each case states its bounds; the figures are printed (`[hostile] …`) so a run can be quoted.
  */
+import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplyEkycTokenDocument, GetSelfieTokenDocument } from '../schema/generated/graphql.js';
@@ -157,6 +158,82 @@ describe('hostile connections against a production gateway', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     expect(Number(/^faceid_gateway_rejections_total\{reason="pipelined_requests"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(150);
   });
+});
+
+describe('hostile result reads against a production gateway', () => {
+  /** A Tencent stand-in whose selfie results carry a video of `videoChars` base64 characters; counts the reads. */
+  async function startLargeResultUpstream(videoChars: number): Promise<{ url: string; reads: () => number; close(): Promise<void> }> {
+    const answer = Buffer.from(
+      JSON.stringify({ Response: { Result: '0', Description: 'Success', BestFrame: null, Video: 'A'.repeat(videoChars), ActionVideo: null, Similarity: 0, Extra: '', RequestId: 'req-large' } }),
+    );
+    let reads = 0;
+    const server: Server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        reads += 1;
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+        response.end(answer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      reads: () => reads,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => server.closeAllConnections()),
+    };
+  }
+
+  it('holds at most HTTP_MAX_HELD_BODY_BYTES of the answers of 20 result reads whose clients never read, refusing the rest (bounds: alive on a 512 MiB heap, RSS < 1 GiB), and serves again once they leave', async () => {
+    // Each answer is 24 MiB of video; before its memory was counted, 20 such readers ran the heap out in 3 s.
+    const upstream = await startLargeResultUpstream(24 * 1024 * 1024);
+    const attacked = await startProductionGateway({ FACEID_ENDPOINT: upstream.url });
+    const sockets: Socket[] = [];
+    try {
+      const backend = `Bearer ${await signToken({ scope: 'faceid:result', sub: 'backend' })}`;
+      const query = JSON.stringify({ query: '{ selfieVerificationResult(sdkToken: "TOKEN") { requestId video { base64 } } }' });
+      for (let index = 0; index < 20; index++) {
+        const socket = connect(attacked.port, '127.0.0.1', () =>
+          socket.write(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAuthorization: ${backend}\r\nContent-Length: ${Buffer.byteLength(query)}\r\n\r\n${query}`),
+        );
+        socket.pause(); // never reads its answer
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      // Every read has been answered (or refused) once its request line is logged; the answers wait in the sockets.
+      const answered = () => attacked.process.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).length;
+      let rssPeak = 0;
+      await expect
+        .poll(
+          () => {
+            rssPeak = Math.max(rssPeak, attacked.alive() ? attacked.rssMiB() : 0);
+            return answered();
+          },
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBeGreaterThanOrEqual(20);
+      const metrics = await (await fetch(`http://127.0.0.1:${attacked.port}/metrics`)).text();
+      const held = Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(metrics)?.[1]);
+      const rssHolding = attacked.rssMiB();
+      report('20 result reads of 24 MiB never read', { heldMiB: held / 2 ** 20, rssPeakMiB: rssPeak, rssHoldingMiB: rssHolding, upstreamReads: upstream.reads() });
+      expect(attacked.alive()).toBe(true);
+      expect(rssPeak).toBeLessThan(BURST_RSS_CEILING_MIB);
+      // The default budget on this heap (70 MiB) holds two such answers at once.
+      expect(held).toBeLessThanOrEqual(70 * 2 ** 20);
+      expect(held).toBeGreaterThan(24 * 2 ** 20);
+
+      for (const socket of sockets) socket.destroy();
+      await expect.poll(async () => Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${attacked.port}/metrics`)).text())?.[1]), { timeout: 10_000 }).toBe(0);
+      const served = await postJson(attacked.url, query, { authorization: backend });
+      expect(served.status).toBe(200);
+      expect((JSON.parse(served.text) as { data: { selfieVerificationResult: { video: { base64: string } } } }).data.selfieVerificationResult.video.base64).toHaveLength(24 * 1024 * 1024);
+      expect(attacked.alive()).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await attacked.stop();
+      await upstream.close();
+    }
+  }, 60_000);
 });
 
 describe('hostile bodies against a production gateway', () => {

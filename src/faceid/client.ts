@@ -141,6 +141,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Who is calling (`jwt:<sub>`, `key:<name>`, `ip:<addr>`): the throttle keeps one FIFO per caller. @default UNNAMED_CALLER */
   callerId?: string | undefined;
+  /**
+   * Takes the bytes of Tencent's answer from the memory budget until the caller's own answer is sent; false fails
+   * the call with RATE_LIMITED, not retried (the answer is already here). @default none: answers are not counted
+   */
+  holdAnswer?: ((bytes: number) => boolean) | undefined;
 }
 
 /** The gateway's view of Tencent FaceID. */
@@ -185,6 +190,9 @@ export const DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES = 48 * 1024 * 1024;
 /** Largest token answer read: a token answer is a few hundred bytes (SdkToken, RequestId), never 64 KiB. */
 export const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 const TOKEN_ACTIONS: ReadonlySet<FaceIdActionName> = new Set([FaceIdAction.GetFaceIdTokenIntl, FaceIdAction.ApplySdkVerificationToken]);
+
+/** How long a caller refused for the memory that answers hold is asked to wait: held answers are sent within seconds. */
+const HELD_ANSWER_RETRY_AFTER_SECONDS = 1;
 
 /** Default retry policy. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000 };
@@ -274,13 +282,25 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   async function sendOnce<T extends object>(
     action: FaceIdActionName,
     body: Buffer,
+    holdAnswer: CallOptions['holdAnswer'],
     signal: AbortSignal,
     slot: UpstreamSlot,
     read: AnswerReader<T>,
     sentAt: number,
   ): Promise<T | GatewayError> {
     let oversized = false;
+    // Whether the answer's declared length was taken from the memory budget (holdAnswer), or refused by it.
+    let held = false;
+    let refusedForMemory = false;
     const limit = TOKEN_ACTIONS.has(action) ? Math.min(MAX_TOKEN_ANSWER_BYTES, maxResponseBytes) : maxResponseBytes;
+    const heldAnswersFull = () => {
+      const failure = new RateLimitedError(
+        `The gateway is holding as many large answers as it may at once (HTTP_MAX_HELD_BODY_BYTES); Tencent's answer to ${action} was dropped. Retry in a moment.`,
+        { action, retryAfterSeconds: HELD_ANSWER_RETRY_AFTER_SECONDS },
+      );
+      notWorthRetrying.add(failure);
+      return failure;
+    };
     try {
       const request = perAction[action](endpoint, { body, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
@@ -292,14 +312,25 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         oversized = true;
         request.cancel();
       };
-      request.on('response', (response: { headers: Record<string, string | string[] | undefined> }) =>
-        abandonOversized(Number(response.headers['content-length'] ?? 0)),
-      );
+      request.on('response', (response: { headers: Record<string, string | string[] | undefined> }) => {
+        const declared = Number(response.headers['content-length'] ?? Number.NaN);
+        abandonOversized(declared || 0);
+        // Taken before the answer is read, when its length is declared (Tencent's are), so that answers arriving
+        // together are bounded by the budget too, not only those waiting to be sent on.
+        if (!holdAnswer || oversized || !Number.isSafeInteger(declared)) return;
+        held = true;
+        if (holdAnswer(declared)) return;
+        refusedForMemory = true;
+        request.cancel();
+      });
       request.on('downloadProgress', ({ transferred }) => abandonOversized(transferred));
       const response = await request;
+      // got may finish reading an answer it was asked to cancel: refused is refused.
+      if (refusedForMemory) return heldAnswersFull();
       if (response.statusCode !== 200) {
         return new UpstreamUnavailableError(`Tencent Cloud answered ${action} with HTTP ${response.statusCode}.`, { action });
       }
+      if (holdAnswer && !held && !holdAnswer(response.rawBody.length)) return heldAnswersFull();
       const envelope = parseResponseEnvelope(response.body);
       switch (envelope.kind) {
         case 'response': {
@@ -322,6 +353,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
       // The caller left or the deadline passed: surface the signal's own reason (an AbortError/TimeoutError
       // DOMException), not got's wrapper, which carries the request options.
       if (signal.aborted) throw signal.reason;
+      if (refusedForMemory) return heldAnswersFull();
       if (oversized) {
         const failure = new UpstreamUnavailableError(`Tencent Cloud's answer to ${action} is larger than ${limit} bytes; it was abandoned unread.`, {
           action,
@@ -403,7 +435,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         body ??= Buffer.from(JSON.stringify(payload));
-        const outcome = await sendOnce(action, body, signal, slot, read, sentAt);
+        const outcome = await sendOnce(action, body, callOptions.holdAnswer, signal, slot, read, sentAt);
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
           // Ids and timing only: tokens and results (personal data) never reach a log line.

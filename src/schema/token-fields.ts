@@ -70,7 +70,7 @@ export async function resolveFaceIdCall<T extends { requestId: string }>(
   info?: GraphQLResolveInfo,
 ): Promise<T> {
   try {
-    const answer = await call({ signal: context.request.signal, callerId: context.caller.id });
+    const answer = await call({ signal: context.request.signal, callerId: context.caller.id, holdAnswer: context.holdAnswer });
     context.trace.tencentRequestIds.push(answer.requestId);
     return answer;
   } catch (error) {
