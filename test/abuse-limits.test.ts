@@ -61,6 +61,14 @@ describe('request hardening', () => {
       'mutation Many { a: getSelfieToken(input: {}) { sdkToken } b: getSelfieToken(input: {}) { sdkToken } c: applyEkycToken(input: {}) { sdkToken } }',
       /Operation "Many" asks for 3 tokens; the limit is 2 per operation/,
     ],
+    // Each alias would copy the result's media into the answer once more: ten of a 25 MB video answered 250 MB.
+    ['an alias inside a result read', '{ selfieVerificationResult(sdkToken: "T") { a: video { base64 } } }', /uses aliases inside a verification result; none are accepted there/],
+    [
+      'an alias inside a result read, through a fragment',
+      'query Copies { ekycVerificationResult(sdkToken: "T") { ...Media } } fragment Media on EkycVerificationResult { compareAttempts { first: bestFrame { base64 } } }',
+      /^Operation "Copies" uses aliases inside a verification result/,
+    ],
+    ['an alias inside _entities', '{ _entities(representations: []) { ... on SelfieVerificationResult { copy: video { base64 } } } }', /uses aliases inside a verification result/],
     // Each is a copy of the whole schema: 41 of them in 4 KB answered 1 MB.
     ['two __schema fields', '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }', /^The operation selects __schema 2 times; the limit is 1 \(each is a copy of the whole schema\)\.$/],
     [

@@ -43,6 +43,13 @@ export const INTROSPECTION_ROOT_FIELDS: ReadonlySet<string> = new Set(['__schema
  */
 export const MAX_SCHEMA_INTROSPECTIONS = 1;
 
+/**
+ * The root fields that read a verification result (`_entities` too, through which a router reads them). An alias
+ * inside one copies what it selects into the answer once more: ten aliases of a 25 MB video made one read answer
+ * 250 MB. The answer is what Tencent sent; a client that wants it twice can read it twice.
+ */
+export const RESULT_READS: ReadonlySet<string> = new Set(['selfieVerificationResult', 'ekycVerificationResult', '_entities']);
+
 /** Counts stop growing here: past every limit, and safe from overflow when fragments multiply (2^n spreads). */
 const COUNT_CEILING = 1_000_000;
 /** Token response keys kept per selection set: enough to report the count, small enough that merging stays O(1). */
@@ -62,9 +69,11 @@ interface Measure {
   tokenKeys: ReadonlySet<string>;
   /** Response keys of the `__schema` fields selected at this level (through fragments): executed once each. */
   schemaKeys: ReadonlySet<string>;
+  /** Aliases inside the result reads selected at this level (through fragments). */
+  aliasesInResults: number;
 }
 
-const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set(), schemaKeys: new Set() };
+const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set(), schemaKeys: new Set(), aliasesInResults: 0 };
 
 function saturatingAdd(a: number, b: number): number {
   return Math.min(a + b, COUNT_CEILING);
@@ -90,6 +99,7 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
   function measureSelectionSet(selectionSet: SelectionSetNode): Measure {
     let depth = 0;
     let aliases = 0;
+    let aliasesInResults = 0;
     const tokenKeys = new Set<string>();
     const schemaKeys = new Set<string>();
     const addTokenKey = (key: string) => {
@@ -110,15 +120,17 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
         aliases = saturatingAdd(aliases, inner.aliases);
         depth = Math.max(depth, 1 + inner.depth);
         if (TOKEN_MUTATIONS.has(selection.name.value)) addTokenKey((selection.alias ?? selection.name).value);
+        if (RESULT_READS.has(selection.name.value)) aliasesInResults = saturatingAdd(aliasesInResults, inner.aliases);
       } else {
         const inner = selection.kind === Kind.INLINE_FRAGMENT ? measureSelectionSet(selection.selectionSet) : measureFragment(selection.name.value);
         depth = Math.max(depth, inner.depth);
         aliases = saturatingAdd(aliases, inner.aliases);
         inner.tokenKeys.forEach(addTokenKey);
         inner.schemaKeys.forEach(addSchemaKey);
+        aliasesInResults = saturatingAdd(aliasesInResults, inner.aliasesInResults);
       }
     }
-    return { depth, aliases, tokenKeys, schemaKeys };
+    return { depth, aliases, tokenKeys, schemaKeys, aliasesInResults };
   }
 
   return measureSelectionSet;
@@ -138,9 +150,9 @@ function counted(count: number, ceiling: number): string {
 }
 
 /**
- * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, more than MAX_SCHEMA_INTROSPECTIONS
- * `__schema` fields, or that would execute more than MAX_TOKEN_MUTATIONS token mutations, counting through
- * fragments and inline fragments.
+ * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, an alias inside a result read
+ * (RESULT_READS), more than MAX_SCHEMA_INTROSPECTIONS `__schema` fields, or that would execute more than
+ * MAX_TOKEN_MUTATIONS token mutations, counting through fragments and inline fragments.
  */
 export const OperationLimitsRule: ValidationRule = (context: ValidationContext) => {
   const fragments = new Map(
@@ -154,10 +166,18 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
   return {
     OperationDefinition(operation) {
       const name = describe(operation);
-      const { depth, aliases, tokenKeys, schemaKeys } = measure(operation.selectionSet);
+      const { depth, aliases, tokenKeys, schemaKeys, aliasesInResults } = measure(operation.selectionSet);
       if (depth > MAX_DEPTH) context.reportError(limitError(`${name} is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, operation));
       if (aliases > MAX_ALIASES) {
         context.reportError(limitError(`${name} uses ${counted(aliases, COUNT_CEILING)} aliases; the limit is ${MAX_ALIASES}.`, operation));
+      }
+      if (aliasesInResults > 0) {
+        context.reportError(
+          limitError(
+            `${name} uses aliases inside a verification result; none are accepted there, as each would copy what it selects (media of megabytes) into the answer once more.`,
+            operation,
+          ),
+        );
       }
       if (schemaKeys.size > MAX_SCHEMA_INTROSPECTIONS) {
         context.reportError(
