@@ -8,7 +8,7 @@ import type { DocumentNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
-import type { GatewayFacts, GatewayServices } from './context.js';
+import type { Caller, GatewayFacts, GatewayServices } from './context.js';
 import { useClientClosedRequests, useErrorContract, useVariableErrorCodes } from './error-contract.js';
 import type { FaceIdClient } from './faceid/client.js';
 import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
@@ -28,9 +28,11 @@ import { createDocumentCaches, useDocumentLimits } from './protection/document-l
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly, usePersistedQueriesNotSupported } from './protection/persisted-operations.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
-import { DEFAULT_MAX_HELD_BODY_BYTES, createHeldBodyBudget } from './protection/bounded-body.js';
+import { DEFAULT_MAX_HELD_BODY_BYTES, UNBUDGETED_BODY_BYTES, createHeldBodyBudget } from './protection/bounded-body.js';
 import { useRequestBodyLimit } from './protection/request-body-limit.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
+import { refusal } from './errors.js';
+import { SCOPES } from './schema/builder.js';
 import { RESULT_TYPE_NAMES, createSchema } from './schema/index.js';
 
 export type { NodeServerContext } from './protection/client-address.js';
@@ -103,7 +105,29 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   metrics.watchHeldBodies(heldBodies);
   const answerHolds = createAnswerHolds(heldBodies);
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
-  plugins.push(useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection }), answerHolds.plugin);
+  // Authenticated once per request: before a large body is read (only a caller who may mint can send an image),
+  // and for the context.
+  const callers = new WeakMap<Request, Promise<Caller>>();
+  const callerOf = (request: Request, serverContext: object): Promise<Caller> => {
+    let caller = callers.get(request);
+    if (!caller) {
+      caller = authenticate(request, () => clientAddressOf(request, serverContext as NodeServerContext));
+      callers.set(request, caller);
+    }
+    return caller;
+  };
+  const largeBodyRefusal = async (request: Request, serverContext: unknown) => {
+    const caller = await callerOf(request, serverContext as object);
+    if (caller.scopes.has(SCOPES.selfie) || caller.scopes.has(SCOPES.ekyc)) return undefined;
+    const needs = `A request body over ${UNBUDGETED_BODY_BYTES} bytes (an image) needs credentials that may mint tokens`;
+    return caller.authenticated
+      ? refusal('FORBIDDEN', `${needs}: these lack the faceid:selfie and faceid:ekyc scopes.`)
+      : refusal('UNAUTHENTICATED', `${needs}: send Authorization: Bearer <token> or x-api-key.`, { headers: { 'WWW-Authenticate': 'Bearer' } });
+  };
+  plugins.push(
+    useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection, largeBodyRefusal }),
+    answerHolds.plugin,
+  );
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
@@ -119,7 +143,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
-      const caller = await authenticate(request, () => clientAddressOf(request, serverContext));
+      const caller = await callerOf(request, serverContext);
       tracker.setCaller(request, caller.id);
       const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res);
       return { faceid, facts, caller, trace, holdAnswer };

@@ -56,7 +56,8 @@ describe('hostile input against a production gateway', () => {
     const rssBefore = gateway.rssMiB();
     // 600 MiB of names against a 512 MiB heap: keeping what they carry would end the process.
     const figures = await whileProbingHealth(gateway.port, () =>
-      flood(600, 4, (index) => ({ operationName: `Op${index}${'x'.repeat(1024 * 1024)}`, query: '{ __typename }' })),
+      // With credentials that may mint: a body past 64 KiB from anyone else is refused before it is read.
+      flood(600, 4, (index) => ({ operationName: `Op${index}${'x'.repeat(1024 * 1024)}`, query: '{ __typename }' }), { authorization }),
     );
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     const rssAfter = gateway.rssMiB();
@@ -310,17 +311,48 @@ describe('hostile bodies against a production gateway', () => {
     }
   });
 
+  it('refuses 40 stalled 8 MB uploads without credentials before reading them, and keeps minting (bounds: held-body budget untouched, /health < 1 s)', async () => {
+    // Before, a caller without credentials could keep the whole budget full for the request timeout (180 s), and
+    // every image upload meanwhile was refused RATE_LIMITED.
+    const answers: string[] = [];
+    const sockets: Socket[] = [];
+    try {
+      const figures = await whileProbingHealth(gateway.port, async () => {
+        for (let index = 0; index < 40; index++) {
+          const socket = connect(gateway.port, '127.0.0.1');
+          socket.on('data', (data: Buffer) => answers.push(data.toString('latin1').split('\r\n')[0]!));
+          socket.on('error', () => undefined);
+          socket.write(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`);
+          socket.write(Buffer.alloc(6_500_000, 0x20));
+          sockets.push(socket);
+        }
+        await expect.poll(() => answers.length, { timeout: 10_000 }).toBe(40);
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+      const mint = await postJson(gateway.url, graphqlRequest(ApplyEkycTokenDocument, { input: {} }), { authorization });
+      report('40 stalled 8 MB uploads without credentials', { answers: [...new Set(answers)].join('|'), healthMaxMs: figures.healthMaxMs, mintStatus: mint.status });
+      expect(new Set(answers)).toEqual(new Set(['HTTP/1.1 401 Unauthorized']));
+      expect(Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(metrics)?.[1])).toBe(0);
+      expect(mint.status).toBe(200);
+      expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
   it('holds at most HTTP_MAX_HELD_BODY_BYTES of 40 stalled 8 MB uploads, refuses the rest at once and keeps minting (bounds: RSS grows < 200 MiB with a 32 MiB budget, where the bodies alone are 320 MiB)', async () => {
     const limited = await startProductionGateway({ HTTP_MAX_HELD_BODY_BYTES: String(32 * 1024 * 1024) });
     const answers: string[] = [];
     const sockets: Socket[] = [];
     try {
       const rssBefore = limited.rssMiB();
+      // Forty callers who may mint (a body past 64 KiB needs such credentials), one upload each.
+      const minters = await Promise.all(Array.from({ length: 40 }, (_, index) => signToken({ scope: 'faceid:selfie', sub: `uploader-${index}` })));
       for (let index = 0; index < 40; index++) {
         const socket = connect(limited.port, '127.0.0.1');
         socket.on('data', (data: Buffer) => answers.push(data.toString('latin1').split('\r\n')[0]!));
         socket.on('error', () => undefined);
-        socket.write(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`);
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nAuthorization: Bearer ${minters[index]}\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`);
         socket.write(Buffer.alloc(8 * 1024 * 1024 - 100_000, 0x20));
         sockets.push(socket);
       }

@@ -6,6 +6,9 @@ import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
 import { MAX_BODY_JSON_VALUES, scanJsonValues } from '../src/protection/json-values.js';
 import { postChunked } from './helpers/chunked-upload.js';
+import { createAuthenticator } from '../src/auth/authenticate.js';
+import { UNBUDGETED_BODY_BYTES } from '../src/protection/bounded-body.js';
+import { REQUIRED_AUTH, signToken } from './helpers/credentials.js';
 import { harnessPerTest, selfieTokenRequest, type Harness } from './helpers/harness.js';
 import { SELFIE } from './helpers/requests.js';
 
@@ -349,6 +352,67 @@ describe('the memory all bodies may hold at once', () => {
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual([200, 400, 400, 200]);
     expect(await heldBodyBytes(harness)).toBe(0);
+  });
+});
+
+describe('large bodies and credentials', () => {
+  const NEEDS = `A request body over ${UNBUDGETED_BODY_BYTES} bytes (an image) needs credentials that may mint tokens`;
+  const NEEDS_CREDENTIALS = `${NEEDS}: send Authorization: Bearer <token> or x-api-key.`;
+  const startRequiringCredentials = () => start({ app: { authenticate: createAuthenticator(REQUIRED_AUTH) } });
+
+  /** POSTs over real HTTP; resolves with the status, the first error and its headers (the connection may be cut). */
+  function postRaw(url: string, body: string, headers: Record<string, string>, framing: 'content-length' | 'chunked') {
+    return new Promise<{ status: number; message?: string; code?: string; wwwAuthenticate?: string }>((resolve, reject) => {
+      const all: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers };
+      if (framing === 'content-length') all['content-length'] = String(Buffer.byteLength(body));
+      const request = http.request(url, { method: 'POST', headers: all }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          const error = (JSON.parse(text) as { errors?: Array<{ message: string; extensions: { code: string } }> }).errors?.[0];
+          resolve({ status: response.statusCode ?? 0, message: error?.message, code: error?.extensions.code, wwwAuthenticate: response.headers['www-authenticate'] });
+        });
+      });
+      request.on('error', reject);
+      // In pieces, as a client streaming an upload would, so the answer can come before the end.
+      for (let offset = 0; offset < body.length; offset += 16_384) request.write(body.slice(offset, offset + 16_384));
+      request.end();
+    });
+  }
+
+  it.each(['content-length', 'chunked'] as const)('refuses a body past the free 64 KiB from a caller without credentials, framed by %s, and sends nothing to Tencent', async (framing) => {
+    const harness = await startRequiringCredentials();
+    const answer = await postRaw(await harness.listen(), bodyOf(200_000), {}, framing);
+    expect(answer).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: NEEDS_CREDENTIALS, wwwAuthenticate: 'Bearer' });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a large body from a caller whose credentials cannot mint (a result reader) with FORBIDDEN', async () => {
+    const harness = await startRequiringCredentials();
+    const reader = await signToken({ scope: 'faceid:result' });
+    const answer = await postRaw(await harness.listen(), bodyOf(200_000), { authorization: `Bearer ${reader}` }, 'content-length');
+    expect(answer).toEqual({ status: 403, code: 'FORBIDDEN', message: `${NEEDS}: these lack the faceid:selfie and faceid:ekyc scopes.`, wwwAuthenticate: undefined });
+  });
+
+  it('refuses a large body with credentials that do not verify for what they are', async () => {
+    const harness = await startRequiringCredentials();
+    const answer = await postRaw(await harness.listen(), bodyOf(200_000), { authorization: 'Bearer not-a-jwt' }, 'content-length');
+    expect(answer).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', message: 'Authentication failed: the token is not a valid JWT.' });
+  });
+
+  it.each(['content-length', 'chunked'] as const)('takes a body within the free 64 KiB from a caller without credentials, framed by %s', async (framing) => {
+    const harness = await startRequiringCredentials();
+    const answer = await postRaw(await harness.listen(), JSON.stringify({ query: `{ gateway { region } } # ${'x'.repeat(10_000)}` }), {}, framing);
+    expect(answer).toMatchObject({ status: 200 });
+  });
+
+  it('takes a large body from a caller who may mint', async () => {
+    const harness = await startRequiringCredentials();
+    const minter = await signToken({ scope: 'faceid:selfie' });
+    const answer = await postRaw(await harness.listen(), bodyOf(200_000), { authorization: `Bearer ${minter}` }, 'chunked');
+    expect(answer).toMatchObject({ status: 200 });
+    expect(harness.emulator.requests).toHaveLength(1);
   });
 });
 

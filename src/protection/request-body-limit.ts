@@ -10,9 +10,10 @@
  * values it holds are counted (./json-values.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors.js';
-import { readBoundedBody, readBoundedStream, type BodyReadResult, type HeldBodyBudget } from './bounded-body.js';
+import { UNBUDGETED_BODY_BYTES, readBoundedBody, readBoundedStream, type BodyReadResult, type HeldBodyBudget } from './bounded-body.js';
 import { checkBodyJsonValues } from './json-values.js';
 
 /** Only a single non-negative integer is a Content-Length; anything else (a list, a sign) is refused. */
@@ -30,6 +31,23 @@ export interface RequestBodyLimitOptions {
   budget?: HeldBodyBudget;
   /** Counts a refusal of this plugin's own (`body_fragmented`, `held_body_bytes`, `body_json_values`) in the rejection metrics. */
   countRejection?: (reason: string) => void;
+  /**
+   * Asked before a body that may pass UNBUDGETED_BODY_BYTES (one that could hold an image) is read: the refusal of
+   * a caller who could not use one, or undefined. It may throw the caller's authentication refusal. The first bytes
+   * of every body are free, but the rest come out of the held-body budget that image uploads share, and a caller
+   * without credentials could otherwise keep that budget full (front-loading most of each body, then a byte now
+   * and then) and every image upload waiting for minutes at a time. @default every caller may
+   */
+  largeBodyRefusal?: ((request: Request, serverContext: unknown) => Promise<GraphQLError | undefined>) | undefined;
+}
+
+/** `error` with `Connection: close` added to its headers: the body it refuses was not read (to its end). */
+function withConnectionClose(error: GraphQLError): GraphQLError {
+  const http = (error.extensions.http ?? {}) as { headers?: Record<string, string> };
+  return new GraphQLError(error.message, {
+    originalError: error.originalError,
+    extensions: { ...error.extensions, http: { ...http, headers: { ...http.headers, Connection: 'close' } } },
+  });
 }
 
 /** How long a client refused for the held-body budget is asked to wait: uploads in progress finish within seconds. */
@@ -79,7 +97,7 @@ const REJECTION_REASONS: Partial<Record<Exclude<BodyReadResult, { ok: true }>['r
  * request is answered.
  */
 export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitOptions = {}): Plugin {
-  const { budget, countRejection } = options;
+  const { budget, countRejection, largeBodyRefusal } = options;
   const releases = new WeakMap<Request, () => void>();
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
@@ -106,9 +124,19 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
       const stream = nodeRequest ? undefined : request.body;
       if (!nodeRequest && !stream) return;
       setRequestParser(async (original) => {
+        // A body announced past the free bytes, or of unknown length, from a caller who cannot use one is refused
+        // before it is read (announced), or held to the free bytes (unknown).
+        let limit = maxBytes;
+        const mayBeLarge = contentLength === null || Number(contentLength) > UNBUDGETED_BODY_BYTES;
+        const refused = largeBodyRefusal && mayBeLarge ? await largeBodyRefusal(request, serverContext) : undefined;
+        if (refused) {
+          if (contentLength !== null) throw withConnectionClose(refused);
+          limit = UNBUDGETED_BODY_BYTES;
+        }
         // The client waits for this before it sends the body (see createHttpServer): every check on the headers has passed.
         if (nodeResponse && /100-continue/i.test(nodeRequest?.headers.expect ?? '')) nodeResponse.writeContinue();
-        const result = nodeRequest ? await readBoundedBody(nodeRequest, { limit: maxBytes, budget }) : await readBoundedStream(stream!, { limit: maxBytes, budget });
+        const result = nodeRequest ? await readBoundedBody(nodeRequest, { limit, budget }) : await readBoundedStream(stream!, { limit, budget });
+        if (!result.ok && result.reason === 'tooLarge' && refused) throw withConnectionClose(refused);
         if (!result.ok) {
           const reason = REJECTION_REASONS[result.reason];
           if (reason) countRejection?.(reason);
