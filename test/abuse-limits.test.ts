@@ -3,6 +3,7 @@ import { createAuthenticator } from '../src/auth/authenticate.js';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { OPERATIONS_DIRECTORY } from '../src/gateway.js';
 import { CORS_ALLOWED_HEADERS } from '../src/protection/cors.js';
+import { MAX_VALIDATION_ERRORS } from '../src/protection/introspection.js';
 import { loadPersistedOperations, persistedOperationId } from '../src/protection/persisted-operations.js';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { API_KEYS, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
@@ -95,6 +96,16 @@ describe('request hardening', () => {
     const response = await sendGraphQL(app, query);
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
+  });
+
+  it.each([true, false])(`reports at most ${MAX_VALIDATION_ERRORS} validation errors of an operation, then says it stopped (introspection %s)`, async (introspection) => {
+    const { app } = await start({ app: { introspection } });
+    const response = await sendGraphQL(app, `{ ${Array.from({ length: 120 }, (_unused, index) => `f${index}`).join(' ')} }`);
+    expect(response.status).toBe(400);
+    const errors = response.body.errors!;
+    expect(errors).toHaveLength(MAX_VALIDATION_ERRORS + 1);
+    expect(errors.slice(0, MAX_VALIDATION_ERRORS).every((error) => error.message.startsWith('Cannot query field "f'))).toBe(true);
+    expect(errors.at(-1)).toEqual({ message: 'Too many validation errors, error limit reached. Validation aborted.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', retryable: false } });
   });
 
   it('refuses batched requests unless batching is configured', async () => {

@@ -40,6 +40,7 @@ import {
   PARSE_ERROR_CACHE_MAX_BYTES,
 } from '../src/protection/document-limits.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES } from '../src/protection/bounded-body.js';
+import { MAX_VALIDATION_ERRORS } from '../src/protection/introspection.js';
 import { MAX_BODY_JSON_VALUES } from '../src/protection/json-values.js';
 import { MAX_ALIASES, MAX_DEPTH, MAX_SCHEMA_INTROSPECTIONS, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
 import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS } from '../src/protection/variables-limits.js';
@@ -129,6 +130,7 @@ describe('the limits table', () => {
     ['MAX_DEPTH', thousands(MAX_DEPTH)],
     ['MAX_ALIASES', thousands(MAX_ALIASES)],
     ['MAX_SCHEMA_INTROSPECTIONS', thousands(MAX_SCHEMA_INTROSPECTIONS)],
+    ['MAX_VALIDATION_ERRORS', thousands(MAX_VALIDATION_ERRORS)],
     ['MAX_TOKEN_MUTATIONS', thousands(MAX_TOKEN_MUTATIONS)],
     ['MAX_VARIABLE_LIST_ITEMS', thousands(MAX_VARIABLE_LIST_ITEMS)],
     ['MAX_VARIABLE_OBJECT_FIELDS', thousands(MAX_VARIABLE_OBJECT_FIELDS)],
