@@ -27,7 +27,7 @@ describe('choosing the operation to run', () => {
     ['an operationName that names no operation', { query: TWO, operationName: 'C' }, 'The operationName "C" names no operation of the document; it defines "A", "B".'],
     ['an operationName that is no GraphQL name', { query: TWO, operationName: '<b>x</b>' }, 'The operationName given names no operation of the document; it defines "A", "B".'],
     ['no operationName for two operations', { query: TWO }, 'The document defines 2 operations ("A", "B"): name the one to run in operationName.'],
-    ['no operationName for an unnamed and a named one', { query: '{ __typename } query B { __typename }' }, 'The document defines 2 operations (an unnamed one, "B"): name the one to run in operationName.'],
+    ['no operationName for an unnamed and a named one', { query: '{ __typename } query B { __typename }' }, 'The document defines 2 operations (an unnamed one, "B"): name each operation, and the one to run in operationName.'],
     ['seven operations', { query: Array.from({ length: 7 }, (_, i) => `query Q${i} { __typename }`).join(' ') }, 'The document defines 7 operations ("Q0", "Q1", "Q2", "Q3", "Q4" and 2 more): name the one to run in operationName.'],
     ['a document of fragments only', { query: 'fragment F on Query { __typename }' }, 'The document defines no operation to run (a query or a mutation), only fragments.'],
     ['an operationName that is a number', { query: TWO, operationName: 7 }, "operationName must be a string naming one of the document's operations."],
@@ -56,6 +56,7 @@ describe('choosing the operation to run', () => {
     ['the named one of two', { query: TWO, operationName: 'B' }, { gateway: { region: 'ap-singapore' } }],
     ['the only one, unnamed', { query: '{ __typename }' }, { __typename: 'Query' }],
     ['the only one, with a null operationName', { query: '{ __typename }', operationName: null }, { __typename: 'Query' }],
+    ['the only one, unnamed, with an empty operationName (as some clients send it)', { query: '{ __typename }', operationName: '' }, { __typename: 'Query' }],
   ])('runs %s, the second time from the parse cache too', async (_case, body, data) => {
     for (let time = 0; time < 2; time++) expect(await send(body)).toEqual({ status: 200, body: { data } });
   });

@@ -13,7 +13,7 @@ import { refusal } from '../errors.js';
 const MAX_LISTED_OPERATIONS = 5;
 
 function nameOf(operation: OperationDefinitionNode): string {
-  return operation.name ? (quotedName(operation.name.value) ?? '…') : 'an unnamed one';
+  return operation.name ? (quotedName(operation.name.value) ?? '"…"') : 'an unnamed one';
 }
 
 function listOf(operations: readonly OperationDefinitionNode[]): string {
@@ -40,12 +40,20 @@ export function operationChoiceProblem(document: DocumentNode, operationName: un
       nodes: operations.filter((operation) => operation.name?.value === repeated.name!.value),
     });
   }
-  return refusal('BAD_REQUEST', `The document defines ${operations.length} operations (${listOf(operations)}): name the one to run in operationName.`);
+  const unnamed = operations.filter((operation) => !operation.name).length;
+  const advice = unnamed > 0 ? 'name each operation, and the one to run in operationName' : 'name the one to run in operationName';
+  return refusal('BAD_REQUEST', `The document defines ${operations.length} operations (${listOf(operations)}): ${advice}.`);
 }
 
-/** Refuses a request whose operation cannot be chosen, saying why (BAD_REQUEST; GRAPHQL_VALIDATION_FAILED for a repeated name). */
+/**
+ * Refuses a request whose operation cannot be chosen, saying why (BAD_REQUEST; GRAPHQL_VALIDATION_FAILED for a
+ * repeated name). An empty operationName, which some clients send for an unnamed operation, means none.
+ */
 export function useOperationChoice(): Plugin {
   return {
+    onParams({ params, setParams }) {
+      if (params.operationName === '') setParams({ ...params, operationName: undefined });
+    },
     onParse() {
       return ({ result, context }) => {
         // yoga's request context holds the GraphQL params; a document parsed outside a request has none to check.
