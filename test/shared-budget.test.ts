@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient } from '../src/faceid/client.js';
 import { createFairQueue } from '../src/faceid/fair-queue.js';
-import { MAX_SHARED_BUSY_CALLERS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
+import { MAX_SHARED_BUSY_CALLERS, REPLICA_SEEN_MS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
@@ -174,6 +174,25 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
   });
 
+  it(`on a fake clock: reports the replicas that asked within REPLICA_SEEN_MS, for a replica to pace itself by when Redis is away`, async () => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    let now = 0;
+    const budgets = [0, 1, 2].map(() => createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now }));
+    const take = async (replica: number) =>
+      (await budgets[replica]!.take('GetFaceIdTokenIntl', [{ callerId: `key:replica-${replica}`, queued: 1 }], 20, 1025))!.replicas;
+    try {
+      expect(await Promise.all(budgets.map((budget) => budget.ready(3000)))).toEqual([true, true, true]);
+      expect([await take(0), await take(1), await take(2)]).toEqual([1, 2, 3]);
+      now = REPLICA_SEEN_MS - 1;
+      expect(await take(0)).toBe(3);
+      // Replicas 1 and 2 last asked at 0: gone once REPLICA_SEEN_MS has passed.
+      now = REPLICA_SEEN_MS + 1;
+      expect(await take(0)).toBe(1);
+    } finally {
+      for (const budget of budgets) await budget.close();
+    }
+  });
+
   it('keeps every key bounded and expiring', async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
     let now = 1_000_000;
@@ -187,7 +206,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       }
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
-      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
+      for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count', 'replicas']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);

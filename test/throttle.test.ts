@@ -247,6 +247,17 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     expect(outcomes).toEqual([400, 650, 0, 400]);
   });
 
+  it.each([
+    // 4 a second, 250 ms apart: with three replicas seen, this one takes one local slot in three while the budget
+    // is away (the budget's grant at 0 took none of them, as with one replica).
+    [3, [0, 500, 1250, 2000, 2750]],
+    [1, [0, 0, 250, 500, 1000]],
+  ])('falls back to its share of the limit when the budget is away, one over the %i replicas it last reported', async (replicas, grants) => {
+    const answers: Array<SharedSlotAnswer | undefined> = [{ grantedIndex: 0, waitMs: 0, busyCallers: 1, busyQueues: 1, replicas }];
+    const { outcomes } = await simulate({ ...QUARTER_SECOND, takeSharedSlot: async () => answers.shift() }, burst('a', 5));
+    expect(outcomes).toEqual(grants);
+  });
+
   it('once backlogged for a window, predicts waits from the pace this replica actually gets', async () => {
     // Another replica takes every other slot: this one is granted one per 500 ms, not one per 250 ms.
     let nextAt = 0;

@@ -67,10 +67,11 @@ export interface RedisSharedBudgetOptions {
  *
  * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
  * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
- * grant times (hash); each caller's number of busy queues (hash). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
+ * grant times (hash); each caller's number of busy queues (hash); the replicas that asked lately (zset: replica →
+ * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
  * replica's id, the number of send reports, then per report: grant id, ms from grant to send; then per candidate:
- * caller id, requests it has waiting. Returns {index of the granted candidate (0-based) or -1, wait ms, busy
- * callers, grant id or 0, busy queues}.
+ * caller id, requests it has waiting; last, the replica-seen window in ms. Returns {index of the granted candidate
+ * (0-based) or -1, wait ms, busy callers, grant id or 0, busy queues, replicas seen}.
  */
 const TAKE_SLOT_SCRIPT = `
 local now = tonumber(ARGV[7])
@@ -84,7 +85,12 @@ local spacing = window / limit
 local replica = ARGV[8]
 local reports = tonumber(ARGV[9])
 local first = 10 + 2 * reports
-local candidates = (#ARGV - first + 1) / 2
+local seen_ms = tonumber(ARGV[#ARGV])
+local candidates = (#ARGV - first) / 2
+
+redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
+redis.call('ZADD', KEYS[9], now + seen_ms, replica)
+local replicas = redis.call('ZCARD', KEYS[9])
 
 for r = 1, reports do
   local id = ARGV[8 + 2 * r]
@@ -114,7 +120,7 @@ for i = 1, candidates do
     if redis.call('ZADD', KEYS[6], 'GT', now + grace, queue) == 1 then redis.call('HINCRBY', KEYS[8], caller, 1) end
   end
 end
-for k = 2, 8 do redis.call('PEXPIRE', KEYS[k], ttl) end
+for k = 2, 9 do redis.call('PEXPIRE', KEYS[k], ttl) end
 local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
 local queues = math.max(1, redis.call('ZCARD', KEYS[6]))
 local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -147,7 +153,7 @@ for i = 1, candidates do
     local id = redis.call('INCR', KEYS[5])
     redis.call('ZADD', KEYS[4], now, id)
     redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
-    return {i - 1, 0, busy, id, queues}
+    return {i - 1, 0, busy, id, queues, replicas}
   end
   if wait == nil or at - now < wait then wait = at - now end
 end
@@ -157,8 +163,15 @@ for i = 1, candidates do
   redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, caller)
   redis.call('ZADD', KEYS[6], 'XX', 'GT', now + wait + grace, replica .. '|' .. caller)
 end
-return {-1, wait, busy, 0, queues}
+return {-1, wait, busy, 0, queues, replicas}
 `;
+
+/**
+ * How long a replica counts as present after it last asked for a slot. A replica whose Redis calls fail paces
+ * itself at its share of the limit, one over the replicas seen (see the throttle): ten seconds covers replicas
+ * that take turns at being busy, and a replica gone for good stops counting soon after.
+ */
+export const REPLICA_SEEN_MS = 10_000;
 
 /** Lateness a replica may make up (see TAKE_SLOT_SCRIPT); must stay below the throttle's window guard. */
 const LATE_CREDIT_MS = 10;
@@ -194,7 +207,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 8, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 9, lua: TAKE_SLOT_SCRIPT });
   /** Tells this replica's queues apart from other replicas' in Redis. */
   const replicaId = randomUUID().slice(0, 8);
   const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
@@ -216,6 +229,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           `${prefix}:queues:${action}`,
           `${prefix}:queue-last:${action}`,
           `${prefix}:queue-count:${action}`,
+          `${prefix}:replicas:${action}`,
           limit,
           windowMs,
           LATE_CREDIT_MS,
@@ -227,13 +241,15 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           reports.length,
           ...reports.flat(),
           ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
-        )) as [number, number, number, number, number];
+          REPLICA_SEEN_MS,
+        )) as [number, number, number, number, number, number];
         const grantId = Number(answer[3]);
         return {
           grantedIndex: Number(answer[0]),
           waitMs: Number(answer[1]),
           busyCallers: Number(answer[2]),
           busyQueues: Number(answer[4]),
+          replicas: Number(answer[5]),
           markSent(delayMs) {
             // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
             const pending = sendReports.get(action) ?? [];
