@@ -9,6 +9,8 @@
  * `import.meta.url` (schema/operations) find the same files.
  */
 import { build, type BuildResult } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -16,8 +18,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where `npm start` finds the gateway. */
 export const BUILD_DIRECTORY = 'dist';
 
-/** Bundles src/server.ts into `dist/server.js` (and its lazily loaded chunks). */
+/**
+ * Bundles src/server.ts into `dist/server.js` (and its lazily loaded chunks), into an emptied directory: chunk
+ * names carry a content hash, so without it every build would leave the previous build's chunks beside the new ones.
+ */
 export async function buildGateway(outdir: string = BUILD_DIRECTORY): Promise<BuildResult> {
+  rmSync(resolve(ROOT, outdir), { recursive: true, force: true });
   return build({
     absWorkingDir: ROOT,
     entryPoints: { server: 'src/server.ts' },

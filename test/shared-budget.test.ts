@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient } from '../src/faceid/client.js';
 import { createFairQueue } from '../src/faceid/fair-queue.js';
-import { MAX_SHARED_BUSY_CALLERS, REPLICA_SEEN_MS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
+import { MAX_SHARED_BUSY_CALLERS, REPLICA_SEEN_MS, SHARED_BUDGET_RETRY_PAUSE_MS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
@@ -244,6 +244,25 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     } finally {
       redis.disconnect();
       await gateway.close();
+    }
+  });
+
+  it('after a failed call, does not ask Redis again for SHARED_BUDGET_RETRY_PAUSE_MS (one failure per pause, not per slot)', async () => {
+    let now = 0;
+    let unavailable = 0;
+    const budget = createRedisSharedBudget({ url: 'redis://127.0.0.1:1/0', logger: createLogger('silent'), now: () => now, onUnavailable: () => (unavailable += 1) });
+    const take = () => budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
+    try {
+      expect(await take()).toBeUndefined();
+      expect(unavailable).toBe(1);
+      now = SHARED_BUDGET_RETRY_PAUSE_MS - 1;
+      expect(await take()).toBeUndefined();
+      expect(unavailable).toBe(1);
+      now = SHARED_BUDGET_RETRY_PAUSE_MS;
+      expect(await take()).toBeUndefined();
+      expect(unavailable).toBe(2);
+    } finally {
+      await budget.close();
     }
   });
 

@@ -34,8 +34,10 @@ export interface RedisSharedBudgetOptions {
   logger: Logger;
   /** Namespace of the keys, so several gateways (or tests) can share one Redis. @default 'faceid-gateway' */
   keyPrefix?: string;
-  /** Longest wait for Redis before failing open. @default 250 */
+  /** Longest wait for Redis before failing open. @default SHARED_BUDGET_COMMAND_TIMEOUT_MS */
   commandTimeoutMs?: number;
+  /** The clock of the pause after a failure, in ms. @default Date.now */
+  now?: () => number;
   /** Called each time Redis could not be asked. */
   onUnavailable?: () => void;
   /**
@@ -191,6 +193,20 @@ export const MAX_SHARED_BUSY_CALLERS = 1000;
 /** Idle keys vanish after this: longer than any wait the script hands out. */
 const KEY_TTL_MS = 120_000;
 
+/**
+ * How long a slot's script may take before the replica gives up on Redis for this slot. A slow Redis that still
+ * answers is waited for: given up on, the script still runs there and takes a grant nobody uses, while the replica
+ * paces itself besides (a Redis 300 ms away made three replicas send 40 a second). One second tolerates a Redis far
+ * away or loaded, and a replica asks Redis one slot at a time, so a slow one only slows that replica's share.
+ */
+export const SHARED_BUDGET_COMMAND_TIMEOUT_MS = 1000;
+
+/**
+ * After a call fails, the replica paces itself (at its share, see the throttle) this long before asking Redis
+ * again, so a Redis that does not answer costs one timeout per pause, not one per slot.
+ */
+export const SHARED_BUDGET_RETRY_PAUSE_MS = 2000;
+
 /** How often a failing Redis is reported in the log. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 
@@ -198,7 +214,7 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 export function createRedisSharedBudget(options: RedisSharedBudgetOptions): SharedBudget {
   const prefix = options.keyPrefix ?? 'faceid-gateway';
   const redis = new Redis(options.url, {
-    commandTimeout: options.commandTimeoutMs ?? 250,
+    commandTimeout: options.commandTimeoutMs ?? SHARED_BUDGET_COMMAND_TIMEOUT_MS,
     // Fail fast rather than queue: a token request must not wait on a Redis reconnect.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -214,9 +230,13 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   let lastReportedAt = Number.NEGATIVE_INFINITY;
   /** Per action, the send delays of granted slots not yet told to Redis: [grant id, ms]; at most `limit` each. */
   const sendReports = new Map<string, Array<[number, number]>>();
+  const now = options.now ?? Date.now;
+  /** Until when Redis is not asked, after a failure. */
+  let pausedUntil = Number.NEGATIVE_INFINITY;
 
   return {
     async take(action, candidates, limit, windowMs) {
+      if (now() < pausedUntil) return undefined;
       const reports = sendReports.get(action) ?? [];
       sendReports.delete(action);
       try {
@@ -259,6 +279,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           },
         };
       } catch (error) {
+        pausedUntil = now() + SHARED_BUDGET_RETRY_PAUSE_MS;
         options.onUnavailable?.();
         if (Date.now() - lastReportedAt > UNAVAILABLE_LOG_INTERVAL_MS) {
           lastReportedAt = Date.now();
