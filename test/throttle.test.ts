@@ -215,6 +215,20 @@ describe('fair throttle at a lifted 1000/s (1.025 ms apart: released in bursts o
   });
 });
 
+describe('a queue bound of 0 ms', () => {
+  it('serves at once every request that finds a free slot and nobody waiting: 5 callers at 1 a second each, 20 a second allowed', async () => {
+    const arrivals: Arrival[] = Array.from({ length: 15 }, (_unused, index) => ({ at: index * 200, caller: 'abcde'[index % 5]! }));
+    const { outcomes, refusals } = await simulate({ maxQueueWaitMs: 0 }, arrivals);
+    expect(outcomes).toEqual(arrivals.map((arrival) => arrival.at));
+    expect(refusals).toEqual([]);
+  });
+
+  it('still refuses a request that would have to wait', async () => {
+    const { outcomes } = await simulate({ ...QUARTER_SECOND, maxQueueWaitMs: 0 }, [...burst('a', 2), { at: 100, caller: 'b' }]);
+    expect(outcomes).toEqual([0, 'refused 1', 'refused 1']);
+  });
+});
+
 describe('fair throttle with a shared budget (fake budget)', () => {
   it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
     const asked: SharedSlotCandidate[][] = [];

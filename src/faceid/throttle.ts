@@ -374,6 +374,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     const last = recent.latest();
     const nextPaced = last ? Math.max(at, last.sentAt + spacingMs) : at;
     const own = queue.queuedBy(callerId);
+    if (!options.takeSharedSlot && queue.size === 0) {
+      // Nobody waits here: this request is the next one served, whatever others took lately, as soon as the pace
+      // and the send times allow. (Predicted from others' share, a bound of 0 ms refused all but one a second.)
+      const oldest = recent.oldest();
+      return Math.max(0, nextPaced - at, oldest ? oldest.sentAt + windowMs - at : 0, capWaitFor(callerId, 1, at));
+    }
     // Callers served within the last window will likely take their turns again, even if none waits right now:
     // the share of those slots others took predicts the share left to this caller, which max-min fairness never
     // lets fall below 1/k of k callers (this caller, those waiting, and those served lately).
