@@ -8,6 +8,7 @@ import {
   UpstreamMisconfiguredError,
   UpstreamUnavailableError,
 } from '../src/errors.js';
+import type { SharedBudget } from '../src/faceid/shared-budget.js';
 import { signTc3 } from '../src/faceid/tc3.js';
 import { EKYC_MUTATION, SELFIE_MUTATION, TEST_KEY_PAIR, harnessPerTest } from './helpers/harness.js';
 
@@ -187,6 +188,23 @@ describe('transport failures are UPSTREAM_UNAVAILABLE and retried', () => {
     expect(elapsed).toBeLessThan(1600);
     expect(emulator.requests.length).toBeGreaterThanOrEqual(3);
     expect(emulator.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('answers RATE_LIMITED, not a Tencent timeout, to a call whose deadline passes while it waits in the queue', async () => {
+    // A shared budget that admits the call (nobody is busy) and then never grants it a slot.
+    const stingy: SharedBudget = {
+      take: async () => ({ grantedIndex: -1, waitMs: 100, busyCallers: 1, busyQueues: 1 }),
+      ready: async () => true,
+      close: async () => undefined,
+    };
+    const { emulator, graphql } = await start({ client: { sharedBudget: stingy, maxQueueWaitMs: 200, totalTimeoutMs: 400 } });
+    const response = await graphql(SELFIE_MUTATION, { input: {} });
+    expect(response.status).toBe(429);
+    expect(response.body.errors![0]).toMatchObject({
+      message: "The call to GetFaceIdTokenIntl waited 400 ms in the gateway's queue without a turn; retry in a moment.",
+      extensions: { code: 'RATE_LIMITED', retryable: true, retryAfter: 1 },
+    });
+    expect(emulator.requests).toHaveLength(0);
   });
 
   it('answers UPSTREAM_UNAVAILABLE when nothing listens at the endpoint', async () => {

@@ -194,6 +194,9 @@ const TOKEN_ACTIONS: ReadonlySet<FaceIdActionName> = new Set([FaceIdAction.GetFa
 /** How long a caller refused for the memory that answers hold is asked to wait: held answers are sent within seconds. */
 const HELD_ANSWER_RETRY_AFTER_SECONDS = 1;
 
+/** How long a caller whose call ran out of time in the queue is asked to wait: the queue was full of turns. */
+const QUEUE_DEADLINE_RETRY_AFTER_SECONDS = 1;
+
 /** Default retry policy. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000 };
 
@@ -428,10 +431,15 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     // a Buffer, outside the V8 heap.
     let body: Buffer | undefined;
 
+    // Whether the call waits in the gateway (for a throttle slot, or a backoff) rather than for Tencent: a deadline
+    // that passes there, before anything was sent, is the queue's doing, not Tencent's.
+    let waitingInGateway = true;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const waitStartedAt = now();
+        waitingInGateway = true;
         const slot = await throttle.acquire(callerId, signal);
+        waitingInGateway = false;
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         body ??= Buffer.from(JSON.stringify(payload));
@@ -451,8 +459,18 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const delay = backoffMs(attempt, outcome);
         const remaining = options.totalTimeoutMs - (now() - startedAt);
         if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
+        waitingInGateway = true;
         await sleep(delay, undefined, { signal });
       } catch (error) {
+        if (deadlinePassed() && waitingInGateway && attempt === 0) {
+          // Never sent: callers who came after it took their turns first (or the shared budget gave none), and the
+          // call ran out of time in the queue.
+          throw new RateLimitedError(`The call to ${action} waited ${options.totalTimeoutMs} ms in the gateway's queue without a turn; retry in a moment.`, {
+            action,
+            cause: error,
+            retryAfterSeconds: QUEUE_DEADLINE_RETRY_AFTER_SECONDS,
+          });
+        }
         if (deadlinePassed()) {
           throw new UpstreamUnavailableError(`Tencent Cloud did not answer ${action} within ${options.totalTimeoutMs} ms.`, {
             action,
