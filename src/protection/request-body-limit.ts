@@ -130,7 +130,9 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         const mayBeLarge = contentLength === null || Number(contentLength) > UNBUDGETED_BODY_BYTES;
         const refused = largeBodyRefusal && mayBeLarge ? await largeBodyRefusal(request, serverContext) : undefined;
         if (refused) {
-          if (contentLength !== null) throw withConnectionClose(refused);
+          // Announced (and within the size bound): node reads the rest and drops it once the refusal is sent, so a
+          // client still sending reads the refusal rather than a reset connection, and the connection is kept.
+          if (contentLength !== null) throw refused;
           limit = UNBUDGETED_BODY_BYTES;
         }
         // The client waits for this before it sends the body (see createHttpServer): every check on the headers has passed.
