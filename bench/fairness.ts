@@ -114,7 +114,7 @@ async function runScenario(name: string, replicaCount: number, maxQueueWaitMs: n
     );
   }
   console.log(
-    `\nUpstream: ${arrivals.length} arrivals, ${rate.toFixed(2)}/s between the first and the last (utilisation ${((rate / LIMIT) * 100).toFixed(1)}%), max ${maxPerWindow(arrivals)} in any sliding second, ${refusedUpstream} refused by the emulator's own 20/s window${budgets.length > 0 ? `, ${unavailable} slots taken failing open (Redis slower than 250 ms)` : ''}.`,
+    `\nUpstream: ${arrivals.length} arrivals, ${rate.toFixed(2)}/s between the first and the last (utilisation ${((rate / LIMIT) * 100).toFixed(1)}%), max ${maxPerWindow(arrivals)} in any sliding second, ${refusedUpstream} refused by the emulator's own 20/s window${budgets.length > 0 ? `, ${unavailable} slots taken failing open (Redis not answering within SHARED_BUDGET_COMMAND_TIMEOUT_MS)` : ''}.`,
   );
 
   for (const replica of replicas) replica.close();
