@@ -19,6 +19,8 @@ import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
 import { corsPolicy } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
+import { useHeaderCountLimit } from './protection/header-count.js';
+import { MAX_HEADERS_COUNT } from './http-server.js';
 import { createAnswerHolds } from './protection/held-answers.js';
 import { useSupportedMediaTypes } from './protection/media-types.js';
 import { useOperationChoice } from './protection/operation-choice.js';
@@ -86,6 +88,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     tracker.plugin,
     useMetricsEndpoint(metrics),
     useReadiness(isReady),
+    useHeaderCountLimit(MAX_HEADERS_COUNT),
     useCsrfPrevention(),
     useWebSocketUpgradeRefusal(),
     useVariablesLimits(),
