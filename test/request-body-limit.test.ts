@@ -118,6 +118,17 @@ describe('the request body bound', () => {
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
+  it('runs a JSON body that begins with a UTF-8 byte-order mark, as RFC 8259 lets a server', async () => {
+    const { app } = await start();
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ query: '{ __typename }' }))]),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it.each(['gzip', 'br', 'deflate, gzip'])('refuses a body sent with Content-Encoding %s, saying so', async (encoding) => {
     const { app, emulator } = await start();
     const response = await app.fetch('http://gateway.test/graphql', {

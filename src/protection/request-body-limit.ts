@@ -161,7 +161,8 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         // body, an image's 8 MiB included, on the V8 heap beside the parsed one until the answer. Decoded here on
         // each call instead, the text is garbage as soon as it is parsed; the bytes stay, counted by the budget.
         const { body } = result;
-        parsed.text = () => Promise.resolve(body.toString('utf8'));
+        // A byte-order mark before JSON, which some clients (.NET's among them) write, may be ignored (RFC 8259 §8.1).
+        parsed.text = () => Promise.resolve(body.toString('utf8').replace(/^\uFEFF/, ''));
         parsed.json = () => parsed.text().then(JSON.parse);
         return requestParser(parsed);
       });
