@@ -431,18 +431,16 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     // a Buffer, outside the V8 heap.
     let body: Buffer | undefined;
 
-    // Whether the call waits in the gateway (for a throttle slot, or a backoff) rather than for Tencent: a deadline
-    // that passes there, before anything was sent, is the queue's doing, not Tencent's.
-    let waitingInGateway = true;
+    // Whether any attempt was sent: a deadline that passes before one was is the queue's doing, not Tencent's.
+    let sent = false;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const waitStartedAt = now();
-        waitingInGateway = true;
         const slot = await throttle.acquire(callerId, signal);
-        waitingInGateway = false;
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         body ??= Buffer.from(JSON.stringify(payload));
+        sent = true;
         const outcome = await sendOnce(action, body, callOptions.holdAnswer, signal, slot, read, sentAt);
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
@@ -459,10 +457,9 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const delay = backoffMs(attempt, outcome);
         const remaining = options.totalTimeoutMs - (now() - startedAt);
         if (!outcome.retryable || notWorthRetrying.has(outcome) || attempt >= options.retry.maxRetries || delay >= remaining) throw outcome;
-        waitingInGateway = true;
         await sleep(delay, undefined, { signal });
       } catch (error) {
-        if (deadlinePassed() && waitingInGateway && attempt === 0) {
+        if (deadlinePassed() && !sent) {
           // Never sent: callers who came after it took their turns first (or the shared budget gave none), and the
           // call ran out of time in the queue.
           throw new RateLimitedError(`The call to ${action} waited ${options.totalTimeoutMs} ms in the gateway's queue without a turn; retry in a moment.`, {
