@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
-import { PIPELINE_OVERFLOW_EVENT, createHttpServer } from './http-server.js';
+import { MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** How often draining checks whether every connection has finished. */
@@ -19,6 +19,23 @@ const DROPPED_CONNECTIONS_LOG_MS = 10_000;
  * seconds late instead of at once. The kernel caps it at net.core.somaxconn.
  */
 const LISTEN_BACKLOG = 4096;
+
+/**
+ * A warning for an event a flood repeats thousands of times: the first is logged at once, and the count of the
+ * others, if any, at the end of DROPPED_CONNECTIONS_LOG_MS; then the next one is logged at once again.
+ */
+function warnOncePerPeriod(first: () => void, repeated: (count: number) => void): () => void {
+  let count = 0;
+  return () => {
+    count += 1;
+    if (count > 1) return;
+    first();
+    setTimeout(() => {
+      if (count > 1) repeated(count);
+      count = 0;
+    }, DROPPED_CONNECTIONS_LOG_MS).unref();
+  };
+}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -34,27 +51,21 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, logger);
   const server = createHttpServer(gateway.app, config.http);
-  let dropped = 0;
-  server.on('drop', () => {
-    dropped += 1;
-    if (dropped > 1) return;
-    const { maxConnections } = config.http;
-    logger.warn({ maxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS open connections reached');
-    setTimeout(() => {
-      if (dropped > 1) logger.warn({ dropped, maxConnections, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections refused at HTTP_MAX_CONNECTIONS');
-      dropped = 0;
-    }, DROPPED_CONNECTIONS_LOG_MS).unref();
-  });
-  let pipelineOverflows = 0;
-  server.on(PIPELINE_OVERFLOW_EVENT, (maxPipelinedRequests: number) => {
+  const { maxConnections } = config.http;
+  server.on(
+    'drop',
+    warnOncePerPeriod(
+      () => logger.warn({ maxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS open connections reached'),
+      (dropped) => logger.warn({ dropped, maxConnections, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections refused at HTTP_MAX_CONNECTIONS'),
+    ),
+  );
+  const warnPipelining = warnOncePerPeriod(
+    () => logger.warn({ maxPipelinedRequests: MAX_PIPELINED_REQUESTS }, 'connection closed: more pipelined requests unanswered than MAX_PIPELINED_REQUESTS'),
+    (closed) => logger.warn({ closed, maxPipelinedRequests: MAX_PIPELINED_REQUESTS, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections closed for pipelining'),
+  );
+  server.on(PIPELINE_OVERFLOW_EVENT, () => {
     gateway.metrics.countRejection('pipelined_requests');
-    pipelineOverflows += 1;
-    if (pipelineOverflows > 1) return;
-    logger.warn({ maxPipelinedRequests }, 'connection closed: more pipelined requests unanswered than MAX_PIPELINED_REQUESTS');
-    setTimeout(() => {
-      if (pipelineOverflows > 1) logger.warn({ closed: pipelineOverflows, maxPipelinedRequests, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'connections closed for pipelining');
-      pipelineOverflows = 0;
-    }, DROPPED_CONNECTIONS_LOG_MS).unref();
+    warnPipelining();
   });
   let inFlight = 0;
   server.on('request', (request, response) => {
