@@ -107,14 +107,16 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);
   const answerHolds = createAnswerHolds(heldBodies);
-  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
   // Authenticated once per request: before a large body is read (only a caller who may mint can send an image),
-  // and for the context.
+  // and for the context; the request line names the caller either way.
   const callers = new WeakMap<Request, Promise<Caller>>();
   const callerOf = (request: Request, serverContext: object): Promise<Caller> => {
     let caller = callers.get(request);
     if (!caller) {
-      caller = authenticate(request, () => clientAddressOf(request, serverContext as NodeServerContext));
+      caller = authenticate(request, () => clientAddressOf(request, serverContext as NodeServerContext)).then((known) => {
+        tracker.setCaller(request, known.id);
+        return known;
+      });
       callers.set(request, caller);
     }
     return caller;
@@ -127,6 +129,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
       ? refusal('FORBIDDEN', `${needs}: these lack the faceid:selfie and faceid:ekyc scopes.`)
       : refusal('UNAUTHENTICATED', `${needs}: send Authorization: Bearer <token> or x-api-key.`, { headers: { 'WWW-Authenticate': 'Bearer' } });
   };
+  // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
   plugins.push(
     useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection, largeBodyRefusal }),
     answerHolds.plugin,
@@ -147,7 +150,6 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
       const caller = await callerOf(request, serverContext);
-      tracker.setCaller(request, caller.id);
       const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res);
       return { faceid, facts, caller, trace, holdAnswer };
     },

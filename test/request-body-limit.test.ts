@@ -404,6 +404,8 @@ describe('large bodies and credentials', () => {
     const reader = await signToken({ scope: 'faceid:result' });
     const answer = await postRaw(await harness.listen(), bodyOf(200_000), { authorization: `Bearer ${reader}` }, 'content-length');
     expect(answer).toEqual({ status: 403, code: 'FORBIDDEN', message: `${NEEDS}: these lack the faceid:selfie and faceid:ekyc scopes.`, wwwAuthenticate: undefined });
+    // Refused before the body was read, and still logged with who asked.
+    await expect.poll(() => harness.log.entries().find((entry) => entry.msg === 'request')).toMatchObject({ caller: 'jwt:user-1', status: 403, outcome: 'FORBIDDEN' });
   });
 
   it('refuses a large body with credentials that do not verify for what they are', async () => {
