@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimitedError } from '../src/errors.js';
 import {
   createActionThrottle,
+  PACING_CATCH_UP_MS,
   type ActionThrottleOptions,
   type SharedSlotAnswer,
   type SharedSlotCandidate,
@@ -107,10 +108,10 @@ describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () 
       [0, 500, 'left', 250],
     ],
     [
-      'a slot never opens within a window of the send time of the request 4 slots back',
+      'a slot never opens within a window of the send time of the request 4 slots back, and the slot it held is made up',
       { maxQueueWaitMs: 5000 },
       [{ at: 0, caller: 'a', sendDelay: 300 }, ...burst('a', 5)],
-      [0, 250, 500, 750, 1300, 1550],
+      [0, 250, 500, 750, 1300, 1300],
     ],
     [
       'an opt-in hard cap holds a caller to its share even alone, and still lets others in',
@@ -233,9 +234,9 @@ describe('fair throttle with a shared budget (fake budget)', () => {
   it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
     const asked: SharedSlotCandidate[][] = [];
     const answers: Array<SharedSlotAnswer | undefined> = [
-      { grantedIndex: 1, waitMs: 0, busyCallers: 3, busyQueues: 3 },
-      { grantedIndex: -1, waitMs: 400, busyCallers: 3, busyQueues: 3 },
-      { grantedIndex: 0, waitMs: 0, busyCallers: 3, busyQueues: 3 },
+      { granted: [{ index: 1 }], waitMs: 0, busyCallers: 3, busyQueues: 3 },
+      { granted: [], waitMs: 400, busyCallers: 3, busyQueues: 3 },
+      { granted: [{ index: 0 }], waitMs: 0, busyCallers: 3, busyQueues: 3 },
       undefined,
       undefined,
     ];
@@ -267,9 +268,39 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     [3, [0, 500, 1250, 2000, 2750]],
     [1, [0, 0, 250, 500, 1000]],
   ])('falls back to its share of the limit when the budget is away, one over the %i replicas it last reported', async (replicas, grants) => {
-    const answers: Array<SharedSlotAnswer | undefined> = [{ grantedIndex: 0, waitMs: 0, busyCallers: 1, busyQueues: 1, replicas }];
+    const answers: Array<SharedSlotAnswer | undefined> = [{ granted: [{ index: 0 }], waitMs: 0, busyCallers: 1, busyQueues: 1, replicas }];
     const { outcomes } = await simulate({ ...QUARTER_SECOND, takeSharedSlot: async () => answers.shift() }, burst('a', 5));
     expect(outcomes).toEqual(grants);
+  });
+
+  it('hands every slot of one answer to its caller at once, asking for as many as wait, and passes on the slot of a caller that left', async () => {
+    const asked: number[] = [];
+    const sent: number[] = [];
+    const answers: Array<SharedSlotAnswer | undefined> = [
+      {
+        granted: [{ index: 0, markSent: (delayMs) => sent.push(delayMs) }, { index: 1 }, { index: 0 }, { index: 2 }],
+        waitMs: 0,
+        busyCallers: 3,
+        busyQueues: 3,
+      },
+    ];
+    const { outcomes } = await simulate(
+      {
+        ...QUARTER_SECOND,
+        takeSharedSlot: async (_candidates, _limit, _windowMs, maxGrants) => {
+          asked.push(maxGrants);
+          // The answer comes back 100 ms later, after caller c has left.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return answers.shift();
+        },
+      },
+      [{ at: 0, caller: 'a', sendDelay: 30 }, ...burst('a', 2), { at: 0, caller: 'b' }, { at: 0, caller: 'c', leaveAt: 50 }],
+    );
+    // Five waiting, four at most (the limit); c's slot goes to a's third request.
+    expect(asked).toEqual([4]);
+    expect(outcomes).toEqual([100, 100, 100, 100, 'left']);
+    // The first slot's send is reported to the budget, counted from when it was asked.
+    expect(sent).toEqual([130]);
   });
 
   it('once backlogged for a window, predicts waits from the pace this replica actually gets', async () => {
@@ -281,9 +312,9 @@ describe('fair throttle with a shared budget (fake budget)', () => {
       limit: 4,
       maxQueueWaitMs: 60_000,
       takeSharedSlot: async () => {
-        if (Date.now() < nextAt) return { grantedIndex: -1, waitMs: nextAt - Date.now(), busyCallers: 2, busyQueues: 2 };
+        if (Date.now() < nextAt) return { granted: [], waitMs: nextAt - Date.now(), busyCallers: 2, busyQueues: 2 };
         nextAt = Date.now() + 500;
-        return { grantedIndex: 0, waitMs: 0, busyCallers: 2, busyQueues: 2 };
+        return { granted: [{ index: 0 }], waitMs: 0, busyCallers: 2, busyQueues: 2 };
       },
     } as ActionThrottleOptions);
     const controller = new AbortController();
@@ -303,7 +334,7 @@ describe('fair throttle with a shared budget (fake budget)', () => {
       action: 'GetFaceIdTokenIntl',
       limit: 4,
       maxQueueWaitMs: 5000,
-      takeSharedSlot: async () => ({ grantedIndex: -1, waitMs: 10_000, busyCallers: 4, busyQueues: 4 }),
+      takeSharedSlot: async () => ({ granted: [], waitMs: 10_000, busyCallers: 4, busyQueues: 4 }),
     } as ActionThrottleOptions);
     const controller = new AbortController();
     const first = throttle.acquire('a', controller.signal).catch(() => 'left');
@@ -313,5 +344,46 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     expect(throttle.expectedWaitMs('a')).toBe((2 * 4 - 1) * 250);
     controller.abort();
     expect(await first).toBe('left');
+  });
+});
+
+describe('a busy event loop', () => {
+  /**
+   * While a flood is being refused, the event loop turns over only every few hundred milliseconds, and a timer due
+   * in between fires at the next turn. This replaces the fake setTimeout with one that fires only on turns
+   * `turnMs` apart, as such a loop does, so p-throttle's timers (and the throttle's own sleeps) fire late.
+   */
+  function turnEvery(turnMs: number): void {
+    const onTime = globalThis.setTimeout;
+    vi.stubGlobal('setTimeout', ((callback: () => void, ms = 0) => {
+      const due = Date.now() + ms;
+      return onTime(callback, Math.ceil(due / turnMs) * turnMs - Date.now());
+    }) as typeof setTimeout);
+  }
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  const grantTimes = (outcomes: Outcome[]) => outcomes.filter((outcome): outcome is number => typeof outcome === 'number').sort((a, b) => a - b);
+
+  it.each([100, 300, 450])('still spends the 20/s budget when timers fire only every %i ms, at most 20 per sliding window', async (turnMs) => {
+    turnEvery(turnMs);
+    const arrivals = [...burst('a', 150), ...burst('b', 150), ...burst('c', 150)];
+    const grants = grantTimes((await simulate({ maxQueueWaitMs: 60_000 }, arrivals, 40_000)).outcomes);
+    expect(grants).toHaveLength(450);
+    expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(20);
+    // The most such a loop allows: a slot the window holds back opens at the turn after the window (1,025 ms) ends,
+    // so 20 slots per 1,100 ms with a turn every 100 ms. Paced one per timer, it was one slot per turn.
+    const windowOnTurns = Math.ceil(1025 / turnMs) * turnMs;
+    expect(grants.filter((at) => at < 10_000).length).toBeGreaterThanOrEqual(Math.floor((10_000 / windowOnTurns) * 20 * 0.95));
+  });
+
+  it('makes up at most PACING_CATCH_UP_MS of missed slots at once, however late the timer', async () => {
+    turnEvery(2000);
+    const grants = grantTimes((await simulate({ maxQueueWaitMs: 60_000 }, burst('a', 100), 40_000)).outcomes);
+    expect(grants).toHaveLength(100);
+    const atOnce = Math.max(...[...new Set(grants)].map((at) => grants.filter((grant) => grant === at).length));
+    expect(atOnce).toBe(Math.floor(PACING_CATCH_UP_MS / 51.25) + 1);
+    expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(20);
   });
 });

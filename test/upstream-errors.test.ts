@@ -193,7 +193,7 @@ describe('transport failures are UPSTREAM_UNAVAILABLE and retried', () => {
   it('answers RATE_LIMITED, not a Tencent timeout, to a call whose deadline passes while it waits in the queue', async () => {
     // A shared budget that admits the call (nobody is busy) and then never grants it a slot.
     const stingy: SharedBudget = {
-      take: async () => ({ grantedIndex: -1, waitMs: 100, busyCallers: 1, busyQueues: 1 }),
+      take: async () => ({ granted: [], waitMs: 100, busyCallers: 1, busyQueues: 1 }),
       ready: async () => true,
       close: async () => undefined,
     };

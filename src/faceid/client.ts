@@ -225,7 +225,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         now,
         ...options.throttle,
         takeSharedSlot:
-          options.sharedBudget && ((candidates, limit, windowMs) => options.sharedBudget!.take(action, candidates, limit, windowMs)),
+          options.sharedBudget && ((candidates, limit, windowMs, maxGrants) => options.sharedBudget!.take(action, candidates, limit, windowMs, maxGrants)),
         onRefused: (reason) => observer?.rejected?.(action, reason),
       }),
     ]),

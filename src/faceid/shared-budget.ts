@@ -12,16 +12,17 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { SharedSlotAnswer, SharedSlotCandidate } from './throttle.js';
+import { PACING_CATCH_UP_MS, type SharedGrant, type SharedSlotAnswer, type SharedSlotCandidate } from './throttle.js';
 
 /** A budget of slots per sliding window, shared through some store, handed round-robin to the busy callers. */
 export interface SharedBudget {
   /**
-   * Grants one of `candidates` (this replica's callers with requests waiting, next in turn first) a slot of
-   * `action` if the budget has one and it is that caller's turn across all replicas; otherwise says how long to
-   * wait. Resolves undefined when the store cannot answer (fail open: the replica then paces itself).
+   * Grants `candidates` (this replica's callers with requests waiting, next in turn first) up to `maxGrants`
+   * (default 1) slots of `action` that the budget has now, each to the caller whose turn it is across all
+   * replicas; when none, says how long to wait. Resolves undefined when the store cannot answer (fail open: the
+   * replica then paces itself).
    */
-  take(action: string, candidates: readonly SharedSlotCandidate[], limit: number, windowMs: number): Promise<SharedSlotAnswer | undefined>;
+  take(action: string, candidates: readonly SharedSlotCandidate[], limit: number, windowMs: number, maxGrants?: number): Promise<SharedSlotAnswer | undefined>;
   /** Resolves true once the store answers, false if it has not within `timeoutMs` (the budget then fails open). */
   ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -48,12 +49,16 @@ export interface RedisSharedBudgetOptions {
 }
 
 /**
- * One slot of an action's budget, for the first candidate whose turn it is. Four rules, all on Redis's clock:
+ * Up to `want` slots of an action's budget, each for the candidate whose turn comes first. Four rules, all on
+ * Redis's clock:
  *
- * - Total pace: grants one every window / limit ms across all replicas (a GCRA with no burst). A replica that
- *   wakes a little late for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode
- *   the budget; any `limit` + 1 consecutive grants still span at least window - LATE_CREDIT_MS, which with the
- *   guard in the window (1,025 ms) stays over one second, so no sliding second holds more than `limit` grants.
+ * - Total pace: grants one every window / limit ms across all replicas (a GCRA). A replica that wakes a little late
+ *   for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode the budget. While the
+ *   budget is in use (its next slot at most SHARED_CATCH_UP_MS in the past), the slots that fell due while the
+ *   replicas were too busy to ask are granted too, several in one call: a replica whose event loop turns over every
+ *   few hundred milliseconds (a flood being refused) asks about once per turn, and one slot per call spent 2.7 of
+ *   the 20 a second. After an idle spell there is no catch-up, so no burst. Either way the send-times rule below
+ *   keeps every sliding window to `limit` grants.
  * - Send times: each replica reports how long after its grant each request actually left (with its next call);
  *   a grant never comes less than a window after the `limit`-th latest send, so a request slow to leave one
  *   replica cannot squeeze a `limit` + 1-th arrival into a second upstream (the local throttle's rule 2, for all
@@ -70,10 +75,11 @@ export interface RedisSharedBudgetOptions {
  * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
  * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
  * grant times (hash); each caller's number of busy queues (hash); the replicas that asked lately (zset: replica →
- * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy callers, key TTL ms, the time in ms or '' for Redis's clock, the
- * replica's id, the number of send reports, then per report: grant id, ms from grant to send; then per candidate:
- * caller id, requests it has waiting; last, the replica-seen window in ms. Returns {index of the granted candidate
- * (0-based) or -1, wait ms, busy callers, grant id or 0, busy queues, replicas seen}.
+ * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy
+ * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id, the number of send reports, then
+ * per report: grant id, ms from grant to send; then per candidate: caller id, requests it has waiting; last, the
+ * replica-seen window in ms, the catch-up span in ms and the most slots to grant. Returns {wait ms (0 when granted),
+ * busy callers, busy queues, replicas seen, then per grant: index of the granted candidate (0-based), grant id}.
  */
 const TAKE_SLOT_SCRIPT = `
 local now = tonumber(ARGV[7])
@@ -87,8 +93,8 @@ local spacing = window / limit
 local replica = ARGV[8]
 local reports = tonumber(ARGV[9])
 local first = 10 + 2 * reports
-local seen_ms = tonumber(ARGV[#ARGV])
-local candidates = (#ARGV - first) / 2
+local seen_ms, catch_up, want = tonumber(ARGV[#ARGV - 2]), tonumber(ARGV[#ARGV - 1]), tonumber(ARGV[#ARGV])
+local candidates = (#ARGV - 2 - first) / 2
 
 redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
 redis.call('ZADD', KEYS[9], now + seen_ms, replica)
@@ -112,6 +118,7 @@ local function forget_queue(queue)
 end
 for _, queue in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)) do forget_queue(queue) end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+local backlogged = redis.call('ZCARD', KEYS[2]) > 0
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
   if redis.call('ZSCORE', KEYS[2], caller) or redis.call('ZCARD', KEYS[2]) < max_busy then
@@ -123,49 +130,83 @@ for i = 1, candidates do
   end
 end
 for k = 2, 9 do redis.call('PEXPIRE', KEYS[k], ttl) end
-local busy = math.max(1, redis.call('ZCARD', KEYS[2]))
-local queues = math.max(1, redis.call('ZCARD', KEYS[6]))
-local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local sent = redis.call('ZRANGE', KEYS[4], limit - 1, limit - 1, 'REV', 'WITHSCORES')
-if sent[2] then next_free = math.max(next_free, tonumber(sent[2]) + window) end
-
-local wait = nil
+-- Each candidate's requests waiting, last turn, its queue's last turn and its number of queues, read once: a call
+-- may grant several slots, and only the granted caller's change.
+local queued, last_turn, queue_turn, queue_count = {}, {}, {}, {}
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
-  local at = next_free
-  local queue = replica .. '|' .. caller
-  local last = redis.call('HGET', KEYS[3], caller)
-  if last then at = math.max(at, tonumber(last) + busy * spacing - credit) end
-  local queue_last = redis.call('HGET', KEYS[7], queue)
-  local caller_queues = tonumber(redis.call('HGET', KEYS[8], caller) or '1')
-  if queue_last and caller_queues > 1 then
-    at = math.max(at, tonumber(queue_last) + caller_queues * busy * spacing - credit)
-  end
-  if at <= now then
-    local base = math.max(next_free, now - credit)
-    redis.call('SET', KEYS[1], tostring(base + spacing), 'PX', math.ceil(window * 2))
-    if tonumber(ARGV[first + 2 * (i - 1) + 1]) <= 1 then
-      redis.call('ZREM', KEYS[2], caller)
-      redis.call('HDEL', KEYS[3], caller)
-      if redis.call('ZREM', KEYS[6], queue) == 1 then forget_queue(queue) end
-    else
-      redis.call('HSET', KEYS[3], caller, tostring(now))
-      if redis.call('ZSCORE', KEYS[6], queue) then redis.call('HSET', KEYS[7], queue, tostring(now)) end
-    end
-    local id = redis.call('INCR', KEYS[5])
-    redis.call('ZADD', KEYS[4], now, id)
-    redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
-    return {i - 1, 0, busy, id, queues, replicas}
-  end
-  if wait == nil or at - now < wait then wait = at - now end
+  queued[i] = tonumber(ARGV[first + 2 * (i - 1) + 1])
+  last_turn[i] = tonumber(redis.call('HGET', KEYS[3], caller) or '')
+  queue_turn[i] = tonumber(redis.call('HGET', KEYS[7], replica .. '|' .. caller) or '')
+  queue_count[i] = tonumber(redis.call('HGET', KEYS[8], caller) or '1')
 end
-wait = math.max(1, math.ceil(wait))
+-- Catch-up: while callers wait (some registered before this call), slots that fell due while the replicas were
+-- late to ask are still granted; after an idle spell, only the timer jitter (credit) is.
+local reach = credit
+if backlogged then reach = catch_up end
+
+local granted = {}
+local wait = nil
+local busy, queues = 1, 1
+for g = 1, want do
+  busy = math.max(1, redis.call('ZCARD', KEYS[2]))
+  queues = math.max(1, redis.call('ZCARD', KEYS[6]))
+  local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local sent = redis.call('ZRANGE', KEYS[4], limit - 1, limit - 1, 'REV', 'WITHSCORES')
+  if sent[2] then next_free = math.max(next_free, tonumber(sent[2]) + window) end
+  -- The next slot goes to the candidate whose turn comes first (in turn order among equals).
+  local best, best_at = nil, nil
+  for i = 1, candidates do
+    if queued[i] > 0 then
+      local at = next_free
+      if last_turn[i] then at = math.max(at, last_turn[i] + busy * spacing - credit) end
+      if queue_turn[i] and queue_count[i] > 1 then
+        at = math.max(at, queue_turn[i] + queue_count[i] * busy * spacing - credit)
+      end
+      if best_at == nil or at < best_at then best, best_at = i, at end
+    end
+  end
+  if best == nil then break end
+  if best_at > now then
+    if #granted == 0 then wait = best_at - now end
+    break
+  end
+  local caller = ARGV[first + 2 * (best - 1)]
+  local queue = replica .. '|' .. caller
+  -- The budget's next slot and the caller's next turn both count from when they fell due, not from now, so the
+  -- slots made up in one call go to each busy caller in its share, and the callers of a replica that asks later
+  -- in the same busy spell still find theirs.
+  redis.call('SET', KEYS[1], tostring(math.max(next_free, now - reach) + spacing), 'PX', math.ceil(window * 2))
+  local turn = math.max(best_at, now - reach)
+  queued[best] = queued[best] - 1
+  last_turn[best] = turn
+  if queued[best] <= 0 then
+    redis.call('ZREM', KEYS[2], caller)
+    redis.call('HDEL', KEYS[3], caller)
+    if redis.call('ZREM', KEYS[6], queue) == 1 then forget_queue(queue) end
+  else
+    redis.call('HSET', KEYS[3], caller, tostring(turn))
+    if redis.call('ZSCORE', KEYS[6], queue) then
+      redis.call('HSET', KEYS[7], queue, tostring(turn))
+      queue_turn[best] = turn
+    end
+  end
+  local id = redis.call('INCR', KEYS[5])
+  redis.call('ZADD', KEYS[4], now, id)
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(limit + 1))
+  granted[#granted + 1] = best - 1
+  granted[#granted + 1] = id
+end
+if #granted > 0 then
+  return {0, busy, queues, replicas, unpack(granted)}
+end
+wait = math.max(1, math.ceil(wait or 1))
 for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
   redis.call('ZADD', KEYS[2], 'XX', 'GT', now + wait + grace, caller)
   redis.call('ZADD', KEYS[6], 'XX', 'GT', now + wait + grace, replica .. '|' .. caller)
 end
-return {-1, wait, busy, 0, queues, replicas}
+return {wait, busy, queues, replicas}
 `;
 
 /**
@@ -175,14 +216,23 @@ return {-1, wait, busy, 0, queues, replicas}
  */
 export const REPLICA_SEEN_MS = 10_000;
 
-/** Lateness a replica may make up (see TAKE_SLOT_SCRIPT); must stay below the throttle's window guard. */
+/** Lateness a replica may make up after an idle spell, and in a caller's turns (see TAKE_SLOT_SCRIPT). */
 const LATE_CREDIT_MS = 10;
 
 /**
- * How long a busy caller's registration outlives the wait its replica was told, so a replica that wakes a little
- * late still finds it; a caller whose requests all left stays counted at most this long after its wait.
+ * How far behind its pace the budget may fall while in use and still make up the slots it missed (see
+ * TAKE_SLOT_SCRIPT): the local throttle's PACING_CATCH_UP_MS, for all replicas together.
  */
-const BUSY_GRACE_MS = 250;
+export const SHARED_CATCH_UP_MS = PACING_CATCH_UP_MS;
+
+/**
+ * How long a busy caller's registration outlives the wait its replica was told, so a replica that wakes late still
+ * finds it: as late as the budget makes up for (SHARED_CATCH_UP_MS) and a little more. A replica busy refusing a
+ * flood asks once per turn of its event loop; had its callers lapsed in between, the other replicas' callers
+ * would have taken their turns (measured with 250 ms and turns of 300 ms: 94 % of the slots to one of two equal
+ * callers). A caller whose requests all left stays counted at most this long after its wait.
+ */
+const BUSY_GRACE_MS = SHARED_CATCH_UP_MS + 100;
 
 /**
  * Busy callers one action may register in Redis: bounds its memory (a sorted set and a hash of at most this many
@@ -235,7 +285,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   let pausedUntil = Number.NEGATIVE_INFINITY;
 
   return {
-    async take(action, candidates, limit, windowMs) {
+    async take(action, candidates, limit, windowMs, maxGrants = 1) {
       if (now() < pausedUntil) return undefined;
       const reports = sendReports.get(action) ?? [];
       sendReports.delete(action);
@@ -262,21 +312,29 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           ...reports.flat(),
           ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
           REPLICA_SEEN_MS,
-        )) as [number, number, number, number, number, number];
-        const grantId = Number(answer[3]);
+          SHARED_CATCH_UP_MS,
+          Math.max(1, Math.floor(maxGrants)),
+        )) as number[];
+        const granted: SharedGrant[] = [];
+        for (let at = 4; at + 1 < answer.length; at += 2) {
+          const grantId = Number(answer[at + 1]);
+          granted.push({
+            index: Number(answer[at]),
+            markSent(delayMs) {
+              // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
+              const pending = sendReports.get(action) ?? [];
+              pending.push([grantId, Math.max(0, Math.round(delayMs))]);
+              if (pending.length > limit) pending.shift();
+              sendReports.set(action, pending);
+            },
+          });
+        }
         return {
-          grantedIndex: Number(answer[0]),
-          waitMs: Number(answer[1]),
-          busyCallers: Number(answer[2]),
-          busyQueues: Number(answer[4]),
-          replicas: Number(answer[5]),
-          markSent(delayMs) {
-            // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
-            const pending = sendReports.get(action) ?? [];
-            pending.push([grantId, Math.max(0, Math.round(delayMs))]);
-            if (pending.length > limit) pending.shift();
-            sendReports.set(action, pending);
-          },
+          granted,
+          waitMs: Number(answer[0]),
+          busyCallers: Number(answer[1]),
+          busyQueues: Number(answer[2]),
+          replicas: Number(answer[3]),
         };
       } catch (error) {
         pausedUntil = now() + SHARED_BUDGET_RETRY_PAUSE_MS;

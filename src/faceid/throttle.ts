@@ -11,7 +11,8 @@
  *    the upstream's next one-second window with the following burst. Where that spacing is shorter than
  *    PACING_BURST_SPAN_MS (limits above about 100/s), slots are released in small bursts that span it instead:
  *    timers fire on whole milliseconds, so pacing one by one at sub-millisecond spacing would hold every call
- *    for a timer even when the budget is nowhere near spent.
+ *    for a timer even when the budget is nowhere near spent. Slots p-throttle could not open on time because
+ *    the event loop was busy are made up as soon as it comes back, up to PACING_CATCH_UP_MS of them.
  * 2. A slot never opens less than window + guard after the moment the request `limit` slots back actually left
  *    the process (`UpstreamSlot.markSent`). A request that was slow to leave — the first on a cold process, a
  *    new TLS connection — would otherwise be counted upstream later than it was granted here.
@@ -49,6 +50,16 @@ export const MAX_SHARED_CANDIDATES = 32;
  */
 export const PACING_BURST_SPAN_MS = 10;
 
+/**
+ * How far behind its pace the local pacer may fall and still make up the slots it missed. p-throttle opens a slot
+ * one spacing after the previous one actually opened, on a timer; while the event loop is busy for hundreds of
+ * milliseconds at a time (a flood of requests being refused), that timer fires late and every slot due meanwhile
+ * was lost: measured, 2.9 requests a second reached Tencent of the 20 allowed while 1,200 clients retried at once.
+ * Slots that fell due within this span while requests waited are granted as soon as the loop comes back to them,
+ * each still held by rule 2, so no window ever holds more than `limit`. 500 ms at 20/s: up to 10 at once.
+ */
+export const PACING_CATCH_UP_MS = 500;
+
 /** Why a request was refused before reaching the upstream. */
 export type ThrottleRefusal = 'queue_wait_exceeded' | FairQueueRefusal;
 
@@ -59,10 +70,18 @@ export interface SharedSlotCandidate {
   queued: number;
 }
 
-/** The shared budget's answer to a request for one slot. */
+/** A slot the shared budget granted to one of the candidates. */
+export interface SharedGrant {
+  /** Index in the candidates of the caller that may take it. */
+  index: number;
+  /** Reports how long after the grant the request left the process. */
+  markSent?(delayMs: number): void;
+}
+
+/** The shared budget's answer to a request for slots. */
 export interface SharedSlotAnswer {
-  /** Index in the candidates of the caller that may take a slot now, or -1 when none may yet. */
-  grantedIndex: number;
+  /** The slots granted now, in the order they fell due; empty when none may be taken yet. */
+  granted: SharedGrant[];
   /** When none was granted: ms until one of the candidates may ask again. */
   waitMs: number;
   /** Callers with requests waiting on any replica. */
@@ -71,8 +90,6 @@ export interface SharedSlotAnswer {
   busyQueues: number;
   /** Replicas that asked the shared budget lately, this one included. @default 1 */
   replicas?: number;
-  /** For a granted slot: reports how long after the grant the request left the process. */
-  markSent?(delayMs: number): void;
 }
 
 /** Options of createActionThrottle. */
@@ -101,11 +118,16 @@ export interface ActionThrottleOptions {
   /** @default MAX_QUEUED_PER_CALLER */
   maxQueuedPerCaller?: number | undefined;
   /**
-   * The budget shared with other replicas: grants one of `candidates` a slot of `limit` per `windowMs`, or says
-   * how long to wait; resolves undefined when it cannot be asked (this replica then paces itself).
+   * The budget shared with other replicas: grants `candidates` up to `maxGrants` slots of `limit` per `windowMs`,
+   * or says how long to wait; resolves undefined when it cannot be asked (this replica then paces itself).
    * @default none (this process owns the whole budget)
    */
-  takeSharedSlot?: (candidates: SharedSlotCandidate[], limit: number, windowMs: number) => Promise<SharedSlotAnswer | undefined>;
+  takeSharedSlot?: (
+    candidates: SharedSlotCandidate[],
+    limit: number,
+    windowMs: number,
+    maxGrants: number,
+  ) => Promise<SharedSlotAnswer | undefined>;
   /** Called for every refusal, with its reason (metrics). */
   onRefused?: (reason: ThrottleRefusal) => void;
 }
@@ -136,6 +158,16 @@ interface Waiter {
   resolve(slot: UpstreamSlot): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+}
+
+/** A slot granted to a waiter, not yet handed over. */
+interface Grant {
+  callerId: string;
+  waiter: Waiter;
+  /** With a shared budget: reports the send delay of the slot to it. */
+  markShared?: (delayMs: number) => void;
+  /** With a shared budget: when it was asked for the slot. */
+  askedAt?: number;
 }
 
 interface SlotRecord {
@@ -245,6 +277,11 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    */
   let replicasSeen = 1;
   let pumping = false;
+  /**
+   * While requests wait here: when the next slot falls due at the pace, counted from the first grant of the backlog
+   * (never more than PACING_CATCH_UP_MS behind). Undefined when nobody waits, so an idle spell earns no slots.
+   */
+  let paceDueAt: number | undefined;
   /** Since when requests have waited here without a break: after a window of it, this replica's pace is known. */
   let backlogSince = 0;
 
@@ -296,44 +333,91 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     if (wait > 0) await sleep(wait);
   }
 
-  /** Waits for the next slot and says whose it is; undefined when nobody could take it (ask again). */
-  async function nextGrant(): Promise<{ callerId: string; waiter: Waiter; shared?: SharedSlotAnswer; askedAt?: number } | undefined> {
+  /**
+   * Waits for this replica's next slot: p-throttle's, or at once when a slot fell due while the event loop was too
+   * busy to open it (PACING_CATCH_UP_MS).
+   */
+  async function nextLocalSlot(): Promise<void> {
+    if (paceDueAt === undefined || now() < paceDueAt) await nextPacedSlot();
+    const at = now();
+    paceDueAt = Math.max(paceDueAt ?? at, at - PACING_CATCH_UP_MS) + spacingMs;
+  }
+
+  /** Waits for the next slots and says whose they are; none when nobody could take one (ask again). */
+  async function nextGrants(): Promise<Grant[]> {
     if (options.takeSharedSlot) {
+      const at = now();
       const candidates = queue
         .callers()
         .filter(isEligible)
         .slice(0, MAX_SHARED_CANDIDATES)
-        .map((callerId) => ({ callerId, queued: queue.queuedBy(callerId) }));
-      if (candidates.length === 0) return undefined;
+        .map((callerId) => ({
+          callerId,
+          // With a hard cap, no more than the caller may still take this window, however many slots are granted.
+          queued: Math.min(queue.queuedBy(callerId), callerCap === undefined ? Infinity : callerCap - grantsInWindow(callerId, at).length),
+        }));
+      if (candidates.length === 0) return [];
       const askedAt = now();
-      const answer = await options.takeSharedSlot(candidates, limit, windowMs);
+      const answer = await options.takeSharedSlot(candidates, limit, windowMs, Math.min(queue.size, limit));
       if (answer) {
         replicasSeen = Math.max(1, answer.replicas ?? 1);
-        const at = now();
-        if (!sharedPeak || at - sharedPeak.at > windowMs || answer.busyQueues >= sharedPeak.busyQueues) {
-          sharedPeak = { busyQueues: answer.busyQueues, at };
+        const answeredAt = now();
+        if (!sharedPeak || answeredAt - sharedPeak.at > windowMs || answer.busyQueues >= sharedPeak.busyQueues) {
+          sharedPeak = { busyQueues: answer.busyQueues, at: answeredAt };
         }
-        const chosen = candidates[answer.grantedIndex];
-        if (!chosen) {
+        if (answer.granted.length === 0) {
           await sleep(Math.max(1, answer.waitMs));
-          return undefined;
+          return [];
         }
-        const waiter = queue.shiftFrom(chosen.callerId);
-        if (waiter) return { callerId: chosen.callerId, waiter, shared: answer, askedAt };
-        // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
-        const next = queue.shift(isEligible);
-        return next && { callerId: next.callerId, waiter: next.item, shared: answer, askedAt };
+        const grants: Grant[] = [];
+        for (const slot of answer.granted) {
+          const chosen = candidates[slot.index];
+          const waiter = chosen && queue.shiftFrom(chosen.callerId);
+          const markShared = (delayMs: number) => slot.markSent?.(delayMs);
+          if (chosen && waiter) {
+            grants.push({ callerId: chosen.callerId, waiter, markShared, askedAt });
+            continue;
+          }
+          // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
+          const next = queue.shift(isEligible);
+          if (next) grants.push({ callerId: next.callerId, waiter: next.item, markShared, askedAt });
+        }
+        return grants;
       }
       // The shared budget could not be asked: pace this replica on its own, at its share of the limit.
       // One grant per `replicasSeen` of the local pacer's slots: one over the replicas of the limit.
       for (let slot = 0; slot < replicasSeen; slot++) await nextPacedSlot();
       const next = queue.shift(isEligible);
-      return next && { callerId: next.callerId, waiter: next.item };
+      return next ? [{ callerId: next.callerId, waiter: next.item }] : [];
     }
-    await nextPacedSlot();
+    await nextLocalSlot();
     // Everyone left while the slot was pending: that slot is lost, as p-throttle counted it.
     const next = queue.shift(isEligible);
-    return next && { callerId: next.callerId, waiter: next.item };
+    return next ? [{ callerId: next.callerId, waiter: next.item }] : [];
+  }
+
+  /** Hands a granted slot to its waiter, or to the next in turn if the waiter left meanwhile. */
+  function grant(granted: Grant): void {
+    let { callerId, waiter } = granted;
+    if (waiter.signal?.aborted) {
+      const next = queue.shift(isEligible);
+      if (!next) return;
+      ({ callerId, item: waiter } = next);
+    }
+    const at = now();
+    const record: SlotRecord = { callerId, grantedAt: at, sentAt: at };
+    recent.add(record);
+    lately.add(record);
+    if (callerCap !== undefined) capGrants.set(callerId, [...grantsInWindow(callerId, at), at]);
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    waiter.resolve({
+      markSent(sentAt) {
+        record.sentAt = Math.max(record.sentAt, sentAt);
+        // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
+        // so the send time it records is never earlier than the real one.
+        granted.markShared?.(record.sentAt - (granted.askedAt ?? at));
+      },
+    });
   }
 
   async function pump(): Promise<void> {
@@ -347,25 +431,16 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           continue;
         }
         await respectSendTimes();
-        const granted = await nextGrant();
-        if (!granted) continue;
-        const at = now();
-        const record: SlotRecord = { callerId: granted.callerId, grantedAt: at, sentAt: at };
-        recent.add(record);
-        lately.add(record);
-        if (callerCap !== undefined) capGrants.set(granted.callerId, [...grantsInWindow(granted.callerId, at), at]);
-        granted.waiter.signal?.removeEventListener('abort', granted.waiter.onAbort);
-        granted.waiter.resolve({
-          markSent(sentAt) {
-            record.sentAt = Math.max(record.sentAt, sentAt);
-            // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
-            // so the send time it records is never earlier than the real one.
-            granted.shared?.markSent?.(record.sentAt - (granted.askedAt ?? at));
-          },
-        });
+        const grants = await nextGrants();
+        for (const [index, granted] of grants.entries()) {
+          // Each slot of a batch the shared budget granted still waits for this replica's own send times.
+          if (index > 0) await respectSendTimes();
+          grant(granted);
+        }
       }
     } finally {
       pumping = false;
+      paceDueAt = undefined;
     }
   }
 
