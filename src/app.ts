@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import type { Caller, GatewayFacts, GatewayServices } from './context.js';
 import { useClientClosedRequests, useErrorContract, useVariableErrorCodes } from './error-contract.js';
-import type { FaceIdClient } from './faceid/client.js';
+import { DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES, type FaceIdClient } from './faceid/client.js';
 import { MAX_IMAGE_BASE64_LENGTH } from './faceid/requests.js';
 import { graphiqlOptions } from './graphiql.js';
 import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
@@ -30,7 +30,7 @@ import { createDocumentCaches, useDocumentLimits } from './protection/document-l
 import { useValidationRules } from './protection/introspection.js';
 import { usePersistedOperationsOnly, usePersistedQueriesNotSupported } from './protection/persisted-operations.js';
 import { useResultResponsePolicy } from './protection/result-responses.js';
-import { DEFAULT_MAX_HELD_BODY_BYTES, UNBUDGETED_BODY_BYTES, createHeldBodyBudget } from './protection/bounded-body.js';
+import { DEFAULT_MAX_HELD_BODY_BYTES, UNBUDGETED_BODY_BYTES, createHeldBodyBudget, createHeldBodyShares } from './protection/bounded-body.js';
 import { useRequestBodyLimit } from './protection/request-body-limit.js';
 import { useVariablesLimits } from './protection/variables-limits.js';
 import { refusal } from './errors.js';
@@ -70,6 +70,11 @@ export interface AppDependencies {
   isReady?: () => boolean;
   /** Memory request bodies may hold at once, beyond each one's first 64 KiB. @default DEFAULT_MAX_HELD_BODY_BYTES */
   maxHeldBodyBytes?: number;
+  /**
+   * The largest answer Tencent may send (FACEID_MAX_RESPONSE_BYTES): a caller's share of the held-body budget always
+   * has room for one such answer. @default DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES
+   */
+  maxUpstreamResponseBytes?: number;
 }
 
 export type GatewayApp = YogaServerInstance<NodeServerContext, GatewayServices>;
@@ -106,6 +111,10 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   // One budget for what request bodies and Tencent's (result) answers hold until each request is answered.
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);
+  // Each caller holds at most its share of that budget, so one who may mint cannot keep it full for the others.
+  const heldBodyShares = createHeldBodyShares(heldBodies);
+  const largestHeldBody = MAX_REQUEST_BODY_BYTES - UNBUDGETED_BODY_BYTES;
+  const largestHeldAnswer = (dependencies.maxUpstreamResponseBytes ?? DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES) - UNBUDGETED_BODY_BYTES;
   const answerHolds = createAnswerHolds(heldBodies);
   // Authenticated once per request: before a large body is read (only a caller who may mint can send an image),
   // and for the context; the request line names the caller either way.
@@ -131,7 +140,12 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   };
   // After every plugin that might choose the request parser: the bound wraps whichever parser is chosen.
   plugins.push(
-    useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, { budget: heldBodies, countRejection: metrics.countRejection, largeBodyRefusal }),
+    useRequestBodyLimit(MAX_REQUEST_BODY_BYTES, {
+      budget: heldBodies,
+      countRejection: metrics.countRejection,
+      largeBodyRefusal,
+      budgetFor: async (request, serverContext) => heldBodyShares.of((await callerOf(request, serverContext as object)).id, largestHeldBody),
+    }),
     answerHolds.plugin,
   );
 
@@ -150,7 +164,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
       const caller = await callerOf(request, serverContext);
-      const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res);
+      const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res, heldBodyShares.of(caller.id, largestHeldAnswer));
       return { faceid, facts, caller, trace, holdAnswer };
     },
     plugins,

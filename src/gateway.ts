@@ -102,6 +102,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     introspection: config.introspection,
     batchingLimit: config.batchingLimit,
     maxHeldBodyBytes: config.maxHeldBodyBytes,
+    maxUpstreamResponseBytes: config.maxUpstreamResponseBytes,
     persistedOperations: config.persistedOperationsOnly ? loadPersistedOperations(OPERATIONS_DIRECTORY) : undefined,
     trustProxy: config.trustProxy,
     isReady: () => ready,

@@ -7,6 +7,7 @@ import {
   UNBUDGETED_BODY_BYTES,
   createBodyCollector,
   createHeldBodyBudget,
+  createHeldBodyShares,
   maxBodyPieces,
   readBoundedBody,
   type HeldBodyBudget,
@@ -173,5 +174,67 @@ describe('reading a node request', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(request.isPaused()).toBe(true);
     expect(request.listenerCount('data')).toBe(0);
+  });
+});
+
+describe('each caller\'s share of the held-body budget', () => {
+  it.each([
+    ['a quarter of the budget', 1000, 100, 250],
+    ['never less than the largest charge', 1000, 400, 400],
+    ['never more than the budget', 1000, 1500, 1000],
+  ])('keeps a share of %s free for each caller', (_case, limitBytes, largestCharge, share) => {
+    const budget = createHeldBodyBudget(limitBytes);
+    const shares = createHeldBodyShares(budget);
+    const hoarder = shares.of('jwt:hoarder', largestCharge);
+    expect(hoarder.callerLimitBytes).toBe(share);
+    // Alone, a caller takes all but one share, in pieces of any size...
+    expect(hoarder.take(Math.min(share, limitBytes - share))).toBe(true);
+    while (hoarder.take(1));
+    expect(budget.heldBytes).toBe(Math.max(share, limitBytes - share));
+    // ...and whatever it holds, another caller still finds its share free.
+    const other = shares.of('jwt:other', largestCharge);
+    if (share < limitBytes) expect(other.take(share)).toBe(true);
+    else expect(other.take(1)).toBe(false);
+    expect(budget.heldBytes).toBeLessThanOrEqual(limitBytes);
+  });
+
+  it('counts a caller once across its views, refuses what the whole budget cannot hold, and forgets a caller holding nothing', () => {
+    const budget = createHeldBodyBudget(1000);
+    const shares = createHeldBodyShares(budget);
+    const bodies = shares.of('jwt:a', 100);
+    const answers = shares.of('jwt:a', 600);
+    expect(bodies.take(200)).toBe(true);
+    // The answers' view keeps a share of 600, of which the bodies hold 200; past it, only what leaves 600 free.
+    expect(answers.take(400)).toBe(true);
+    expect(answers.take(1)).toBe(false);
+    expect(bodies.heldBytes).toBe(600);
+    // Another caller takes what is left; then the budget is full for everyone.
+    expect(shares.of('jwt:b', 600).take(400)).toBe(true);
+    expect(shares.of('jwt:c', 600).take(1)).toBe(false);
+    answers.give(400);
+    expect(shares.of('jwt:c', 600).take(401)).toBe(false);
+    expect(shares.holders).toBe(2);
+    bodies.give(200);
+    expect(shares.holders).toBe(1);
+    expect(budget.heldBytes).toBe(400);
+  });
+
+  it('takes two callers past their shares to fill the budget that one alone could not', () => {
+    const budget = createHeldBodyBudget(1000);
+    const shares = createHeldBodyShares(budget);
+    expect(shares.of('jwt:a', 100).take(750)).toBe(true);
+    expect(shares.of('jwt:a', 100).take(1)).toBe(false);
+    expect(shares.of('jwt:b', 100).take(250)).toBe(true);
+    expect(budget.heldBytes).toBe(1000);
+  });
+
+  it('keeps no entry for the callers that held and gave back: a million of them leave nothing behind', () => {
+    const shares = createHeldBodyShares(createHeldBodyBudget(1000));
+    for (let index = 0; index < 1_000_000; index += 1) {
+      const view = shares.of(`jwt:${index}`, 10);
+      view.take(10);
+      view.give(10);
+    }
+    expect(shares.holders).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
-import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
+import { BODY_PIECES_ALLOWANCE, MAX_CALLER_HELD_BODY_SHARE, MIN_AVERAGE_BODY_PIECE_BYTES, maxBodyPieces } from '../src/protection/bounded-body.js';
 import { MAX_BODY_JSON_VALUES, scanJsonValues } from '../src/protection/json-values.js';
 import { postChunked } from './helpers/chunked-upload.js';
 import { createAuthenticator } from '../src/auth/authenticate.js';
@@ -426,6 +426,55 @@ describe('large bodies and credentials', () => {
     const answer = await postRaw(await harness.listen(), bodyOf(200_000), { authorization: `Bearer ${minter}` }, 'chunked');
     expect(answer).toMatchObject({ status: 200 });
     expect(harness.emulator.requests).toHaveLength(1);
+  });
+});
+
+describe('each caller\'s share of the memory bodies may hold', () => {
+  // A caller's share is a quarter of it (MAX_CALLER_HELD_BODY_SHARE), 10 MiB, more than one body of the largest size.
+  const BUDGET = 40 * 2 ** 20;
+  const CALLER_SHARE = BUDGET * MAX_CALLER_HELD_BODY_SHARE;
+
+  /** Opens a connection that sends all but the last 100,000 bytes of a `bytes`-long token request as `token`'s caller. */
+  function holdUnfinishedBody(url: string, bytes: number, token: string): Socket {
+    const { port } = new URL(url);
+    const body = bodyOf(bytes);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
+    socket.write(body.slice(0, bytes - 100_000));
+    return socket;
+  }
+
+  it('keeps a share free for other callers however many uploads one caller who may mint stalls, and lets it use the rest', async () => {
+    const harness = await start({ app: { authenticate: createAuthenticator(REQUIRED_AUTH), maxHeldBodyBytes: BUDGET } });
+    const url = await harness.listen();
+    const [hoarder, other] = await Promise.all([signToken({ sub: 'hoarder', scope: 'faceid:selfie' }), signToken({ sub: 'other', scope: 'faceid:selfie' })]);
+    const heldBytes = async () => Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(await (await harness.app.fetch('http://gateway.test/metrics')).text())![1]);
+    // Five stalled 6 MB uploads: 29.7 MB, past the hoarder's 10 MiB share but leaving it free.
+    const held: Socket[] = [];
+    for (let count = 1; count <= 5; count += 1) {
+      held.push(holdUnfinishedBody(url, 6_000_000, hoarder));
+      await expect.poll(heldBytes).toBeGreaterThan(count * 5_900_000);
+    }
+
+    // A sixth would leave less than a share free: refused.
+    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${hoarder}` }, body: bodyOf(6_000_000) });
+    const { errors } = (await refused.json()) as { errors: Array<{ message: string; extensions: unknown }> };
+    expect(errors).toEqual([
+      {
+        message: `The gateway is holding as many request bodies as it may at once (${BUDGET} bytes in all; past ${CALLER_SHARE} bytes, a caller may only use what leaves as much free for the others); retry in a moment.`,
+        extensions: { code: 'RATE_LIMITED', retryable: true, retryAfter: 1 },
+      },
+    ]);
+    // Another caller's image of the same size is taken and sent to Tencent.
+    const taken = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${other}` }, body: bodyOf(6_000_000) });
+    expect(((await taken.json()) as { data?: { getSelfieToken?: unknown } }).data?.getSelfieToken).toBeTruthy();
+    expect(harness.emulator.requests).toHaveLength(1);
+
+    for (const socket of held) socket.destroy();
+    await expect.poll(heldBytes).toBe(0);
   });
 });
 

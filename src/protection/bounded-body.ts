@@ -45,6 +45,8 @@ export interface HeldBodyBudget {
   /** Bytes taken now. */
   readonly heldBytes: number;
   readonly limitBytes: number;
+  /** For one caller's view of a budget (createHeldBodyShares): its share, kept free for it while it holds less. */
+  readonly callerLimitBytes?: number;
 }
 
 /**
@@ -97,6 +99,67 @@ export function createHeldBodyBudget(limitBytes: number): HeldBodyBudget {
 }
 
 /**
+ * The share of the held-body budget kept for every caller. Only callers who may mint send bodies past the free
+ * bytes, but any one of them, by starting uploads of the largest size and stalling them, could otherwise hold the
+ * whole budget for the request timeout and have every other caller's image refused meanwhile: nine such uploads
+ * filled a 70 MiB budget. So a caller may always hold up to this share (when the budget has room), and past it only
+ * what leaves a share free for the others: a caller alone still uses three quarters of the budget, and holding
+ * the whole of it takes as many callers as there are shares. A share is never less than the largest single thing
+ * being charged (one request body of the largest size; for a verification result, one answer of
+ * FACEID_MAX_RESPONSE_BYTES), nor more than the budget: with the default budgets (16–256 MiB), images of one caller
+ * are guaranteed from one to seven 8 MiB images, or 64 to 260 usual 250 KB selfies.
+ */
+export const MAX_CALLER_HELD_BODY_SHARE = 1 / 4;
+
+/** Gives each caller a view of a budget that also holds it to its own share (see MAX_CALLER_HELD_BODY_SHARE). */
+export interface HeldBodyShares {
+  /**
+   * The budget as `callerId` may use it, for charges of at most `largestChargeBytes` each: up to its share (never
+   * less than that charge, nor more than the whole budget), and past it only what leaves a share free.
+   */
+  of(callerId: string, largestChargeBytes: number): HeldBodyBudget;
+  /** Callers holding bytes now (each has an entry only while it holds some). */
+  readonly holders: number;
+}
+
+/**
+ * Creates the per-caller shares of `budget`. What a caller holds is counted once across every view of it; the
+ * count lives only while the caller holds bytes, so the map never has more entries than bodies held at once.
+ */
+export function createHeldBodyShares(budget: HeldBodyBudget): HeldBodyShares {
+  const share = Math.floor(budget.limitBytes * MAX_CALLER_HELD_BODY_SHARE);
+  const heldBy = new Map<string, number>();
+  return {
+    of(callerId, largestChargeBytes) {
+      const callerLimitBytes = Math.min(budget.limitBytes, Math.max(share, largestChargeBytes));
+      return {
+        take(bytes) {
+          const held = heldBy.get(callerId) ?? 0;
+          const leavesAShareFree = budget.heldBytes + bytes <= budget.limitBytes - callerLimitBytes;
+          if ((held + bytes > callerLimitBytes && !leavesAShareFree) || !budget.take(bytes)) return false;
+          heldBy.set(callerId, held + bytes);
+          return true;
+        },
+        give(bytes) {
+          budget.give(bytes);
+          const held = (heldBy.get(callerId) ?? 0) - bytes;
+          if (held > 0) heldBy.set(callerId, held);
+          else heldBy.delete(callerId);
+        },
+        get heldBytes() {
+          return heldBy.get(callerId) ?? 0;
+        },
+        limitBytes: budget.limitBytes,
+        callerLimitBytes,
+      };
+    },
+    get holders() {
+      return heldBy.size;
+    },
+  };
+}
+
+/**
  * The body, or why there is none. `drained` says whether an oversized upload was read to its end (and discarded).
  * `release` gives the body's bytes back to the held-body budget: call it when the request is answered.
  */
@@ -104,7 +167,7 @@ export type BodyReadResult =
   | { ok: true; body: Buffer<ArrayBuffer>; release: () => void }
   | { ok: false; reason: 'tooLarge'; drained: boolean }
   | { ok: false; reason: 'tooFragmented'; pieces: number; bytes: number }
-  | { ok: false; reason: 'overBudget'; limitBytes: number; draining: boolean }
+  | { ok: false; reason: 'overBudget'; limitBytes: number; callerLimitBytes?: number | undefined; draining: boolean }
   | { ok: false; reason: 'aborted' };
 
 /** What a collector says of each piece added. */
@@ -223,7 +286,7 @@ function failed(collector: BodyCollector, result: Exclude<BodyReadResult, { ok: 
 function refusedPiece(collector: BodyCollector, verdict: 'tooFragmented' | 'overBudget', budget: HeldBodyBudget | undefined): BodyReadResult {
   return verdict === 'tooFragmented'
     ? failed(collector, { ok: false, reason: 'tooFragmented', pieces: collector.pieces, bytes: collector.bytes })
-    : failed(collector, { ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, draining: false });
+    : failed(collector, { ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, callerLimitBytes: budget?.callerLimitBytes, draining: false });
 }
 
 /**
@@ -270,7 +333,7 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
       if (verdict === 'overBudget') {
         collector.release();
         draining = true;
-        return settle({ ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, draining: true });
+        return settle({ ok: false, reason: 'overBudget', limitBytes: budget?.limitBytes ?? 0, callerLimitBytes: budget?.callerLimitBytes, draining: true });
       }
       if (verdict === 'tooFragmented') return stop(refusedPiece(collector, verdict, budget));
       if (verdict === 'tooLarge') tooLarge = true;

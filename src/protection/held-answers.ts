@@ -4,8 +4,9 @@
  * it stays in memory until the client has read that response, and a client that never reads it kept it until the
  * idle timeout: twenty such backends reading a 25 MB video ran a 512 MiB heap out of memory in 3 s. So each answer
  * past its first UNBUDGETED_BODY_BYTES is charged to the held-body budget (HTTP_MAX_HELD_BODY_BYTES), which request
- * bodies share, from when it has arrived until the response has been sent or its connection has closed; an answer
- * that does not fit fails the read with RATE_LIMITED (the read is not retried: the answer is already here).
+ * bodies share, and to the caller's share of it, from when it has arrived until the response has been sent or its
+ * connection has closed; an answer that does not fit fails the read with RATE_LIMITED (the read is not retried: the
+ * answer is already here).
  */
 import type { ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
@@ -16,8 +17,11 @@ export type AnswerHold = (bytes: number) => boolean;
 
 /** The holds of every request, and the plugin that releases those of requests that came without a node response. */
 export interface AnswerHolds {
-  /** The hold of one request; `response` is node's, when the request came through node:http. */
-  holdFor(request: Request, response: ServerResponse | undefined): AnswerHold;
+  /**
+   * The hold of one request; `response` is node's, when the request came through node:http. `callerBudget` is the
+   * caller's share of the budget (createHeldBodyShares). @default the whole budget
+   */
+  holdFor(request: Request, response: ServerResponse | undefined, callerBudget?: HeldBodyBudget): AnswerHold;
   /** Releases, when yoga answers, what in-process requests (no node response to wait for) hold. */
   plugin: Plugin;
 }
@@ -26,16 +30,16 @@ export interface AnswerHolds {
 export function createAnswerHolds(budget: HeldBodyBudget): AnswerHolds {
   const inProcess = new WeakMap<Request, Array<() => void>>();
   return {
-    holdFor(request, response) {
+    holdFor(request, response, callerBudget = budget) {
       return (bytes) => {
         const charge = Math.max(0, bytes - UNBUDGETED_BODY_BYTES);
         if (charge === 0) return true;
-        if (!budget.take(charge)) return false;
+        if (!callerBudget.take(charge)) return false;
         let released = false;
         const release = () => {
           if (released) return;
           released = true;
-          budget.give(charge);
+          callerBudget.give(charge);
         };
         if (!response) {
           const releases = inProcess.get(request) ?? [];

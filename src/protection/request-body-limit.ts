@@ -39,6 +39,11 @@ export interface RequestBodyLimitOptions {
    * and then) and every image upload waiting for minutes at a time. @default every caller may
    */
   largeBodyRefusal?: ((request: Request, serverContext: unknown) => Promise<GraphQLError | undefined>) | undefined;
+  /**
+   * Asked, after largeBodyRefusal, for the budget a body that may pass UNBUDGETED_BODY_BYTES is charged to: the
+   * caller's share of `budget` (createHeldBodyShares). @default `budget` itself
+   */
+  budgetFor?: ((request: Request, serverContext: unknown) => Promise<HeldBodyBudget>) | undefined;
 }
 
 /** `error` with `Connection: close` added to its headers: the body it refuses was not read (to its end). */
@@ -73,7 +78,11 @@ function unreadableBody(result: Exclude<BodyReadResult, { ok: true }>, maxBytes:
       // it under a client still sending, which would see a network error instead of this refusal.
       return refusal(
         'RATE_LIMITED',
-        `The gateway is holding as many request bodies as it may at once (${result.limitBytes} bytes in all); retry in a moment.`,
+        `The gateway is holding as many request bodies as it may at once (${result.limitBytes} bytes in all${
+          result.callerLimitBytes === undefined || result.callerLimitBytes >= result.limitBytes
+            ? ''
+            : `; past ${result.callerLimitBytes} bytes, a caller may only use what leaves as much free for the others`
+        }); retry in a moment.`,
         {
           extensions: { retryAfter: HELD_BODY_RETRY_AFTER_SECONDS },
           headers: { ...(result.draining ? {} : headers), 'Retry-After': String(HELD_BODY_RETRY_AFTER_SECONDS) },
@@ -97,7 +106,7 @@ const REJECTION_REASONS: Partial<Record<Exclude<BodyReadResult, { ok: true }>['r
  * request is answered.
  */
 export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitOptions = {}): Plugin {
-  const { budget, countRejection, largeBodyRefusal } = options;
+  const { budget, countRejection, largeBodyRefusal, budgetFor } = options;
   const releases = new WeakMap<Request, () => void>();
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
@@ -135,9 +144,13 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
           if (contentLength !== null) throw refused;
           limit = UNBUDGETED_BODY_BYTES;
         }
+        // Only what passes the free bytes is charged, so a body that cannot pass them needs no caller's share.
+        const bodyBudget = mayBeLarge && !refused && budgetFor ? await budgetFor(request, serverContext) : budget;
         // The client waits for this before it sends the body (see createHttpServer): every check on the headers has passed.
         if (nodeResponse && /100-continue/i.test(nodeRequest?.headers.expect ?? '')) nodeResponse.writeContinue();
-        const result = nodeRequest ? await readBoundedBody(nodeRequest, { limit, budget }) : await readBoundedStream(stream!, { limit, budget });
+        const result = nodeRequest
+          ? await readBoundedBody(nodeRequest, { limit, budget: bodyBudget })
+          : await readBoundedStream(stream!, { limit, budget: bodyBudget });
         if (!result.ok && result.reason === 'tooLarge' && refused) throw withConnectionClose(refused);
         if (!result.ok) {
           const reason = REJECTION_REASONS[result.reason];
