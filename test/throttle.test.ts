@@ -230,6 +230,28 @@ describe('a queue bound of 0 ms', () => {
   });
 });
 
+describe('retryAfter', () => {
+  it('is long enough for a caller that waits exactly that long, when the request ahead of it is slow to leave', async () => {
+    // 1/s with a bound of 0 ms, as a client retrying on retryAfter meets it: A is granted at 0 and leaves at 80 ms;
+    // B, refused at 60 ms, comes back after retryAfter. Counting A as sent at its grant, B was told 1 s, 45 ms too
+    // early; counted as leaving no sooner than B's refusal, 2 s.
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 1, maxQueueWaitMs: 0 });
+    const slot = await throttle.acquire('key:a');
+    await vi.advanceTimersByTimeAsync(60);
+    const refused = await throttle.acquire('key:b').then(
+      () => undefined,
+      (error: unknown) => error as RateLimitedError,
+    );
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect(refused!.retryAfterSeconds).toBe(2);
+    expect(refused!.message).toBe('Too many GetFaceIdTokenIntl requests: this caller\'s next slot is 1025 ms away, beyond the 0 ms queue bound.');
+    await vi.advanceTimersByTimeAsync(20);
+    slot.markSent(Date.now());
+    await vi.advanceTimersByTimeAsync(refused!.retryAfterSeconds * 1000 - 80);
+    await expect(throttle.acquire('key:b')).resolves.toBeDefined();
+  });
+});
+
 describe('fair throttle with a shared budget (fake budget)', () => {
   it('gives the slot to the candidate the budget picks, waits as told, and falls back to its own pacing when the budget is away', async () => {
     const asked: SharedSlotCandidate[][] = [];
