@@ -49,7 +49,7 @@ async function post(body: string, headers: Record<string, string> = {}): Promise
 async function underAttack<T>(name: string, attack: () => Promise<T>): Promise<{ result: T; ms: number; healthMaxMs: number }> {
   const rssBefore = gateway.rssMiB();
   const figures = await whileProbingHealth(gateway.port, attack);
-  report(name, { ms: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: gateway.rssMiB() });
+  report(name, { ms: figures.attackMs, healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: gateway.rssMiB() });
   return { result: figures.result, ms: figures.attackMs, healthMaxMs: figures.healthMaxMs };
 }
 

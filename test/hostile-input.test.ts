@@ -65,6 +65,7 @@ describe('hostile input against a production gateway', () => {
       answers: figures.result.codes.join('|'),
       slowestAnswerMs: figures.result.slowestMs,
       healthMaxMs: figures.healthMaxMs,
+      healthFailures: figures.healthFailures,
       rssBeforeMiB: rssBefore,
       rssAfterMiB: rssAfter,
       metricsBytes: metrics.length,
@@ -94,6 +95,7 @@ describe('hostile input against a production gateway', () => {
       answers: figures.result.codes.join('|'),
       slowestAnswerMs: figures.result.slowestMs,
       healthMaxMs: figures.healthMaxMs,
+      healthFailures: figures.healthFailures,
       rssBeforeMiB: rssBefore,
       rssAfterMiB: rssAfter,
     });
@@ -150,7 +152,7 @@ describe('hostile connections against a production gateway', () => {
       ),
     );
     const rssAfter = gateway.rssMiB();
-    report('150 connections × 1,000 pipelined GETs', { attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    report('150 connections × 1,000 pipelined GETs', { attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
     expect(gateway.alive()).toBe(true);
     // node parses every request it is sent before anything can drop it: 150,000 requests in 8 MB are about 1.3 s of
     // parsing on the 2-core development machine, whatever the app does with them, so /health waits behind that.
@@ -250,7 +252,7 @@ describe('hostile bodies against a production gateway', () => {
     const rssBefore = gateway.rssMiB();
     const figures = await whileProbingHealth(gateway.port, () => Promise.all(Array.from({ length: 4 }, () => sendRaw(gateway.port, request))));
     const rssAfter = gateway.rssMiB();
-    report('4 × 1,000,000 one-byte chunks', { answers: [...new Set(figures.result)].join('|'), attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    report('4 × 1,000,000 one-byte chunks', { answers: [...new Set(figures.result)].join('|'), attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
     expect(figures.result).toEqual(Array(4).fill('HTTP/1.1 400 Bad Request'));
     expect(gateway.emulator.requests.length).toBe(upstreamBefore);
     expect(figures.healthMaxMs).toBeLessThan(HEALTH_BOUND_MS);
@@ -265,7 +267,7 @@ describe('hostile bodies against a production gateway', () => {
     const rssBefore = gateway.rssMiB();
     const figures = await whileProbingHealth(gateway.port, () => flood(10, 10, () => body, { authorization }));
     const rssAfter = gateway.rssMiB();
-    report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, healthMaxMs: figures.healthMaxMs, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
     // Each is refused before it is parsed: for its values (400), or, when ten 8 MB bodies at once do not fit in the
     // held-body budget (70 MiB on this 512 MiB heap), for their memory first (429).
     expect(figures.result.codes).toContain('400 BAD_REQUEST');
@@ -299,7 +301,7 @@ describe('hostile bodies against a production gateway', () => {
         );
         answers.push(...figures.result);
         rssPeak = Math.max(rssPeak, attacked.alive() ? attacked.rssMiB() : 0);
-        report(`40 concurrent 8 MiB images, wave ${wave + 1}`, { answers: [...new Set(figures.result)].join('|'), tokens: figures.result.filter((answer) => answer === '200 token').length, attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, rssAfterMiB: rssPeak });
+        report(`40 concurrent 8 MiB images, wave ${wave + 1}`, { answers: [...new Set(figures.result)].join('|'), tokens: figures.result.filter((answer) => answer === '200 token').length, attackMs: figures.attackMs, healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, rssAfterMiB: rssPeak });
         expect(attacked.alive()).toBe(true);
       }
       expect(new Set(answers).size).toBeGreaterThan(0);
@@ -330,7 +332,7 @@ describe('hostile bodies against a production gateway', () => {
       });
       const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
       const mint = await postJson(gateway.url, graphqlRequest(ApplyEkycTokenDocument, { input: {} }), { authorization });
-      report('40 stalled 8 MB uploads without credentials', { answers: [...new Set(answers)].join('|'), healthMaxMs: figures.healthMaxMs, mintStatus: mint.status });
+      report('40 stalled 8 MB uploads without credentials', { answers: [...new Set(answers)].join('|'), healthMaxMs: figures.healthMaxMs, healthFailures: figures.healthFailures, mintStatus: mint.status });
       expect(new Set(answers)).toEqual(new Set(['HTTP/1.1 401 Unauthorized']));
       expect(Number(/^faceid_gateway_held_body_bytes (\d+)$/m.exec(metrics)?.[1])).toBe(0);
       expect(mint.status).toBe(200);
