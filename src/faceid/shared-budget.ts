@@ -53,9 +53,9 @@ export interface RedisSharedBudgetOptions {
  * Redis's clock:
  *
  * - Total pace: grants one every window / limit ms across all replicas (a GCRA). A replica that wakes a little late
- *   for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode the budget. While the
- *   budget is in use (its next slot at most SHARED_CATCH_UP_MS in the past), the slots that fell due while the
- *   replicas were too busy to ask are granted too, several in one call: a replica whose event loop turns over every
+ *   for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode the budget. While
+ *   callers wait (some were registered busy before the call), the slots that fell due within SHARED_CATCH_UP_MS
+ *   while the replicas were too busy to ask are granted too, several in one call: a replica whose event loop turns over every
  *   few hundred milliseconds (a flood being refused) asks about once per turn, and one slot per call spent 2.7 of
  *   the 20 a second. After an idle spell there is no catch-up, so no burst. Either way the send-times rule below
  *   keeps every sliding window to `limit` grants.
@@ -220,7 +220,7 @@ export const REPLICA_SEEN_MS = 10_000;
 const LATE_CREDIT_MS = 10;
 
 /**
- * How far behind its pace the budget may fall while in use and still make up the slots it missed (see
+ * How far behind its pace the budget may fall while callers wait and still make up the slots it missed (see
  * TAKE_SLOT_SCRIPT): the local throttle's PACING_CATCH_UP_MS, for all replicas together.
  */
 export const SHARED_CATCH_UP_MS = PACING_CATCH_UP_MS;
