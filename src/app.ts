@@ -115,7 +115,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   const heldBodyShares = createHeldBodyShares(heldBodies);
   const largestHeldBody = MAX_REQUEST_BODY_BYTES - UNBUDGETED_BODY_BYTES;
   const largestHeldAnswer = (dependencies.maxUpstreamResponseBytes ?? DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES) - UNBUDGETED_BODY_BYTES;
-  const answerHolds = createAnswerHolds(heldBodies);
+  const answerHolds = createAnswerHolds(heldBodies, (callerId) => heldBodyShares.of(callerId, largestHeldAnswer));
   // Authenticated once per request: before a large body is read (only a caller who may mint can send an image),
   // and for the context; the request line names the caller either way.
   const callers = new WeakMap<Request, Promise<Caller>>();
@@ -164,7 +164,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
       const caller = await callerOf(request, serverContext);
-      const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res, heldBodyShares.of(caller.id, largestHeldAnswer));
+      const holdAnswer = answerHolds.holdFor(request, (serverContext as { res?: ServerResponse }).res, caller.id);
       return { faceid, facts, caller, trace, holdAnswer };
     },
     plugins,

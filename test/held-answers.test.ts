@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { UNBUDGETED_BODY_BYTES, createHeldBodyBudget } from '../src/protection/bounded-body.js';
+import { UNBUDGETED_BODY_BYTES, createHeldBodyBudget, createHeldBodyShares } from '../src/protection/bounded-body.js';
 import { createAnswerHolds } from '../src/protection/held-answers.js';
 
 /** A node response as the holds see it: open until 'close'. */
@@ -61,5 +61,25 @@ describe('answer holds', () => {
     expect(budget.heldBytes).toBe(500_000);
     await (holds.plugin.onResponse as (payload: { request: Request }) => unknown)({ request: inProcess });
     expect(budget.heldBytes).toBe(0);
+  });
+  it('charges an answer to its caller\'s share, asking for the share only for an answer large enough to charge', () => {
+    const budget = createHeldBodyBudget(1_000_000);
+    const shares = createHeldBodyShares(budget);
+    const asked: string[] = [];
+    const holds = createAnswerHolds(budget, (callerId) => {
+      asked.push(callerId);
+      return shares.of(callerId, 300_000);
+    });
+    expect(holds.holdFor(request(), openResponse(), 'jwt:small')(UNBUDGETED_BODY_BYTES)).toBe(true);
+    expect(asked).toEqual([]);
+    const response = openResponse();
+    // The caller's share is 300,000 here; past it, only what leaves 300,000 free: 700,000 in all.
+    expect(holds.holdFor(request(), response, 'jwt:reader')(UNBUDGETED_BODY_BYTES + 700_000)).toBe(true);
+    expect(holds.holdFor(request(), openResponse(), 'jwt:reader')(UNBUDGETED_BODY_BYTES + 1)).toBe(false);
+    expect(holds.holdFor(request(), openResponse(), 'jwt:other')(UNBUDGETED_BODY_BYTES + 300_000)).toBe(true);
+    expect(asked).toEqual(['jwt:reader', 'jwt:reader', 'jwt:other']);
+    response.emit('close');
+    expect(shares.holders).toBe(1);
+    expect(budget.heldBytes).toBe(300_000);
   });
 });

@@ -18,22 +18,26 @@ export type AnswerHold = (bytes: number) => boolean;
 /** The holds of every request, and the plugin that releases those of requests that came without a node response. */
 export interface AnswerHolds {
   /**
-   * The hold of one request; `response` is node's, when the request came through node:http. `callerBudget` is the
-   * caller's share of the budget (createHeldBodyShares). @default the whole budget
+   * The hold of one request; `response` is node's, when the request came through node:http. `callerId` names whose
+   * share of the budget an answer is charged to (when createAnswerHolds was given `shareOf`).
    */
-  holdFor(request: Request, response: ServerResponse | undefined, callerBudget?: HeldBodyBudget): AnswerHold;
+  holdFor(request: Request, response: ServerResponse | undefined, callerId?: string): AnswerHold;
   /** Releases, when yoga answers, what in-process requests (no node response to wait for) hold. */
   plugin: Plugin;
 }
 
-/** Creates the answer holds over `budget`. */
-export function createAnswerHolds(budget: HeldBodyBudget): AnswerHolds {
+/**
+ * Creates the answer holds over `budget`; with `shareOf`, each answer is charged to its caller's share of it
+ * (createHeldBodyShares), asked for only when an answer is large enough to be charged.
+ */
+export function createAnswerHolds(budget: HeldBodyBudget, shareOf?: (callerId: string) => HeldBodyBudget): AnswerHolds {
   const inProcess = new WeakMap<Request, Array<() => void>>();
   return {
-    holdFor(request, response, callerBudget = budget) {
+    holdFor(request, response, callerId) {
       return (bytes) => {
         const charge = Math.max(0, bytes - UNBUDGETED_BODY_BYTES);
         if (charge === 0) return true;
+        const callerBudget = shareOf && callerId !== undefined ? shareOf(callerId) : budget;
         if (!callerBudget.take(charge)) return false;
         let released = false;
         const release = () => {
