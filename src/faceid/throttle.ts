@@ -348,7 +348,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   /** Waits for the next slots and says whose they are; none when nobody could take one (ask again). */
   async function nextGrants(): Promise<Grant[]> {
     if (options.takeSharedSlot) {
-      const at = now();
+      const askedAt = now();
       const candidates = queue
         .callers()
         .filter(isEligible)
@@ -356,10 +356,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         .map((callerId) => ({
           callerId,
           // With a hard cap, no more than the caller may still take this window, however many slots are granted.
-          queued: Math.min(queue.queuedBy(callerId), callerCap === undefined ? Infinity : callerCap - grantsInWindow(callerId, at).length),
+          queued: Math.min(queue.queuedBy(callerId), callerCap === undefined ? Infinity : callerCap - grantsInWindow(callerId, askedAt).length),
         }));
       if (candidates.length === 0) return [];
-      const askedAt = now();
       const answer = await options.takeSharedSlot(candidates, limit, windowMs, Math.min(queue.size, limit));
       if (answer) {
         replicasSeen = Math.max(1, answer.replicas ?? 1);
