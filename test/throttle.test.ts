@@ -59,7 +59,9 @@ async function simulate(
     throttle.acquire(arrival.caller, controller.signal).then(
       (slot) => {
         outcomes[index] = Date.now();
-        if (arrival.sendDelay) slot.markSent(Date.now() + arrival.sendDelay);
+        // The request leaves when it leaves: reported then, as the client reports its socket's 'finish'.
+        if (arrival.sendDelay) setTimeout(() => slot.markSent(Date.now()), arrival.sendDelay);
+        else slot.markSent(Date.now());
       },
       (error: unknown) => {
         outcomes[index] = error instanceof RateLimitedError ? `refused ${error.retryAfterSeconds}` : 'left';
@@ -112,6 +114,12 @@ describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () 
       { maxQueueWaitMs: 5000 },
       [{ at: 0, caller: 'a', sendDelay: 300 }, ...burst('a', 5)],
       [0, 250, 500, 750, 1300, 1300],
+    ],
+    [
+      'a request still leaving a window after its grant holds the next slot until a window after it left',
+      { maxQueueWaitMs: 5000 },
+      [{ at: 0, caller: 'a', sendDelay: 1100 }, ...burst('a', 5)],
+      [0, 250, 500, 750, 2100, 2100],
     ],
     [
       'an opt-in hard cap holds a caller to its share even alone, and still lets others in',
@@ -216,6 +224,63 @@ describe('fair throttle at a lifted 1000/s (1.025 ms apart: released in bursts o
   });
 });
 
+describe('send times', () => {
+  it('never lets limit + 1 requests leave within one second, however late one of them leaves', async () => {
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 60_000 });
+    const sent: number[] = [];
+    for (let index = 0; index < 60; index += 1) {
+      // The first is an 8 MiB image on a slow link: it leaves 1.1 s after its grant.
+      void throttle.acquire('key:backend').then((slot) =>
+        setTimeout(() => {
+          slot.markSent(Date.now());
+          sent.push(Date.now());
+        }, index === 0 ? 1100 : 0),
+      );
+    }
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sent).toHaveLength(60);
+    expect(maxPerWindow(sent, 1025)).toBeLessThanOrEqual(20);
+  });
+
+  it('counts a slot released without being sent as sent at its release', async () => {
+    const throttle = createActionThrottle({ ...QUARTER_SECOND, action: 'GetFaceIdTokenIntl', limit: 4, maxQueueWaitMs: 5000 } as ActionThrottleOptions);
+    const grants: number[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      void throttle.acquire('a').then((slot) => {
+        grants.push(Date.now());
+        // The first attempt is refused before its body has left (an early answer, a connection cut mid-upload).
+        if (index === 0) setTimeout(() => slot.release(Date.now()), 300);
+        else slot.markSent(Date.now());
+        // Releasing after the send changes nothing.
+        if (index > 0) slot.release(Date.now() + 5000);
+      });
+    }
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(grants).toEqual([0, 250, 500, 750, 1300, 1300]);
+  });
+});
+
+describe('memory per caller', () => {
+  it.each([
+    ['fair queuing alone', undefined],
+    ['with the opt-in hard cap', 0.5],
+  ])('keeps state for a bounded number of callers however many came before (%s)', async (_case, callerMaxShare) => {
+    // A backend polling on a cadence, each request from a new address: no two ever wait together.
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000, callerMaxShare });
+    let granted = 0;
+    for (let index = 0; index < 2000; index += 1) {
+      void throttle.acquire(`ip:10.0.${index >> 8}.${index & 255}`).then((slot) => {
+        slot.markSent(Date.now());
+        granted += 1;
+      });
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(granted).toBe(2000);
+    // One window (1,025 ms) holds 11 of them; at most `limit` are ever kept per map.
+    expect(throttle.trackedCallers).toBeLessThanOrEqual(2 * 11);
+  });
+});
+
 describe('a queue bound of 0 ms', () => {
   it('serves at once every request that finds a free slot and nobody waiting: 5 callers at 1 a second each, 20 a second allowed', async () => {
     const arrivals: Arrival[] = Array.from({ length: 15 }, (_unused, index) => ({ at: index * 200, caller: 'abcde'[index % 5]! }));
@@ -295,6 +360,35 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     expect(outcomes).toEqual(grants);
   });
 
+  it('while failing open at its share of the limit, admits no request it cannot serve within the bound', async () => {
+    // One answer reports three replicas, then the budget is away: this replica paces at a third of 20/s.
+    const answers: Array<SharedSlotAnswer | undefined> = [{ granted: [{ index: 0 }], waitMs: 0, busyCallers: 1, busyQueues: 1, replicas: 3 }];
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000, takeSharedSlot: async () => answers.shift() });
+    (await throttle.acquire('warm')).markSent(Date.now());
+    // The next request finds the budget away: from then on the replica knows it paces itself.
+    const second = throttle.acquire('warm');
+    await vi.advanceTimersByTimeAsync(1000);
+    (await second).markSent(Date.now());
+    const start = Date.now();
+    const waits: number[] = [];
+    const retryAfters: number[] = [];
+    for (let index = 0; index < 60; index += 1) {
+      void throttle.acquire('key:a').then(
+        (slot) => {
+          slot.markSent(Date.now());
+          waits.push(Date.now() - start);
+        },
+        (error: RateLimitedError) => retryAfters.push(error.retryAfterSeconds),
+      );
+    }
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(waits.length + retryAfters.length).toBe(60);
+    // Estimated at the full limit's pace (51.25 ms), 39 were admitted and the last waited 5.6 s.
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2000 + 3 * 51.25);
+    // Told to come back once the admitted queue has drained, at this replica's pace.
+    expect(Math.min(...retryAfters)).toBeGreaterThanOrEqual(Math.max(...waits) / 1000);
+  });
+
   it('hands every slot of one answer to its caller at once, asking for as many as wait, and passes on the slot of a caller that left', async () => {
     const asked: number[] = [];
     const sent: number[] = [];
@@ -340,7 +434,9 @@ describe('fair throttle with a shared budget (fake budget)', () => {
       },
     } as ActionThrottleOptions);
     const controller = new AbortController();
-    const pending = [...burst('a', 5), ...burst('b', 5)].map((arrival) => throttle.acquire(arrival.caller, controller.signal).catch(() => 'left'));
+    const pending = [...burst('a', 5), ...burst('b', 5)].map((arrival) =>
+      throttle.acquire(arrival.caller, controller.signal).then((slot) => slot.markSent(Date.now()), () => 'left'),
+    );
     await vi.advanceTimersByTimeAsync(1100);
     expect(throttle.queueDepth).toBe(7);
     // Slots came at 0, 500 and 1000; the next at 1500. A newcomer is third in turn here: 1,100 ms → 2,250 ms at

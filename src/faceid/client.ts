@@ -439,9 +439,16 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const slot = await throttle.acquire(callerId, signal);
         const sentAt = now();
         observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
-        body ??= Buffer.from(JSON.stringify(payload));
         sent = true;
-        const outcome = await sendOnce(action, body, callOptions.holdAnswer, signal, slot, read, sentAt);
+        let outcome: T | GatewayError;
+        try {
+          body ??= Buffer.from(JSON.stringify(payload));
+          outcome = await sendOnce(action, body, callOptions.holdAnswer, signal, slot, read, sentAt);
+        } finally {
+          // However the attempt ended: a request that never reported leaving (refused early, cut off mid-upload)
+          // counts as having left now, so the throttle's send-time rule never waits on it.
+          slot.release(now());
+        }
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {
           // Ids and timing only: tokens and results (personal data) never reach a log line.

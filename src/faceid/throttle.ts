@@ -132,10 +132,16 @@ export interface ActionThrottleOptions {
   onRefused?: (reason: ThrottleRefusal) => void;
 }
 
-/** A granted slot: the holder may send one request, and reports when it left. */
+/**
+ * A granted slot: the holder may send one request, reports when it left, and releases the slot when its attempt is
+ * over. Until then the request counts as not having left yet: rule 2 waits for it rather than count it as sent at
+ * its grant, so the holder must always release.
+ */
 export interface UpstreamSlot {
-  /** Records when the request was handed to the network (defaults to the grant time if never called). */
+  /** Records when the request was handed to the network. */
   markSent(at: number): void;
+  /** The attempt is over, sent or not; a request that never reported leaving counts as having left at `at`. */
+  release(at: number): void;
 }
 
 /** One action's throttle. */
@@ -152,6 +158,11 @@ export interface ActionThrottle {
   readonly busyCallers: number;
   /** The wait a request of `callerId` arriving now would expect, in ms. */
   expectedWaitMs(callerId: string): number;
+  /**
+   * Callers the throttle keeps per-caller state for outside its queue (grants of the last window, the hard cap's
+   * grant times): at most 2 × `limit` once their grants leave the window, however many callers came before.
+   */
+  readonly trackedCallers: number;
 }
 
 interface Waiter {
@@ -176,6 +187,8 @@ interface SlotRecord {
   /** When the request left the process; the grant time until it is known (`sent`). */
   sentAt: number;
   sent: boolean;
+  /** Rule 2 waiting for this request to leave (set only while it does). */
+  onSent?: () => void;
 }
 
 /**
@@ -205,6 +218,9 @@ function createGrantWindow(windowMs: number) {
 
   return {
     add(record: SlotRecord): void {
+      // Pruned on every grant, not only when a wait is estimated: requests that never overlap (a backend polling
+      // on a cadence, each from a new caller) would otherwise keep every caller they ever saw.
+      forgetBefore(record.grantedAt);
       grants.push(record);
       countByCaller.set(record.callerId, (countByCaller.get(record.callerId) ?? 0) + 1);
     },
@@ -266,8 +282,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   const recent = createSlotRing(limit);
   const lately = createGrantWindow(windowMs);
   /**
-   * With a hard cap only: grant times within the last window per caller. At most `limit` grants fit in a window,
-   * so at most `limit` callers are tracked; a caller is dropped once its grants leave the window.
+   * With a hard cap only: grant times within the last window per caller, in the order of each caller's latest
+   * grant (re-inserted on every grant). At most `limit` grants fit in a window, so once callers whose latest grant
+   * left the window are dropped from the front (forgetIdleCallers), at most `limit` callers are tracked.
    */
   const capGrants = new Map<string, number[]>();
   /** The most busy queues (callers per replica) the shared budget reported within the last window. */
@@ -278,6 +295,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    * twice the budget (measured: about 40/s at Tencent while one of three replicas had a slow Redis).
    */
   let replicasSeen = 1;
+  /** The shared budget could not be asked at the last slot: this replica paces itself at its share (see above). */
+  let failingOpen = false;
   let pumping = false;
   /**
    * While requests wait here: when the next slot falls due at the pace, counted from the first grant of the backlog
@@ -293,6 +312,14 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     while (times.length > 0 && (times[0] as number) <= at - windowMs) times.shift();
     if (times.length === 0) capGrants.delete(callerId);
     return times;
+  }
+
+  /** Drops the callers whose latest grant left the window: the map's front holds the oldest latest grants. */
+  function forgetIdleCallers(at: number): void {
+    for (const [callerId, times] of capGrants) {
+      if ((times.at(-1) as number) > at - windowMs) return;
+      capGrants.delete(callerId);
+    }
   }
 
   const isEligible = (callerId: string): boolean =>
@@ -328,10 +355,17 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     return (times.at(-1) as number) - at;
   }
 
-  /** Waits until the slot `limit` places back left the process a full window (plus guard) ago. */
+  /**
+   * Waits until the slot `limit` places back left the process a full window (plus guard) ago. A request that has
+   * not left yet (an 8 MiB image still uploading, a slow TLS handshake) may leave at any moment, so its slot counts
+   * from when it does: counted from its grant, a request leaving more than a window late shared its second with
+   * `limit` others.
+   */
   async function respectSendTimes(): Promise<void> {
     const oldest = recent.oldest();
-    const wait = oldest ? oldest.sentAt + windowMs - now() : 0;
+    if (!oldest) return;
+    if (!oldest.sent) await new Promise<void>((resolve) => (oldest.onSent = resolve));
+    const wait = oldest.sentAt + windowMs - now();
     if (wait > 0) await sleep(wait);
   }
 
@@ -360,6 +394,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         }));
       if (candidates.length === 0) return [];
       const answer = await options.takeSharedSlot(candidates, limit, windowMs, Math.min(queue.size, limit));
+      failingOpen = answer === undefined;
       if (answer) {
         replicasSeen = Math.max(1, answer.replicas ?? 1);
         const answeredAt = now();
@@ -409,15 +444,26 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     const record: SlotRecord = { callerId, grantedAt: at, sentAt: at, sent: false };
     recent.add(record);
     lately.add(record);
-    if (callerCap !== undefined) capGrants.set(callerId, [...grantsInWindow(callerId, at), at]);
+    if (callerCap !== undefined) {
+      const times = [...grantsInWindow(callerId, at), at];
+      capGrants.delete(callerId);
+      capGrants.set(callerId, times);
+      forgetIdleCallers(at);
+    }
     waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    const markSent = (sentAt: number) => {
+      record.sentAt = Math.max(record.sentAt, sentAt);
+      record.sent = true;
+      record.onSent?.();
+      record.onSent = undefined;
+      // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
+      // so the send time it records is never earlier than the real one.
+      granted.markShared?.(record.sentAt - (granted.askedAt ?? at));
+    };
     waiter.resolve({
-      markSent(sentAt) {
-        record.sentAt = Math.max(record.sentAt, sentAt);
-        record.sent = true;
-        // Counted from when Redis was asked, not from the answer: Redis granted the slot somewhere in between,
-        // so the send time it records is never earlier than the real one.
-        granted.markShared?.(record.sentAt - (granted.askedAt ?? at));
+      markSent,
+      release(releasedAt) {
+        if (!record.sent) markSent(releasedAt);
       },
     });
   }
@@ -455,8 +501,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   function expectedWaitMs(callerId: string, unsentLeaveNow = false): number {
     const at = now();
     const sentAtOf = (record: SlotRecord) => (unsentLeaveNow && !record.sent ? Math.max(record.sentAt, at) : record.sentAt);
+    // Failing open, this replica grants one slot per `replicasSeen` of its pacer's: its queue drains that much slower.
+    const pace = failingOpen ? spacingMs * replicasSeen : spacingMs;
     const last = recent.latest();
-    const nextPaced = last ? Math.max(at, sentAtOf(last) + spacingMs) : at;
+    const nextPaced = last ? Math.max(at, sentAtOf(last) + pace) : at;
     const own = queue.queuedBy(callerId);
     if (!options.takeSharedSlot && queue.size === 0) {
       // Nobody waits here: this request is the next one served, whatever others took lately, as soon as the pace
@@ -480,7 +528,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
     }
     const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
-    let fairWait = nextPaced - at + (position - 1) * spacingMs;
+    let fairWait = nextPaced - at + (position - 1) * pace;
     if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && latelyGranted > 0) {
       // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
       // budget the other replicas took; its own callers share that pace round-robin.
@@ -502,6 +550,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       return queue.busyCallers;
     },
     expectedWaitMs,
+    get trackedCallers() {
+      return lately.callers + capGrants.size;
+    },
     acquire(callerId, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       const wait = expectedWaitMs(callerId);
@@ -541,10 +592,11 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
 
 /** A throttle that admits everything at once. */
 function createUnthrottled(): ActionThrottle {
-  const slot: UpstreamSlot = { markSent: () => undefined };
+  const slot: UpstreamSlot = { markSent: () => undefined, release: () => undefined };
   return {
     queueDepth: 0,
     busyCallers: 0,
+    trackedCallers: 0,
     expectedWaitMs: () => 0,
     acquire: (_callerId, signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(slot)),
   };
