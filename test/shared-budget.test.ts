@@ -184,6 +184,24 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
   }, 60_000);
 
+  it('on a fake clock: a caller whose queue empties on one replica keeps its turn while it still waits on another', async () => {
+    // g and x are greedy on replica 1; x also sends one request every 100 ms to replica 0, whose queue for it empties
+    // at each grant. Forgetting x's last turn then gave x its next turn on replica 1 at once: 62 % against 38 %.
+    const { grants } = await simulateReplicas(
+      [
+        { replica: 1, caller: 'g', arrivals: burst(400) },
+        { replica: 1, caller: 'x', arrivals: burst(400) },
+        { replica: 0, caller: 'x', arrivals: Array.from({ length: 100 }, (_unused, index) => index * 100) },
+      ],
+      10_000,
+    );
+    const busy = grants.filter((grant) => grant.at < 8000);
+    const share = busy.filter((grant) => grant.caller === 'x').length / busy.length;
+    expect(share).toBeGreaterThanOrEqual(0.45);
+    expect(share).toBeLessThanOrEqual(0.55);
+    expect(maxPerWindow(grants.map((grant) => grant.at), 1000)).toBeLessThanOrEqual(20);
+  }, 60_000);
+
   it('on a fake clock: never grants within a window of the send time of the grant `limit` places back, on any replica', async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
     let now = 0;
@@ -237,6 +255,14 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       }
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
+      // Callers beyond the cap are still granted slots; their turns are not kept, as nothing would remove them.
+      for (let call = 0; call < 40; call += 1) {
+        now += 60;
+        const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: `ip:10.1.0.${call}`, queued: 5 }], 20, 1025);
+        expect(answer?.granted).toHaveLength(1);
+      }
+      const busyCallers = new Set(await redis.zrange(`${keyPrefix}:busy:GetFaceIdTokenIntl`, 0, -1));
+      expect((await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).filter((caller) => !busyCallers.has(caller))).toEqual([]);
       for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count', 'replicas']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;

@@ -67,7 +67,7 @@ export interface RedisSharedBudgetOptions {
  *   unless renewed), and a caller's next grant comes at least `busy` × spacing after its last one, where `busy` is
  *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
  *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
- *   whose queue empties is unregistered at its last grant, so a lone caller takes every slot.
+ *   whose last queue empties is unregistered at its last grant, so a lone caller takes every slot.
  * - Even queues: a caller waiting on n replicas has n queues (zset: replica|caller → lapse time); each takes its
  *   caller's turns in rotation (a queue's next grant comes at least n × busy × spacing after its last one), so
  *   each drains at 1/n of its caller's turns, and the replicas predict waits from the number of busy queues.
@@ -180,12 +180,21 @@ for g = 1, want do
   local turn = math.max(best_at, now - reach)
   queued[best] = queued[best] - 1
   last_turn[best] = turn
+  -- A caller's last turn is kept only while it is registered busy: one beyond the cap would otherwise leave an
+  -- entry that no lapse ever removes.
+  local registered = redis.call('ZSCORE', KEYS[2], caller)
   if queued[best] <= 0 then
-    redis.call('ZREM', KEYS[2], caller)
-    redis.call('HDEL', KEYS[3], caller)
     if redis.call('ZREM', KEYS[6], queue) == 1 then forget_queue(queue) end
+    -- Still waiting on another replica, the caller stays busy with its turn: forgotten here, its next turn there
+    -- would come at once instead of after everyone else's.
+    if registered and tonumber(redis.call('HGET', KEYS[8], caller) or '0') > 0 then
+      redis.call('HSET', KEYS[3], caller, tostring(turn))
+    else
+      redis.call('ZREM', KEYS[2], caller)
+      redis.call('HDEL', KEYS[3], caller)
+    end
   else
-    redis.call('HSET', KEYS[3], caller, tostring(turn))
+    if registered then redis.call('HSET', KEYS[3], caller, tostring(turn)) end
     if redis.call('ZSCORE', KEYS[6], queue) then
       redis.call('HSET', KEYS[7], queue, tostring(turn))
       queue_turn[best] = turn
