@@ -371,8 +371,13 @@ describe('personal data in results', () => {
     expect(response.headers.get('cache-control')).toBeNull();
   });
 
-  it('refuses a result query over GET (405) without calling Tencent', async () => {
-    const query = '{ selfieVerificationResult(sdkToken: "F0000000-0000-4000-8000-000000000000") { outcome } }';
+  it.each([
+    ['a result query', '{ selfieVerificationResult(sdkToken: "F0000000-0000-4000-8000-000000000000") { outcome } }'],
+    [
+      'a federation reference selecting only __typename',
+      '{ _entities(representations: [{ __typename: "SelfieVerificationResult", sdkToken: "F0000000-0000-4000-8000-000000000000" }]) { __typename } }',
+    ],
+  ])('refuses %s over GET (405) without calling Tencent', async (_case, query) => {
     const response = await harness.app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent(query)}`, {
       headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1' },
     });

@@ -9,13 +9,18 @@
  * The check runs at execution, not as a validation rule: yoga caches validation per document, so a rule would
  * not see every request.
  */
-import { TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { TypeInfo, getNamedType, isAbstractType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors.js';
 
-/** Whether `document` selects a field of, or returning, one of `typeNames`. */
+/**
+ * Whether `document` selects a field of, or returning, one of `typeNames`, or one returning a union or interface
+ * that may hold one of them: `_entities { __typename }` reads a result from Tencent as surely as selecting its fields.
+ */
 export function selectsAnyType(schema: GraphQLSchema, document: DocumentNode, typeNames: ReadonlySet<string>): boolean {
   const typeInfo = new TypeInfo(schema);
+  const mayHold = (type: GraphQLNamedType): boolean =>
+    typeNames.has(type.name) || (isAbstractType(type) && schema.getPossibleTypes(type).some((possible) => typeNames.has(possible.name)));
   let found = false;
   visit(
     document,
@@ -23,7 +28,7 @@ export function selectsAnyType(schema: GraphQLSchema, document: DocumentNode, ty
       Field() {
         const type = typeInfo.getType();
         const parent = typeInfo.getParentType();
-        if ((type && typeNames.has(getNamedType(type).name)) || (parent && typeNames.has(parent.name))) found = true;
+        if ((type && mayHold(getNamedType(type))) || (parent && typeNames.has(parent.name))) found = true;
       },
       InlineFragment() {
         const condition = typeInfo.getType();
