@@ -131,6 +131,21 @@ describe('reading a node request', () => {
     expect(budget.heldBytes).toBe(0);
   });
 
+  it('settles as aborted at once when the client left before the read started', async () => {
+    const budget = createHeldBodyBudget(10 * 1024 * 1024);
+    const request = requestOf({ 'content-length': '8000000' });
+    request.write(Buffer.alloc(1000));
+    request.destroy();
+    await new Promise((resolve) => request.once('close', resolve));
+
+    const settled = await Promise.race([
+      readBoundedBody(asIncoming(request), { limit: 8_000_000, budget }),
+      new Promise((resolve) => setTimeout(() => resolve('never settled'), 200)),
+    ]);
+    expect(settled).toEqual({ ok: false, reason: 'aborted' });
+    expect(budget.heldBytes).toBe(0);
+  });
+
   it('keeps a complete body taken from the budget after the stream closes, until it is released', async () => {
     const budget = createHeldBodyBudget(10 * 1024 * 1024);
     const request = requestOf({ 'content-length': '300000' });

@@ -306,6 +306,10 @@ export function readBoundedBody(request: IncomingMessage, options: BodyReadOptio
   const lengthHeader = request.headers['content-length'];
   const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (declared !== undefined && declared > discardLimit) return Promise.resolve({ ok: false, reason: 'tooLarge', drained: false });
+  // The client may have left while the request waited to be read (authentication runs first): its 'close' has
+  // already been emitted, and a read that waited for it would never settle, leaving the request unanswered and
+  // unlogged.
+  if (request.destroyed) return Promise.resolve({ ok: false, reason: 'aborted' });
   const collector = createBodyCollector(limit, declared !== undefined && declared <= limit ? declared : undefined, budget);
   return new Promise((resolve) => {
     let tooLarge = declared !== undefined && declared > limit;
