@@ -75,6 +75,26 @@ describe('the request body bound', () => {
     });
   }
 
+  it('answers a Content-Length past the bound with 413 at once and closes the connection, without reading the announced bytes', async () => {
+    const harness = await start();
+    const { port } = new URL(await harness.listen());
+    const { received, closedAfterMs } = await new Promise<{ received: string; closedAfterMs: number }>((resolve) => {
+      let text = '';
+      const startedAt = Date.now();
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{"query":'),
+      );
+      socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ received: text, closedAfterMs: Date.now() - startedAt }));
+      // Kept open by the gateway, the connection would wait for 100 GB; the test's own bound ends it.
+      setTimeout(() => socket.destroy(), 5000).unref();
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(received).toMatch(/\r\nConnection: close\r\n/i);
+    expect(closedAfterMs).toBeLessThan(5000);
+  });
+
   it('asks for the body of an Expect: 100-continue request only when it will read it, and mints', async () => {
     const harness = await start();
     const body = JSON.stringify(SELFIE);

@@ -113,7 +113,10 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
       const contentLength = request.headers.get('content-length');
       if (contentLength !== null) {
         if (!CONTENT_LENGTH.test(contentLength)) throw refusal('BAD_REQUEST', 'The Content-Length header is invalid.');
-        if (Number(contentLength) > maxBytes) throw refusal('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes.`);
+        // Closed: kept open, node would read and drop all the announced bytes (up to 15 digits of them).
+        if (Number(contentLength) > maxBytes) {
+          throw refusal('REQUEST_ENTITY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
+        }
       }
       if (!requestParser || request.method === 'GET' || request.method === 'HEAD') return;
       // Bodies are bounded by the bytes that arrive; an inflated one could be a thousand times larger. Said plainly
