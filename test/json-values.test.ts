@@ -38,6 +38,8 @@ describe('counting the values of a JSON body', () => {
   it.each([
     ['a list in the variables', `{"variables":{"input":{"cardOcrDisplayFields":[${'"N",'.repeat(20_000)}"N"]}}}`, 'input.cardOcrDisplayFields', /^input\.cardOcrDisplayFields is a list of more than \d+ items; no input of this schema takes more than 64\.$/],
     ['an object in the variables', `{"variables":{"input":{${Array.from({ length: 20_000 }, (_, i) => `"f${i}":1`).join(',')}}}}`, 'input', /^input has more than \d+ fields; no input of this schema has more than 64\.$/],
+    ['the variables object itself', `{"variables":{${Array.from({ length: 17_000 }, (_, i) => `"v${i}":1`).join(',')}}}`, 'variables', /^variables has more than \d+ fields; no input of this schema has more than 64\.$/],
+    ['the variables object after the query', `{"query":"{ __typename }","variables":{${Array.from({ length: 17_000 }, (_, i) => `"v${i}":1`).join(',')}}}`, 'variables', /^variables has more than \d+ fields/],
     ['nesting in the variables', `{"variables":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`, 'a[0][0][0][0][0][0][0][0]', /^a\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 8 levels\.$/],
     ['small lists in a list', `{"variables":{"a":[${'[1,2],'.repeat(6_000)}[1]]}}`, 'a', /^a is a list of more than \d+ items/],
     ['a list outside the variables', `{"extensions":{"a":[${'0,'.repeat(20_000)}0]}}`, undefined, /^The request body holds more than 16384 JSON values \(counted by the commas, brackets and braces outside strings\); no request to this API needs more than a few hundred\.$/],

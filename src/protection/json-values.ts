@@ -163,6 +163,10 @@ export function checkBodyJsonValues(body: Buffer, contentType: string | null, ma
     left -= count;
     if (!excess) continue;
     const path = [...root, ...excess.path];
+    // The variables object itself too wide: the variables limits name it `variables`.
+    if (path.length === 1 && path[0] === 'variables' && !excess.isList && excess.items > MAX_VARIABLE_OBJECT_FIELDS) {
+      return { field: 'variables', message: `variables ${VARIABLES_SHAPE_PROBLEMS.tooManyFields(`more than ${excess.items - 1}`)}.` };
+    }
     if (path[0] !== 'variables' || path.length < 2) {
       return {
         field: undefined,
