@@ -223,6 +223,48 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
   });
 
+  it.each([40, 100, 500])('on a fake clock: a request that leaves %i ms after its grant on a replica that then goes quiet still holds the other replicas to 20 per sliding second', async (sendDelay) => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    let now = 0;
+    const [quiet, greedy] = [0, 1].map(() => createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now }));
+    const sends: number[] = [];
+    try {
+      expect(await Promise.all([quiet!.ready(3000), greedy!.ready(3000)])).toEqual([true, true]);
+      let greedyAsksAt = 0;
+      let greedyQueued = 400;
+      let quietAsksAt = 1000;
+      let quietSend: { at: number; report: () => Promise<void> } | undefined;
+      for (; now < 4000; now += 1) {
+        if (!quietSend && now >= quietAsksAt) {
+          // One request from a light caller, granted in its turn.
+          const answer = (await quiet!.take('GetFaceIdTokenIntl', [{ callerId: 'light', queued: 1 }], 20, 1025))!;
+          const slot = answer.granted[0];
+          if (slot) quietSend = { at: now + sendDelay, report: async () => slot.markSent?.(sendDelay) };
+          else quietAsksAt = now + answer.waitMs;
+        }
+        if (quietSend && now === quietSend.at) {
+          // It leaves, and says so; the replica asks for nothing more.
+          sends.push(now);
+          await quietSend.report();
+        }
+        if (now >= greedyAsksAt && greedyQueued > 0) {
+          const answer = (await greedy!.take('GetFaceIdTokenIntl', [{ callerId: 'greedy', queued: greedyQueued }], 20, 1025, Math.min(greedyQueued, 20)))!;
+          for (const slot of answer.granted) {
+            greedyQueued -= 1;
+            sends.push(now);
+            await slot.markSent?.(0);
+          }
+          greedyAsksAt = answer.granted.length > 0 ? now + 1 : now + answer.waitMs;
+        }
+      }
+      expect(quietSend).toBeDefined();
+      expect(maxPerWindow(sends, 1000)).toBeLessThanOrEqual(20);
+    } finally {
+      await quiet!.close();
+      await greedy!.close();
+    }
+  }, 60_000);
+
   it(`on a fake clock: reports the replicas that asked within REPLICA_SEEN_MS, for a replica to pace itself by when Redis is away`, async () => {
     const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
     let now = 0;

@@ -394,7 +394,7 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     const sent: number[] = [];
     const answers: Array<SharedSlotAnswer | undefined> = [
       {
-        granted: [{ index: 0, markSent: (delayMs) => sent.push(delayMs) }, { index: 1 }, { index: 0 }, { index: 2 }],
+        granted: [{ index: 0, markSent: (delayMs) => void sent.push(delayMs) }, { index: 1 }, { index: 0 }, { index: 2 }],
         waitMs: 0,
         busyCallers: 3,
         busyQueues: 3,

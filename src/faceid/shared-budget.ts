@@ -59,10 +59,10 @@ export interface RedisSharedBudgetOptions {
  *   few hundred milliseconds (a flood being refused) asks about once per turn, and one slot per call spent 2.7 of
  *   the 20 a second. After an idle spell there is no catch-up, so no burst. Either way the send-times rule below
  *   keeps every sliding window to `limit` grants.
- * - Send times: each replica reports how long after its grant each request actually left (with its next call);
- *   a grant never comes less than a window after the `limit`-th latest send, so a request slow to leave one
- *   replica cannot squeeze a `limit` + 1-th arrival into a second upstream (the local throttle's rule 2, for all
- *   replicas together).
+ * - Send times: each replica reports how long after its grant each request actually left, as soon as it has
+ *   (REPORT_SENT_SCRIPT); a grant never comes less than a window after the `limit`-th latest send, so a request
+ *   slow to leave one replica cannot squeeze a `limit` + 1-th arrival into a second upstream (the local throttle's
+ *   rule 2, for all replicas together).
  * - Fair turns: every replica registers its busy callers (a sorted set, scored by when the registration lapses
  *   unless renewed), and a caller's next grant comes at least `busy` × spacing after its last one, where `busy` is
  *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
@@ -76,8 +76,7 @@ export interface RedisSharedBudgetOptions {
  * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
  * grant times (hash); each caller's number of busy queues (hash); the replicas that asked lately (zset: replica →
  * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy
- * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id, the number of send reports, then
- * per report: grant id, ms from grant to send; then per candidate: caller id, requests it has waiting; last, the
+ * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id; then per candidate: caller id, requests it has waiting; last, the
  * replica-seen window in ms, the catch-up span in ms and the most slots to grant. Returns {wait ms (0 when granted),
  * busy callers, busy queues, replicas seen, then per grant: index of the granted candidate (0-based), grant id}.
  */
@@ -91,20 +90,13 @@ local limit, window, credit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARG
 local grace, max_busy, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local spacing = window / limit
 local replica = ARGV[8]
-local reports = tonumber(ARGV[9])
-local first = 10 + 2 * reports
+local first = 9
 local seen_ms, catch_up, want = tonumber(ARGV[#ARGV - 2]), tonumber(ARGV[#ARGV - 1]), tonumber(ARGV[#ARGV])
 local candidates = (#ARGV - 2 - first) / 2
 
 redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
 redis.call('ZADD', KEYS[9], now + seen_ms, replica)
 local replicas = redis.call('ZCARD', KEYS[9])
-
-for r = 1, reports do
-  local id = ARGV[8 + 2 * r]
-  local granted_at = redis.call('ZSCORE', KEYS[4], id)
-  if granted_at then redis.call('ZADD', KEYS[4], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[9 + 2 * r]), id) end
-end
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
 if #lapsed > 0 then
@@ -219,6 +211,19 @@ return {wait, busy, queues, replicas}
 `;
 
 /**
+ * A granted request's send delay, reported as soon as it left: its grant's send time (on Redis's clock, recorded at
+ * the grant) moves that much later. KEYS: the action's latest grants (zset: grant id → send time). ARGV: grant id,
+ * ms from grant to send. Reported with the replica's next call instead, a replica that went quiet after one grant
+ * never corrected it, and a request more than the guard (25 ms) late to leave let another replica's grant land a
+ * `limit` + 1-th request in its second.
+ */
+const REPORT_SENT_SCRIPT = `
+local granted_at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if granted_at then redis.call('ZADD', KEYS[1], 'XX', 'GT', tonumber(granted_at) + tonumber(ARGV[2]), ARGV[1]) end
+return 0
+`;
+
+/**
  * How long a replica counts as present after it last asked for a slot. A replica whose Redis calls fail paces
  * itself at its share of the limit, one over the replicas seen (see the throttle): ten seconds covers replicas
  * that take turns at being busy, and a replica gone for good stops counting soon after.
@@ -283,12 +288,14 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
   redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 9, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('reportBudgetSlotSent', { numberOfKeys: 1, lua: REPORT_SENT_SCRIPT });
   /** Tells this replica's queues apart from other replicas' in Redis. */
   const replicaId = randomUUID().slice(0, 8);
-  const runScript = (redis as unknown as { takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown> }).takeFairBudgetSlot.bind(redis);
+  const scripts = redis as unknown as {
+    takeFairBudgetSlot(...args: Array<string | number>): Promise<unknown>;
+    reportBudgetSlotSent(...args: Array<string | number>): Promise<unknown>;
+  };
   let lastReportedAt = Number.NEGATIVE_INFINITY;
-  /** Per action, the send delays of granted slots not yet told to Redis: [grant id, ms]; at most `limit` each. */
-  const sendReports = new Map<string, Array<[number, number]>>();
   const now = options.now ?? Date.now;
   /** Until when Redis is not asked, after a failure. */
   let pausedUntil = Number.NEGATIVE_INFINITY;
@@ -296,10 +303,8 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   return {
     async take(action, candidates, limit, windowMs, maxGrants = 1) {
       if (now() < pausedUntil) return undefined;
-      const reports = sendReports.get(action) ?? [];
-      sendReports.delete(action);
       try {
-        const answer = (await runScript(
+        const answer = (await scripts.takeFairBudgetSlot(
           `${prefix}:budget:${action}`,
           `${prefix}:busy:${action}`,
           `${prefix}:last:${action}`,
@@ -317,8 +322,6 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           KEY_TTL_MS,
           options.clock ? options.clock() : '',
           replicaId,
-          reports.length,
-          ...reports.flat(),
           ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
           REPLICA_SEEN_MS,
           SHARED_CATCH_UP_MS,
@@ -330,11 +333,12 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           granted.push({
             index: Number(answer[at]),
             markSent(delayMs) {
-              // Reported with this action's next call; only the latest `limit` grants matter, so older reports go.
-              const pending = sendReports.get(action) ?? [];
-              pending.push([grantId, Math.max(0, Math.round(delayMs))]);
-              if (pending.length > limit) pending.shift();
-              sendReports.set(action, pending);
+              // Sent on the same connection as every later call, so Redis applies it before them. Lost when Redis
+              // is away: the replica then paces itself, and the grant keeps its grant time as its send time.
+              return scripts.reportBudgetSlotSent(`${prefix}:sent:${action}`, grantId, Math.max(0, Math.round(delayMs))).then(
+                () => undefined,
+                () => undefined,
+              );
             },
           });
         }

@@ -74,8 +74,8 @@ export interface SharedSlotCandidate {
 export interface SharedGrant {
   /** Index in the candidates of the caller that may take it. */
   index: number;
-  /** Reports how long after the grant the request left the process. */
-  markSent?(delayMs: number): void;
+  /** Reports how long after the grant the request left the process; resolves once the budget has it. */
+  markSent?(delayMs: number): void | Promise<void>;
 }
 
 /** The shared budget's answer to a request for slots. */
