@@ -28,7 +28,7 @@ interface Arrival {
 type Outcome = number | `refused ${number}` | 'left';
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -60,8 +60,8 @@ async function simulate(
       (slot) => {
         outcomes[index] = Date.now();
         // The request leaves when it leaves: reported then, as the client reports its socket's 'finish'.
-        if (arrival.sendDelay) setTimeout(() => slot.markSent(Date.now()), arrival.sendDelay);
-        else slot.markSent(Date.now());
+        if (arrival.sendDelay) setTimeout(() => slot.markSent(), arrival.sendDelay);
+        else slot.markSent();
       },
       (error: unknown) => {
         outcomes[index] = error instanceof RateLimitedError ? `refused ${error.retryAfterSeconds}` : 'left';
@@ -232,7 +232,7 @@ describe('send times', () => {
       // The first is an 8 MiB image on a slow link: it leaves 1.1 s after its grant.
       void throttle.acquire('key:backend').then((slot) =>
         setTimeout(() => {
-          slot.markSent(Date.now());
+          slot.markSent();
           sent.push(Date.now());
         }, index === 0 ? 1100 : 0),
       );
@@ -249,14 +249,45 @@ describe('send times', () => {
       void throttle.acquire('a').then((slot) => {
         grants.push(Date.now());
         // The first attempt is refused before its body has left (an early answer, a connection cut mid-upload).
-        if (index === 0) setTimeout(() => slot.release(Date.now()), 300);
-        else slot.markSent(Date.now());
+        if (index === 0) setTimeout(() => slot.release(), 300);
+        else slot.markSent();
         // Releasing after the send changes nothing.
-        if (index > 0) slot.release(Date.now() + 5000);
+        if (index > 0) slot.release();
       });
     }
     await vi.advanceTimersByTimeAsync(5000);
     expect(grants).toEqual([0, 250, 500, 750, 1300, 1300]);
+  });
+});
+
+describe('a wall clock that steps (NTP, a resumed VM)', () => {
+  /** Grants 200 requests of one caller, stepping the wall clock by `stepMs` after 1 s; the monotonic send times. */
+  async function sendTimesAcrossAStep(stepMs: number, count: number): Promise<number[]> {
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 60_000 });
+    const sent: number[] = [];
+    for (let index = 0; index < count; index += 1) {
+      void throttle.acquire('key:backend').then((slot) => {
+        slot.markSent();
+        sent.push(performance.now());
+      });
+    }
+    await vi.advanceTimersByTimeAsync(1000);
+    // Date moves; timers and performance.now do not.
+    vi.setSystemTime(Date.now() + stepMs);
+    await vi.advanceTimersByTimeAsync(20_000);
+    return sent;
+  }
+
+  it('set forward 2 s, still lets no more than 20 leave in any second', async () => {
+    const sent = await sendTimesAcrossAStep(2000, 200);
+    expect(sent).toHaveLength(200);
+    expect(maxPerWindow(sent, 1025)).toBeLessThanOrEqual(20);
+  });
+
+  it('set back a minute, keeps granting at the pace instead of stalling for that minute', async () => {
+    const sent = await sendTimesAcrossAStep(-60_000, 60);
+    expect(sent).toHaveLength(60);
+    expect(Math.max(...sent)).toBeLessThanOrEqual(59 * 51.25 + 100);
   });
 });
 
@@ -270,7 +301,7 @@ describe('memory per caller', () => {
     let granted = 0;
     for (let index = 0; index < 2000; index += 1) {
       void throttle.acquire(`ip:10.0.${index >> 8}.${index & 255}`).then((slot) => {
-        slot.markSent(Date.now());
+        slot.markSent();
         granted += 1;
       });
       await vi.advanceTimersByTimeAsync(100);
@@ -311,7 +342,7 @@ describe('retryAfter', () => {
     expect(refused!.retryAfterSeconds).toBe(2);
     expect(refused!.message).toBe('Too many GetFaceIdTokenIntl requests: this caller\'s next slot is 1025 ms away, beyond the 0 ms queue bound.');
     await vi.advanceTimersByTimeAsync(20);
-    slot.markSent(Date.now());
+    slot.markSent();
     await vi.advanceTimersByTimeAsync(refused!.retryAfterSeconds * 1000 - 80);
     await expect(throttle.acquire('key:b')).resolves.toBeDefined();
   });
@@ -364,18 +395,18 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     // One answer reports three replicas, then the budget is away: this replica paces at a third of 20/s.
     const answers: Array<SharedSlotAnswer | undefined> = [{ granted: [{ index: 0 }], waitMs: 0, busyCallers: 1, busyQueues: 1, replicas: 3 }];
     const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000, takeSharedSlot: async () => answers.shift() });
-    (await throttle.acquire('warm')).markSent(Date.now());
+    (await throttle.acquire('warm')).markSent();
     // The next request finds the budget away: from then on the replica knows it paces itself.
     const second = throttle.acquire('warm');
     await vi.advanceTimersByTimeAsync(1000);
-    (await second).markSent(Date.now());
+    (await second).markSent();
     const start = Date.now();
     const waits: number[] = [];
     const retryAfters: number[] = [];
     for (let index = 0; index < 60; index += 1) {
       void throttle.acquire('key:a').then(
         (slot) => {
-          slot.markSent(Date.now());
+          slot.markSent();
           waits.push(Date.now() - start);
         },
         (error: RateLimitedError) => retryAfters.push(error.retryAfterSeconds),
@@ -435,7 +466,7 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     } as ActionThrottleOptions);
     const controller = new AbortController();
     const pending = [...burst('a', 5), ...burst('b', 5)].map((arrival) =>
-      throttle.acquire(arrival.caller, controller.signal).then((slot) => slot.markSent(Date.now()), () => 'left'),
+      throttle.acquire(arrival.caller, controller.signal).then((slot) => slot.markSent(), () => 'left'),
     );
     await vi.advanceTimersByTimeAsync(1100);
     expect(throttle.queueDepth).toBe(7);

@@ -222,7 +222,6 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         action,
         limit: options.rateLimitPerSecond,
         maxQueueWaitMs: options.maxQueueWaitMs,
-        now,
         ...options.throttle,
         takeSharedSlot:
           options.sharedBudget && ((candidates, limit, windowMs, maxGrants) => options.sharedBudget!.take(action, candidates, limit, windowMs, maxGrants)),
@@ -307,7 +306,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
     try {
       const request = perAction[action](endpoint, { body, signal });
       // The throttle counts from when the bytes left, not from when the slot was granted.
-      request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent(now())));
+      request.on('request', (clientRequest) => clientRequest.once('finish', () => slot.markSent()));
       // got buffers the answer: stop it as soon as it declares, or has sent, more than the bound, so at most the
       // bound plus one chunk is ever held.
       const abandonOversized = (bytes: number) => {
@@ -447,7 +446,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         } finally {
           // However the attempt ended: a request that never reported leaving (refused early, cut off mid-upload)
           // counts as having left now, so the throttle's send-time rule never waits on it.
-          slot.release(now());
+          slot.release();
         }
         observer?.upstreamAttempt?.(action, outcome instanceof GatewayError ? outcome.code : 'OK', (now() - sentAt) / 1000);
         if (!(outcome instanceof GatewayError)) {

@@ -37,7 +37,7 @@ export interface RedisSharedBudgetOptions {
   keyPrefix?: string;
   /** Longest wait for Redis before failing open. @default SHARED_BUDGET_COMMAND_TIMEOUT_MS */
   commandTimeoutMs?: number;
-  /** The clock of the pause after a failure, in ms. @default Date.now */
+  /** The clock of the pause after a failure, in ms; a wall clock set back would stretch the pause. @default performance.now */
   now?: () => number;
   /** Called each time Redis could not be asked. */
   onUnavailable?: () => void;
@@ -296,7 +296,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
     reportBudgetSlotSent(...args: Array<string | number>): Promise<unknown>;
   };
   let lastReportedAt = Number.NEGATIVE_INFINITY;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
   /** Until when Redis is not asked, after a failure. */
   let pausedUntil = Number.NEGATIVE_INFINITY;
 

@@ -60,6 +60,16 @@ export const PACING_BURST_SPAN_MS = 10;
  */
 export const PACING_CATCH_UP_MS = 500;
 
+/**
+ * How far the wall clock may move against the monotonic one between two slots before the pacer is rebuilt.
+ * p-throttle times slots on the wall clock (Date.now): set back a minute (an NTP step, a VM resumed), it held the
+ * next slot for that minute. The throttle's own rules count on the monotonic clock, which no step moves.
+ */
+export const CLOCK_STEP_TOLERANCE_MS = 250;
+
+/** Milliseconds on a clock that only moves forward, at the pace of real time. */
+const monotonicNow = (): number => performance.now();
+
 /** Why a request was refused before reaching the upstream. */
 export type ThrottleRefusal = 'queue_wait_exceeded' | FairQueueRefusal;
 
@@ -104,8 +114,10 @@ export interface ActionThrottleOptions {
   windowMs?: number;
   /** @default RATE_WINDOW_GUARD_MS */
   guardMs?: number;
-  /** @default Date.now */
+  /** The clock of the throttle's own rules: it must never step. @default performance.now (monotonic) */
   now?: () => number;
+  /** The wall clock p-throttle reads, to notice it stepping. @default Date.now */
+  wallNow?: () => number;
   /** Resolves after `ms`. @default a global setTimeout */
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -138,10 +150,10 @@ export interface ActionThrottleOptions {
  * its grant, so the holder must always release.
  */
 export interface UpstreamSlot {
-  /** Records when the request was handed to the network. */
-  markSent(at: number): void;
-  /** The attempt is over, sent or not; a request that never reported leaving counts as having left at `at`. */
-  release(at: number): void;
+  /** Records that the request was handed to the network, now (on the throttle's clock). */
+  markSent(): void;
+  /** The attempt is over, sent or not; a request that never reported leaving counts as having left now. */
+  release(): void;
 }
 
 /** One action's throttle. */
@@ -266,7 +278,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   if (callerMaxShare !== undefined && !(callerMaxShare > 0 && callerMaxShare <= 1)) {
     throw new TypeError(`Expected \`callerMaxShare\` to be in (0, 1], got ${callerMaxShare}`);
   }
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicNow;
+  const wallNow = options.wallNow ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const windowMs = (options.windowMs ?? RATE_WINDOW_MS) + (options.guardMs ?? RATE_WINDOW_GUARD_MS);
   const spacingMs = windowMs / limit;
@@ -277,7 +290,16 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   // never shortens the next gap. For bursts its windowed mode: strict mode rounds sub-millisecond spacing up to whole
   // milliseconds (1.025 ms becomes 2 ms, halving a 1000/s budget), and rule 2 covers a late timer anyway.
   const pacingBurst = Math.max(1, Math.min(limit, Math.floor(PACING_BURST_SPAN_MS / spacingMs)));
-  const nextPacedSlot = pThrottle({ limit: pacingBurst, interval: pacingBurst * spacingMs, strict: pacingBurst === 1 })(() => undefined);
+  const createPacer = () => pThrottle({ limit: pacingBurst, interval: pacingBurst * spacingMs, strict: pacingBurst === 1 })(() => undefined);
+  let pacer = createPacer();
+  let wallOffset = wallNow() - now();
+  /** p-throttle's next slot, from a fresh pacer if the wall clock stepped since the last one (CLOCK_STEP_TOLERANCE_MS). */
+  async function nextPacedSlot(): Promise<void> {
+    const offset = wallNow() - now();
+    if (Math.abs(offset - wallOffset) > CLOCK_STEP_TOLERANCE_MS) pacer = createPacer();
+    wallOffset = offset;
+    await pacer();
+  }
   const queue = createFairQueue<Waiter>({ maxQueued: options.maxQueued, maxQueuedPerCaller: options.maxQueuedPerCaller });
   const recent = createSlotRing(limit);
   const lately = createGrantWindow(windowMs);
@@ -451,8 +473,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       forgetIdleCallers(at);
     }
     waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    const markSent = (sentAt: number) => {
-      record.sentAt = Math.max(record.sentAt, sentAt);
+    const markSent = () => {
+      record.sentAt = Math.max(record.sentAt, now());
       record.sent = true;
       record.onSent?.();
       record.onSent = undefined;
@@ -462,8 +484,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     };
     waiter.resolve({
       markSent,
-      release(releasedAt) {
-        if (!record.sent) markSent(releasedAt);
+      release() {
+        if (!record.sent) markSent();
       },
     });
   }
