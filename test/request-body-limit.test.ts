@@ -276,6 +276,31 @@ describe('a client that leaves during its upload', () => {
   });
 });
 
+describe('a client that leaves while it is authenticated, before its body is read', () => {
+  it('is answered and logged as CLIENT_CLOSED_REQUEST', async () => {
+    // The authenticator finishes only once the client has gone (a JWKS fetch, a WebCrypto verification), so the
+    // body is read after node has closed the request.
+    const open = createAuthenticator({ mode: 'open' });
+    const harness = await start({
+      app: {
+        authenticate: async (request, clientAddress) => {
+          if (!request.signal.aborted) await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
+          return open(request, clientAddress);
+        },
+      },
+    });
+    const { port } = new URL(await harness.listen());
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Request-Id: leaves-in-auth\r\nContent-Length: 8000000\r\n\r\n{"query":');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.resetAndDestroy();
+
+    const requestLine = () => harness.log.entries().find((entry) => entry.msg === 'request' && entry.requestId === 'leaves-in-auth');
+    await expect.poll(requestLine, { timeout: 3000 }).toMatchObject({ status: 499, outcome: 'CLIENT_CLOSED_REQUEST' });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+});
+
 describe('the memory all bodies may hold at once', () => {
   const BUDGET = 1_000_000;
   const startWithBudget = () => start({ app: { maxHeldBodyBytes: BUDGET } });
