@@ -527,6 +527,32 @@ describe('a busy event loop', () => {
     expect(grants.filter((at) => at < 10_000).length).toBeGreaterThanOrEqual(Math.floor((10_000 / windowOnTurns) * 20 * 0.95));
   });
 
+  it('keeps the pace while timers are starved for seconds, woken by the requests that keep arriving', async () => {
+    // A dense flood can hold node's poll phase for seconds: no timer fires until 10 s, while requests still arrive.
+    turnEvery(10_000);
+    const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000 });
+    const controller = new AbortController();
+    const grants: number[] = [];
+    const pending: Array<Promise<unknown>> = [];
+    for (let index = 0; index < 450; index += 1) {
+      if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
+      pending.push(
+        throttle.acquire(`c${index % 30}`, controller.signal).then(
+          (slot) => {
+            slot.markSent();
+            grants.push(Date.now());
+          },
+          () => undefined,
+        ),
+      );
+    }
+    controller.abort();
+    await Promise.all(pending);
+    // Before, nothing was granted until the timers fired at 10 s.
+    expect(grants.length).toBeGreaterThanOrEqual(Math.floor((9000 / 1025) * 20 * 0.95));
+    expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(20);
+  });
+
   it('makes up at most PACING_CATCH_UP_MS of missed slots at once, however late the timer', async () => {
     turnEvery(2000);
     const grants = grantTimes((await simulate({ maxQueueWaitMs: 60_000 }, burst('a', 100), 40_000)).outcomes);
