@@ -181,8 +181,13 @@ export function echoFreeMessage(error: GraphQLError, options: { suggestions: boo
     message = `Argument "${match[1]}" has an invalid value.`;
   } else if (/^(Int|Float|String|Boolean|ID) cannot represent |^Enum "\w+" cannot represent |^Value ".*" does not exist in "\w+" enum\.|^Field ".*" is not defined by type "\w+"\./s.test(message)) {
     message = describeValueProblem(message);
-  } else if ((match = /^Syntax Error: Unexpected (String|BlockString) /.exec(message))) {
-    message = `Syntax Error: Unexpected ${match[1]}.`;
+  } else if ((match = /^(Syntax Error: (?:Unexpected|.*? found) (?:String|BlockString)) "/s.exec(message))) {
+    // The string's value is printed raw, quotes and all: no pattern for quoted text could tell where it ends.
+    message = `${match[1]}.`;
+  } else if (/^Unexpected parameter "[^]*" in the request body\.$/.test(message)) {
+    // yoga prints the body's key raw: a quote inside it would end a quoted span early.
+    const key = message.slice('Unexpected parameter "'.length, -'" in the request body.'.length);
+    if (key.includes('"') || key.length > MAX_QUOTED_TEXT_IN_MESSAGE) message = 'Unexpected parameter "…" in the request body.';
   }
   message = message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, text: string) => (text.length > MAX_QUOTED_TEXT_IN_MESSAGE ? '"…"' : quoted));
   if (!options.suggestions) message = message.replace(/ ?Did you mean [^]*\?$/, '');

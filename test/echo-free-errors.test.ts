@@ -32,6 +32,9 @@ const CASES: Array<[string, GraphQLRequest]> = [
   ['an unknown input field literal', literal(`{ ${SENTINEL_NAME}: "${SENTINEL}" }`)],
   ['a list literal of wrong items', literal(`{ actionList: ["${SENTINEL}", ${SENTINEL_NAME}] }`)],
   ['a string where a selection is expected', { query: `{ "${SENTINEL}" }` }],
+  ['a string holding a quote where a selection is expected', { query: `{ "ab\\"${SENTINEL}" }` }],
+  ['a block string holding triple quotes where a selection is expected', { query: `{ """a\\"""${SENTINEL}""" }` }],
+  ['a string holding a quote where a variable type is expected', { query: `query Q($v: "a\\"${SENTINEL}") { __typename }` }],
   ['an unknown field name', { query: `{ ${SENTINEL_NAME} }` }],
   ['an unknown argument name', { query: `{ gateway(${SENTINEL_NAME}: 1) { region } }` }],
 ];
@@ -69,6 +72,7 @@ describe.each([
     ['a body that is not JSON', `{"query": "{ __typename }", "variables": ${SENTINEL}`],
     ['a JSON body that is not an object', JSON.stringify([SENTINEL])],
     ['a body with an unknown parameter', JSON.stringify({ query: '{ __typename }', [SENTINEL_NAME]: SENTINEL })],
+    ['a body with an unknown parameter whose name holds a quote', JSON.stringify({ query: '{ __typename }', [`a"${SENTINEL}`]: 1 })],
   ])('refuses %s without repeating it', async (_case, body) => {
     const response = await harness.app.fetch('http://gateway.test/graphql', {
       method: 'POST',
