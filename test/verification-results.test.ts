@@ -298,6 +298,28 @@ describe('results as federation entities keyed by sdkToken', () => {
     expect(guarded.emulator.requests.map((request) => request.action).sort()).toEqual(['GetFaceIdResultIntl', 'GetSdkVerificationResult']);
   });
 
+  it.each<[string, unknown, string]>([
+    ['a number for sdkToken', { __typename: 'SelfieVerificationResult', sdkToken: 5 }, 'representations[0].sdkToken'],
+    ['null for sdkToken', { __typename: 'EkycVerificationResult', sdkToken: null }, 'representations[0].sdkToken'],
+    ['no sdkToken', { __typename: 'EkycVerificationResult' }, 'representations[0].sdkToken'],
+    ['an unknown type, named at length', { __typename: `Nope${'X'.repeat(14_000)}`, sdkToken: 'a' }, 'representations[0].__typename'],
+    ['a type of the schema that is no entity', { __typename: 'Gateway', sdkToken: 'a' }, 'representations[0].__typename'],
+    ['no __typename', { sdkToken: 'a' }, 'representations[0].__typename'],
+    ['a number', 5, 'representations[0]'],
+  ])('refuses a reference with %s as BAD_USER_INPUT naming it, logging no error and echoing nothing', async (_case, reference, field) => {
+    guarded.emulator.clearRecords();
+    const linesBefore = guarded.log.lines.length;
+
+    const response = await resolve([reference], { 'x-api-key': BACKEND_KEY });
+
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(response.text).not.toContain('XXXXXXXXXX');
+    const lines = guarded.log.lines.slice(linesBefore);
+    expect(lines.join('\n')).not.toContain('XXXXXXXXXX');
+    expect(lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+    expect(guarded.emulator.requests).toEqual([]);
+  });
+
   it.each([
     ['no credentials', async () => ({}), 'UNAUTHENTICATED'],
     ['a frontend JWT with the token scopes', async () => ({ authorization: `Bearer ${await signToken({ scope: 'faceid:selfie faceid:ekyc' })}` }), 'FORBIDDEN'],

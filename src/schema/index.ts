@@ -5,7 +5,7 @@ import './enums.js';
 import './gateway.js';
 import './selfie.js';
 import './ekyc.js';
-import './verification-result.js';
+import { guardEntityReferences } from './verification-result.js';
 
 /** The result types: the app marks responses that select them (no-store, POST only). */
 export { RESULT_TYPE_NAMES } from './verification-result.js';
@@ -17,7 +17,7 @@ builder.mutationType({ description: 'Token minting: each mutation makes one Tenc
  * one `_service` query field and a few directives that a non-federated client never needs to touch).
  */
 export function createSchema() {
-  return builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL, sortSchema: true });
+  return guardEntityReferences(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL, sortSchema: true }));
 }
 
 /** The Federation spec the subgraph links to. */

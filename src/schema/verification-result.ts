@@ -9,7 +9,9 @@
  * URL lands in access logs; a GET can be prefetched or replayed) and `Cache-Control: no-store`
  * (src/protection/result-responses.ts).
  */
+import type { GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { refusal } from '../errors.js';
 import type { CallOptions } from '../faceid/client.js';
 import { MAX_SDK_TOKEN_LENGTH } from '../faceid/requests.js';
 import {
@@ -342,3 +344,34 @@ builder.asEntity(EkycVerificationResultType, {
 
 /** The names of the result types: a response that selects any of them carries personal data. */
 export const RESULT_TYPE_NAMES: ReadonlySet<string> = new Set(['SelfieVerificationResult', 'EkycVerificationResult']);
+
+/**
+ * Checks the references a router sends to `_entities` before @apollo/subgraph resolves them: a reference that is no
+ * object, names no entity type of this subgraph or has no string `sdkToken` is the caller's mistake, refused as
+ * BAD_USER_INPUT naming where it is. Unchecked, each was an INTERNAL_SERVER_ERROR logged with a stack, and an unknown
+ * type name was copied whole into the error log, before any scope was checked.
+ */
+export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return schema;
+  const typeList = [...RESULT_TYPE_NAMES].join(' or ');
+  field.resolve = (source, args: { representations?: unknown }, context, info) => {
+    const references = Array.isArray(args.representations) ? args.representations : [];
+    references.forEach((reference: unknown, index) => {
+      const where = `representations[${index}]`;
+      if (typeof reference !== 'object' || reference === null || Array.isArray(reference)) {
+        throw refusal('BAD_USER_INPUT', `${where} must be an object with __typename and sdkToken.`, { extensions: { field: where } });
+      }
+      const { __typename: typename, sdkToken } = reference as Record<string, unknown>;
+      if (typeof typename !== 'string' || !RESULT_TYPE_NAMES.has(typename)) {
+        throw refusal('BAD_USER_INPUT', `${where}.__typename must be ${typeList}.`, { extensions: { field: `${where}.__typename` } });
+      }
+      if (typeof sdkToken !== 'string') {
+        throw refusal('BAD_USER_INPUT', `${where}.sdkToken must be a string.`, { extensions: { field: `${where}.sdkToken` } });
+      }
+    });
+    return resolve(source, args, context, info);
+  };
+  return schema;
+}
