@@ -65,6 +65,8 @@ function inferCode(error: GraphQLError): ErrorCode {
   if (status === 413) return 'REQUEST_ENTITY_TOO_LARGE';
   if (status === 405 || (status !== undefined && status >= 400 && status < 500)) return 'BAD_REQUEST';
   if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
+  // Raised while executing (it has a path): the document was valid, so no validation failed.
+  if (error.path?.length) return 'INTERNAL_SERVER_ERROR';
   if (error.nodes?.length || error.locations?.length) return 'GRAPHQL_VALIDATION_FAILED';
   return 'INTERNAL_SERVER_ERROR';
 }

@@ -12,6 +12,7 @@ describe('the error contract', () => {
     ['a 405 without a code', new GraphQLError('Can only perform a mutation operation from a POST request.', { extensions: { http: { status: 405 } } }), 'BAD_REQUEST', false],
     ['a syntax error', new GraphQLError('Syntax Error: Expected Name, found <EOF>.'), 'GRAPHQL_PARSE_FAILED', false],
     ['a validation error with locations', new GraphQLError('Cannot query field "x" on type "Query".', { nodes: node }), 'GRAPHQL_VALIDATION_FAILED', false],
+    ['an execution error with locations and a path', new GraphQLError('Cannot return null for non-nullable field Query.a.', { nodes: node, path: ['a'] }), 'INTERNAL_SERVER_ERROR', false],
     ['an unknown error', new GraphQLError('Unexpected error.'), 'INTERNAL_SERVER_ERROR', false],
     ['a foreign code', new GraphQLError('weird', { extensions: { code: 'SOMETHING_ELSE' } }), 'INTERNAL_SERVER_ERROR', false],
     ['a documented code without retryable', new GraphQLError('slow down', { extensions: { code: 'RATE_LIMITED' } }), 'RATE_LIMITED', true],
