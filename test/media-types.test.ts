@@ -46,7 +46,7 @@ describe('media types of a POST', () => {
     expect(body.errors[0]!.message).not.toContain(contentType.split(';')[0]);
   });
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'application/graphql+json'])('runs a body of type %s', async (contentType) => {
+  it.each(['application/json', 'application/json; charset=utf-8', 'application/graphql+json', 'APPLICATION/JSON', 'Application/Json; charset=UTF-8'])('runs a body of type %s', async (contentType) => {
     const response = await post(contentType, '{"query":"{ __typename }"}');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });

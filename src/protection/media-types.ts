@@ -18,9 +18,20 @@ function mediaTypeOf(contentType: string | null): string {
   return (contentType ?? '').split(/[;,]/)[0]!.trim().toLowerCase();
 }
 
-/** Refuses multipart POSTs, and POSTs of a type no parser reads, with 400 BAD_REQUEST saying what to send. */
+/**
+ * Refuses multipart POSTs, and POSTs of a type no parser reads, with 400 BAD_REQUEST saying what to send. A media
+ * type is case-insensitive (RFC 9110), but yoga picks its parser by comparing it as written: one in capitals is
+ * lower-cased first, so `APPLICATION/JSON` is read as JSON rather than refused.
+ */
 export function useSupportedMediaTypes(): Plugin {
   return {
+    onRequest({ request }) {
+      const contentType = request.headers.get('content-type');
+      if (contentType === null || !/[A-Z]/.test(contentType)) return;
+      const end = contentType.search(/[;,]/);
+      const mediaType = end === -1 ? contentType : contentType.slice(0, end);
+      request.headers.set('content-type', mediaType.trim().toLowerCase() + (end === -1 ? '' : contentType.slice(end)));
+    },
     onRequestParse({ request, requestParser }) {
       if (request.method !== 'POST') return;
       if (mediaTypeOf(request.headers.get('content-type')).startsWith('multipart/')) {
