@@ -372,8 +372,12 @@ function readAuth(
     if (secret !== undefined && Buffer.byteLength(secret) < 32) {
       problems.push('AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
     }
-    if (jwksUrl !== undefined && !(URL.canParse(jwksUrl) && ['http:', 'https:'].includes(new URL(jwksUrl).protocol))) {
-      problems.push(`AUTH_JWKS_URL must be an http(s) URL, got "${jwksUrl}"`);
+    if (jwksUrl !== undefined) {
+      const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined;
+      // Not repeated: its credentials or query may hold a secret (the JWKS fetcher never logs them either). fetch
+      // refuses a URL with credentials, so one here would fail every token at every request rather than at start.
+      if (!url || !['http:', 'https:'].includes(url.protocol)) problems.push('AUTH_JWKS_URL must be an http(s) URL (its value is not repeated here)');
+      else if (url.username || url.password) problems.push('AUTH_JWKS_URL must carry no user name or password: fetch refuses such URLs (its value is not repeated here)');
     }
     if (issuer === undefined) problems.push('AUTH_JWT_ISSUER is required with JWT authentication (the "iss" every token must carry)');
     if (audience === undefined) problems.push('AUTH_JWT_AUDIENCE is required with JWT authentication (the "aud" every token must carry)');
@@ -423,6 +427,9 @@ function parseApiKeys(raw: string, problems: string[]): ApiKeyEntry[] {
       return problems.push(`${where}.scopes must list one or more of ${ALL_SCOPES.join(', ')}`);
     }
     if (entries.some((other) => other.name === name)) return problems.push(`${where}.name "${name}" is used twice`);
+    // One key would authenticate as whichever entry came last, with its scopes.
+    const twin = entries.find((other) => other.sha256 === sha256.toLowerCase());
+    if (twin) return problems.push(`${where}.sha256 is the same as that of "${twin.name}": each key needs an entry of its own`);
     entries.push({ name, sha256: sha256.toLowerCase(), scopes });
     return undefined;
   });
