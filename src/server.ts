@@ -2,6 +2,7 @@
  * The process: reads the environment, starts the gateway, listens, and shuts down gracefully on SIGTERM/SIGINT.
  * The only file that touches process.env or the network port.
  */
+import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -68,16 +69,24 @@ async function main(): Promise<void> {
     warnPipelining();
   });
   let inFlight = 0;
+  /** Responses not answered yet: told to close their connection once the gateway is stopping. */
+  const unanswered = new Set<ServerResponse>();
+  let stopping = false;
   server.on('request', (request, response) => {
+    // Draining, a response says Connection: close, so the client sends its next request to another replica rather
+    // than on a connection that closes under it (a POST it could not safely retry).
+    if (stopping) response.shouldKeepAlive = false;
     // A request dropped by the pipelining bound never reaches the app; one whose socket closes before it is
     // answered ends with the socket (node emits no 'close' for the responses still queued behind it).
     if (request.socket.destroyed) return;
     inFlight += 1;
     let ended = false;
+    unanswered.add(response);
     const end = () => {
       if (ended) return;
       ended = true;
       inFlight -= 1;
+      unanswered.delete(response);
       request.socket.off('close', end);
     };
     response.once('close', end);
@@ -99,10 +108,10 @@ async function main(): Promise<void> {
    * SHUTDOWN_TIMEOUT_MS, then exit 0. Keep-alive sockets are closed as soon as they are idle so clients
    * reconnect elsewhere instead of sending to a closing process.
    */
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    for (const response of unanswered) if (!response.headersSent) response.shouldKeepAlive = false;
     gateway.setReady(false);
     logger.info({ signal, inFlight, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

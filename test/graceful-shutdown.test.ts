@@ -65,3 +65,37 @@ describe('graceful shutdown', () => {
     expect(log).toContain('"msg":"stopped"');
   }, 30_000);
 });
+
+describe('draining', () => {
+  it('tells every keep-alive client answered after SIGTERM to close its connection, so none sends on one that closes under it', async () => {
+    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
+    emulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
+    gateway = spawnGateway({
+      PORT: '0',
+      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+      FACEID_ENDPOINT: emulator.url,
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    const port = await gateway.listening;
+    const agent = new http.Agent({ keepAlive: true });
+    const answered = Array.from(
+      { length: 3 },
+      () =>
+        new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+          const request = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
+            response.resume();
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
+          });
+          request.on('error', reject);
+          request.end(SELFIE);
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gateway.child.kill('SIGTERM');
+
+    expect(await Promise.all(answered)).toEqual(Array.from({ length: 3 }, () => ({ status: 200, connection: 'close' })));
+    agent.destroy();
+    expect(await gateway.exited).toBe(0);
+  }, 30_000);
+});
