@@ -259,6 +259,7 @@ describe('parameters', () => {
     [G, 'Image with a data: prefix', { Image: 'data:image/jpeg;base64,U0VDUkVUUElYRUxT' }, 'FailedOperation.ImageDecodeFailed', 'Image'],
     [G, 'Image over 8 MiB of base64', { CheckMode: 'compare', Image: oversizedImage }, 'FailedOperation.ImageSizeTooLarge', 'Image'],
     [G, 'Extra as an object', { Extra: { order: 42 } }, 'InvalidParameter', 'Extra'],
+    [G, 'Extra over 1024 bytes in UTF-8', { Extra: 'é'.repeat(513) }, 'InvalidParameterValue', 'Extra'],
     [G, 'ActionList with a repeated action', { ActionList: 'blink,blink' }, 'InvalidParameterValue', 'ActionList'],
     [G, 'ActionList with three actions', { ActionList: 'blink,mouth,nod' }, 'InvalidParameterValue', 'ActionList'],
     [G, 'ActionList with an unknown action', { ActionList: 'wink' }, 'InvalidParameterValue', 'ActionList'],
@@ -276,6 +277,7 @@ describe('parameters', () => {
     [G, 'a key named constructor', { constructor: 1 }, 'UnknownParameter', 'constructor'],
     // ApplySdkVerificationToken: CheckMode and SecurityLevel are Integers
     [A, 'CheckMode as a String', { CheckMode: '1' }, 'InvalidParameter', 'CheckMode'],
+    [A, 'Extra over 1024 bytes', { Extra: 'x'.repeat(5 * 1024 * 1024) }, 'InvalidParameterValue', 'Extra'],
     [A, 'CheckMode 4', { CheckMode: 4 }, 'InvalidParameterValue', 'CheckMode'],
     [A, 'SecurityLevel 0', { SecurityLevel: 0 }, 'InvalidParameterValue', 'SecurityLevel'],
     [A, 'SecurityLevel 5', { SecurityLevel: 5 }, 'InvalidParameterValue', 'SecurityLevel'],
@@ -592,7 +594,30 @@ describe('the record of requests', () => {
     expect(emulator.requests).toHaveLength(1);
   });
 
+  it('counts the headers too: requests of a thousand small headers each stay within maxRecordedBodyBytes', async () => {
+    const emulator = await startRecording({ maxRecordedBodyBytes: 50_000 });
+    const headers = Object.fromEntries(Array.from({ length: 1000 }, (_unused, index) => [`x-h${index}`, 'v']));
+    for (let index = 0; index < 20; index++) {
+      await fetch(emulator.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' }).then((response) => response.text());
+    }
+    const held = emulator.requests.reduce((sum, request) => sum + request.body.length + Object.entries(request.headers).reduce((chars, [name, value]) => chars + name.length + value.length, 0), 0);
+    expect(emulator.requests.length).toBeLessThan(20);
+    expect(held).toBeLessThanOrEqual(50_000);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses a bound of %s, naming it', async (bound) => {
     await expect(startFaceIdEmulator({ keyPairs: [TEST_KEY_PAIR], maxRecordedRequests: bound })).rejects.toThrow(/`maxRecordedRequests` must be a positive integer/);
+  });
+});
+
+describe('the control API', () => {
+  it('answers 404 to a token path whose percent-encoding is malformed, rather than dropping the connection', async () => {
+    const response = await fetch(`${emulator.url}/__emulator/verifications/%E0%A4%A`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'SUCCESS' }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'The emulator minted no token with this value (or has forgotten it).' });
   });
 });

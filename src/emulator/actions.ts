@@ -3,6 +3,7 @@
  * faceid-api.md, with the exact wire types), the rules that span parameters, and the answer it produces.
  * The token actions remember what they mint in a VerificationStore; the result actions read it back.
  */
+import { MAX_EXTRA_BYTES } from '../faceid/requests.js';
 import { FaceIdAction } from '../faceid/wire.js';
 import { apiFailure, createSdkToken, type ApiFailure } from './envelope.js';
 import type { VerificationKind, VerificationStore } from './verifications.js';
@@ -98,13 +99,25 @@ function requireImage(params: ParameterValues, imageName: string, because: strin
   return apiFailure('InvalidParameter', `\`${imageName}\` is required when ${because}.`);
 }
 
+/**
+ * Extra, the caller's pass-through value: bounded as the gateway bounds it, since every minted token keeps its Extra
+ * until it is forgotten (10,000 tokens of a 5 MiB Extra would be 50 GB).
+ */
+const extra: ParameterRule = {
+  type: 'String',
+  check: (value, name) =>
+    Buffer.byteLength(value as string) > MAX_EXTRA_BYTES
+      ? apiFailure('InvalidParameterValue', `The value of \`${name}\` must be at most ${MAX_EXTRA_BYTES} bytes in UTF-8.`)
+      : undefined,
+};
+
 /** Seed 000: selfie verification SDK token. Note SecureLevel is a String here. */
 const getFaceIdTokenIntl: Omit<ActionHandler, 'respond'> = {
   parameters: {
     CheckMode: { type: 'String', oneOf: ['liveness', 'compare'] },
     SecureLevel: { type: 'String', oneOf: ['1', '2', '3', '4'] },
     Image: base64Image,
-    Extra: { type: 'String' },
+    Extra: extra,
     ActionList: actionList,
     SdkVersion: { type: 'String', oneOf: ['BASIC', 'ENHANCED', 'PRO', 'PLUS'] },
     RetryLimit: { type: 'Integer', min: 1, max: 5 },
@@ -124,7 +137,7 @@ const applySdkVerificationToken: Omit<ActionHandler, 'respond'> = {
     NeedVerifyIdCard: { type: 'Boolean' }, // deprecated, still in the seed's example: accepted and ignored
     DisableChangeOcrResult: { type: 'Boolean' },
     DisableCheckOcrWarnings: { type: 'Boolean' },
-    Extra: { type: 'String' },
+    Extra: extra,
     ActionList: actionList,
     // The docs give this action's SdkVersion no closed vocabulary, so only its type is checked.
     SdkVersion: { type: 'String' },

@@ -47,7 +47,13 @@ export async function handleControlRequest(request: IncomingMessage, response: S
     } catch {
       outcome = undefined;
     }
-    const sdkToken = decodeURIComponent(completion[1]!);
+    let sdkToken: string;
+    try {
+      sdkToken = decodeURIComponent(completion[1]!);
+    } catch {
+      // A malformed percent-encoding names no token the emulator minted.
+      return reply(response, 404, { error: 'The emulator minted no token with this value (or has forgotten it).' });
+    }
     const completed = store.complete(sdkToken, typeof outcome === 'string' ? outcome : '');
     if (completed.ok) return reply(response, 200, { sdkToken, kind: completed.kind, outcome, resultCode: completed.resultCode });
     switch (completed.refusal) {

@@ -49,7 +49,7 @@ export interface FaceIdEmulatorOptions {
   now?: () => number;
   /** Entries `requests` keeps, the latest. @default MAX_RECORDED_REQUESTS */
   maxRecordedRequests?: number;
-  /** Body text `requests` keeps in all, in characters. @default MAX_RECORDED_BODY_BYTES */
+  /** Text `requests` keeps in all (bodies and headers), in characters. @default MAX_RECORDED_BODY_BYTES */
   maxRecordedBodyBytes?: number;
 }
 
@@ -185,28 +185,36 @@ export const MAX_RECORDED_REQUESTS = 10_000;
 /** Body text kept across `requests`: four requests of the largest size, or thousands of ordinary ones. */
 export const MAX_RECORDED_BODY_BYTES = 32 * 1024 * 1024;
 
+/** What an entry holds, in characters: its body and its headers (a request may carry a thousand small ones). */
+function heldCharsOf(entry: RecordedRequest): number {
+  let chars = entry.body.length;
+  for (const [name, value] of Object.entries(entry.headers)) chars += name.length + value.length;
+  return chars;
+}
+
 /**
  * The record of requests: `add` appends an entry, then drops the oldest until both bounds hold again (the entry
- * just added always stays). The body text held is counted as entries come and go; the array is changed in place.
+ * just added always stays). The text held, bodies and headers, is counted as entries come and go; the array is
+ * changed in place.
  */
 function createRequestRecord(
   requests: RecordedRequest[],
   maxEntries: number,
-  maxBodyChars: number,
+  maxHeldChars: number,
 ): { add(entry: RecordedRequest): void; clear(): void } {
-  let bodyChars = 0;
+  let heldChars = 0;
   return {
     add(entry) {
-      if (requests.length === 0) bodyChars = 0;
+      if (requests.length === 0) heldChars = 0;
       requests.push(entry);
-      bodyChars += entry.body.length;
-      while (requests.length > maxEntries || (bodyChars > maxBodyChars && requests.length > 1)) {
-        bodyChars -= requests.shift()!.body.length;
+      heldChars += heldCharsOf(entry);
+      while (requests.length > maxEntries || (heldChars > maxHeldChars && requests.length > 1)) {
+        heldChars -= heldCharsOf(requests.shift()!);
       }
     },
     clear() {
       requests.length = 0;
-      bodyChars = 0;
+      heldChars = 0;
     },
   };
 }
