@@ -8,6 +8,7 @@ import {
 import { createAuthenticator, hashApiKey } from '../src/auth/authenticate.js';
 import { EMULATOR_OUTCOME_CODES, type EmulatorOutcome } from '../src/emulator/index.js';
 import { createMetrics } from '../src/observability/metrics.js';
+import { MAX_ENTITY_REFERENCES } from '../src/schema/verification-result.js';
 import { API_KEYS, REQUIRED_AUTH, signToken } from './helpers/credentials.js';
 import {
   EKYC_MUTATION,
@@ -317,6 +318,16 @@ describe('results as federation entities keyed by sdkToken', () => {
     const lines = guarded.log.lines.slice(linesBefore);
     expect(lines.join('\n')).not.toContain('XXXXXXXXXX');
     expect(lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+    expect(guarded.emulator.requests).toEqual([]);
+  });
+
+  it(`refuses more than MAX_ENTITY_REFERENCES references in one request before any Tencent read`, async () => {
+    guarded.emulator.clearRecords();
+    const references = Array.from({ length: MAX_ENTITY_REFERENCES + 1 }, () => ({ __typename: 'SelfieVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' }));
+
+    const response = await resolve(references, { 'x-api-key': BACKEND_KEY });
+
+    expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'representations' });
     expect(guarded.emulator.requests).toEqual([]);
   });
 

@@ -351,6 +351,13 @@ export const RESULT_TYPE_NAMES: ReadonlySet<string> = new Set(['SelfieVerificati
  * BAD_USER_INPUT naming where it is. Unchecked, each was an INTERNAL_SERVER_ERROR logged with a stack, and an unknown
  * type name was copied whole into the error log, before any scope was checked.
  */
+/**
+ * References one `_entities` call may resolve: each is a Tencent read from the result actions' budget of 20 a
+ * second, shared by every caller. 60 references in one request made 40 reads and refused the rest, spending two
+ * seconds of that budget for one caller. A router splits larger batches.
+ */
+export const MAX_ENTITY_REFERENCES = 20;
+
 export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
@@ -358,6 +365,13 @@ export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
   const typeList = [...RESULT_TYPE_NAMES].join(' or ');
   field.resolve = (source, args: { representations?: unknown }, context, info) => {
     const references = Array.isArray(args.representations) ? args.representations : [];
+    if (references.length > MAX_ENTITY_REFERENCES) {
+      throw refusal(
+        'BAD_USER_INPUT',
+        `representations holds ${references.length} references; at most ${MAX_ENTITY_REFERENCES} are resolved per request, as each is a Tencent read from a budget of 20 a second.`,
+        { extensions: { field: 'representations' } },
+      );
+    }
     references.forEach((reference: unknown, index) => {
       const where = `representations[${index}]`;
       if (typeof reference !== 'object' || reference === null || Array.isArray(reference)) {
