@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../src/auth/authenticate.js';
+import { MAX_KEYS_TRIED_WITHOUT_KID, createAuthenticator } from '../src/auth/authenticate.js';
 import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, REQUIRED_AUTH, signTimedToken, signToken } from './helpers/credentials.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { EKYC, SELFIE, sendGraphQL } from './helpers/requests.js';
@@ -236,6 +236,65 @@ describe('authentication with a JWKS URL', () => {
     const forged = await signToken({ scope: 'faceid:ekyc' }, { secret: 'public-key-material-used-as-hmac-secret' });
     const response = await sendGraphQL(jwksHarness.app, EKYC, { headers: bearer(forged) });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('a JWKS publishing several keys of one algorithm (a rotation), and a token without kid', () => {
+  const started: Array<{ harness: Harness; server: Server }> = [];
+  afterAll(async () => {
+    for (const { harness, server } of started) {
+      await harness.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  /** A gateway trusting an issuer that publishes `count` RS256 keys; signs with key `signer` (-1: a key it does not publish). */
+  async function issuerWith(count: number) {
+    const pairs = await Promise.all(Array.from({ length: count + 1 }, () => generateKeyPair('RS256')));
+    const keys = await Promise.all(pairs.slice(0, count).map(async ({ publicKey }, index) => ({ ...(await exportJWK(publicKey)), kid: `key-${index}`, alg: 'RS256', use: 'sig' })));
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    const harness = await startHarness({
+      app: { authenticate: createAuthenticator({ mode: 'required', jwt: { jwksUrl, issuer: JWT_ISSUER, audience: JWT_AUDIENCE }, apiKeys: [] }) },
+    });
+    started.push({ harness, server });
+    const sign = (signer: number) =>
+      new SignJWT({ scope: 'faceid:ekyc' })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setIssuer(JWT_ISSUER)
+        .setAudience(JWT_AUDIENCE)
+        .setSubject('user-9')
+        .setExpirationTime('5m')
+        .sign(pairs.at(signer)!.privateKey);
+    return { harness, sign };
+  }
+
+  it('verifies a token signed by any of the published keys', async () => {
+    const { harness, sign } = await issuerWith(2);
+    for (const signer of [0, 1]) {
+      const response = await sendGraphQL(harness.app, EKYC, { headers: bearer(await sign(signer)) });
+      expect(response.body.data!.applyEkycToken.sdkToken).toBeTruthy();
+    }
+  });
+
+  it('refuses a token signed by a key it does not publish, saying the signature does not verify', async () => {
+    const { harness, sign } = await issuerWith(2);
+    const response = await sendGraphQL(harness.app, EKYC, { headers: bearer(await sign(-1)) });
+    expect(response.status).toBe(401);
+    expect(response.body.errors![0]!.message).toBe('Authentication failed: the token signature does not verify.');
+  });
+
+  it(`tries at most MAX_KEYS_TRIED_WITHOUT_KID keys, so a forged token costs a bounded number of checks`, async () => {
+    const { harness, sign } = await issuerWith(MAX_KEYS_TRIED_WITHOUT_KID + 1);
+    const within = await sendGraphQL(harness.app, EKYC, { headers: bearer(await sign(MAX_KEYS_TRIED_WITHOUT_KID - 1)) });
+    expect(within.body.data!.applyEkycToken.sdkToken).toBeTruthy();
+    const beyond = await sendGraphQL(harness.app, EKYC, { headers: bearer(await sign(MAX_KEYS_TRIED_WITHOUT_KID)) });
+    expect(beyond.status).toBe(401);
   });
 });
 

@@ -102,6 +102,12 @@ function scopesOfToken(payload: JWTPayload): Set<string> {
   return new Set(list.filter((scope): scope is string => typeof scope === 'string' && scope !== ''));
 }
 
+/**
+ * Keys of the issuer's set tried for a token without `kid` when several match its algorithm: a rotation publishes two
+ * or three; more would let a forged token cost that many signature checks.
+ */
+export const MAX_KEYS_TRIED_WITHOUT_KID = 4;
+
 function describeJwtFailure(error: unknown): string {
   // Reasons name the claim and never echo the token or a claim's value.
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
@@ -170,9 +176,27 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
         logger: authenticatorOptions.logger,
         timeoutMs: jwksTimeoutMs,
       });
-      verifyJwt = async (token, currentDate) =>
-        (await jwtVerify(token, keys, { ...options, currentDate, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] }))
-          .payload;
+      const verifyOptions = { ...options, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] };
+      verifyJwt = async (token, currentDate) => {
+        try {
+          return (await jwtVerify(token, keys, { ...verifyOptions, currentDate })).payload;
+        } catch (error) {
+          // A token without `kid` while the issuer publishes several keys of its algorithm (during a rotation):
+          // each is tried, as jose documents, up to MAX_KEYS_TRIED_WITHOUT_KID, so a forged token costs a bounded
+          // number of signature checks.
+          if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+          let tried = 0;
+          for await (const key of error) {
+            if (++tried > MAX_KEYS_TRIED_WITHOUT_KID) break;
+            try {
+              return (await jwtVerify(token, key, { ...verifyOptions, currentDate })).payload;
+            } catch (keyError) {
+              if (!(keyError instanceof joseErrors.JWSSignatureVerificationFailed)) throw keyError;
+            }
+          }
+          throw new joseErrors.JWSSignatureVerificationFailed();
+        }
+      };
     }
   }
   const keysByHash = new Map(apiKeys.map((entry) => [entry.sha256.toLowerCase(), entry]));
