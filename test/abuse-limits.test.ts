@@ -121,6 +121,19 @@ describe('request hardening', () => {
     expect(await response.json()).toEqual([{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }]);
   });
 
+  it('refuses an empty batch with 400 BAD_REQUEST, not an empty list', async () => {
+    const { app } = await start({ app: { batchingLimit: 2 } });
+    const response = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: '[]',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: unknown }).errors).toEqual([
+      { message: 'The batch holds no operation: send one or more {"query": …} objects.', extensions: { code: 'BAD_REQUEST', retryable: false } },
+    ]);
+  });
+
   it.each(['application/json', 'application/graphql-response+json'])(
     'refuses a batch over GRAPHQL_BATCHING_LIMIT with 400 BAD_REQUEST (not 413, which means a body too large), Accept %s',
     async (accept) => {

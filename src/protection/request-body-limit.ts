@@ -180,7 +180,10 @@ export function useRequestBodyLimit(maxBytes: number, options: RequestBodyLimitO
         // A byte-order mark before JSON, which some clients (.NET's among them) write, may be ignored (RFC 8259 §8.1).
         parsed.text = () => Promise.resolve(body.toString('utf8').replace(/^\uFEFF/, ''));
         parsed.json = () => parsed.text().then(JSON.parse);
-        return requestParser(parsed);
+        const params = await requestParser(parsed);
+        // yoga answers an empty batch with an empty list, 200: a request that asks nothing is a mistake to name.
+        if (Array.isArray(params) && params.length === 0) throw refusal('BAD_REQUEST', 'The batch holds no operation: send one or more {"query": …} objects.');
+        return params;
       });
     },
     onResponse({ request }) {
