@@ -39,6 +39,8 @@ const cases: Case[] = [
   ['selfie base64 with a line break', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAA\nAAAA' }), 'input.image', /standard base64/],
   ['selfie truncated base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'AAAAA' }), 'input.image', /standard base64/],
   ['selfie an empty image', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: '' }), 'input.image', /must not be empty/],
+  ['selfie non-canonical base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'QR==' }), 'input.image', /must be canonical base64/],
+  ['selfie a DATA: URL in capitals that is no image', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'DATA:TEXT/PLAIN;BASE64,AAAA' }), 'input.image', /data: URL must be an image in base64/],
   ['selfie a non-image data URL', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'data:text/plain;base64,AAAA' }), 'input.image', /data: URL must be an image in base64/],
   ['selfie a data URL that is not base64', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: 'data:image/png,%89PNG' }), 'input.image', /data: URL must be an image in base64/],
   ['selfie an image over the limit', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: OVERSIZED_IMAGE }), 'input.image', new RegExp(`limit is ${MAX_IMAGE_BASE64_LENGTH}`)],
@@ -137,6 +139,8 @@ describe('validation before any upstream call', () => {
   it.each([
     ['a selfie image with a data: prefix', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: `data:image/jpeg;base64,${SAMPLE_IMAGE_BASE64}` }), 'Image'],
     ['an eKYC compareImage with a data: prefix', ekycTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', compareImage: `data:image/png;base64,${SAMPLE_IMAGE_BASE64}` }), 'CompareImage'],
+    ['a selfie image with a DATA: prefix in capitals', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: `DATA:IMAGE/PNG;BASE64,${SAMPLE_IMAGE_BASE64}` }), 'Image'],
+    ['a selfie image with a data: prefix holding a parameter', selfieTokenRequest({ checkMode: 'LIVENESS_AND_COMPARE', image: `data:image/jpeg;name=me.jpg;base64,${SAMPLE_IMAGE_BASE64}` }), 'Image'],
   ])('accepts %s and strips the prefix', async (_description, request, wireField) => {
     const response = await harness.graphql(request);
     expect(response.body.errors).toBeUndefined();

@@ -118,7 +118,8 @@ export interface EkycTokenRequest {
 }
 
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
-const IMAGE_DATA_URL_PREFIX = /^data:image\/[a-z0-9.+-]+;base64,/i;
+/** `data:image/<type>[;<parameter>=<value>]…;base64,` (RFC 2397); scheme, type and parameters in any case. */
+const IMAGE_DATA_URL_PREFIX = /^data:image\/[a-z0-9.+-]+(?:;[a-z0-9!#$&^_.+-]+=[^;,]*)*;base64,/i;
 
 function reject(field: string, message: string): never {
   throw new InvalidInputError(`${field}: ${message}`, { field });
@@ -130,7 +131,7 @@ function reject(field: string, message: string): never {
  */
 export function normalizeImage(field: string, value: string): string {
   let base64 = value;
-  if (base64.startsWith('data:')) {
+  if (base64.slice(0, 5).toLowerCase() === 'data:') {
     if (!IMAGE_DATA_URL_PREFIX.test(base64)) {
       reject(field, 'a data: URL must be an image in base64 (data:image/<type>;base64,...)');
     }
@@ -142,6 +143,12 @@ export function normalizeImage(field: string, value: string): string {
   }
   if (base64.length % 4 !== 0 || !BASE64_PATTERN.test(base64)) {
     reject(field, 'must be standard base64 (A-Z, a-z, 0-9, +, / with = padding; no line breaks, no base64url)');
+  }
+  // Canonical: the bits past the last byte are zero (`QR==` decodes as `QQ==` would). Only the last quantum can
+  // hold such bits, so only it is decoded again, not the whole image.
+  const tail = base64.slice(-4);
+  if (Buffer.from(tail, 'base64').toString('base64') !== tail) {
+    reject(field, 'must be canonical base64: its last characters carry bits past the end of the data (a truncated or hand-edited encoding)');
   }
   return base64;
 }
