@@ -531,11 +531,13 @@ describe('a busy event loop', () => {
     // A dense flood can hold node's poll phase for seconds: no timer fires until 10 s, while requests still arrive.
     turnEvery(10_000);
     const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000 });
-    const controller = new AbortController();
+    const controllers: AbortController[] = [];
     const grants: number[] = [];
     const pending: Array<Promise<unknown>> = [];
     for (let index = 0; index < 450; index += 1) {
       if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
+      const controller = new AbortController();
+      controllers.push(controller);
       pending.push(
         throttle.acquire(`c${index % 30}`, controller.signal).then(
           (slot) => {
@@ -546,7 +548,7 @@ describe('a busy event loop', () => {
         ),
       );
     }
-    controller.abort();
+    for (const controller of controllers) controller.abort();
     await Promise.all(pending);
     // Before, nothing was granted until the timers fired at 10 s.
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor((9000 / 1025) * 20 * 0.95));
