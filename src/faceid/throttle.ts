@@ -383,19 +383,24 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    * one flood in three). Requests still arrive in the poll phase, so every arrival (and every send) also wakes a
    * pump that waits, which then checks whether what it waits for has fallen due on the clock.
    */
-  let wakePump: ((timedOut: boolean) => void) | undefined;
+  let wakePump: (() => void) | undefined;
   const wake = () => {
     const resolve = wakePump;
     wakePump = undefined;
-    resolve?.(false);
+    resolve?.();
   };
-  /** Waits for `timer`, or until `isDue()` holds at a wake-up (the timer is then left to fire on its own). */
+  /**
+   * Waits for `timer`, or until `isDue()` holds at entry or at a wake-up (the timer is then left to fire on its own).
+   * One promise per wake-up and none per check: a flood wakes a waiting pump thousands of times.
+   */
   async function untilDue(timer: Promise<unknown>, isDue: () => boolean): Promise<void> {
-    const fired = timer.then(() => true);
-    for (;;) {
-      const woken = new Promise<boolean>((resolve) => (wakePump = resolve));
-      if ((await Promise.race([fired, woken])) || isDue()) return;
-    }
+    let fired = false;
+    const onFired = () => {
+      fired = true;
+      wake();
+    };
+    void timer.then(onFired, onFired);
+    while (!fired && !isDue()) await new Promise<void>((resolve) => (wakePump = resolve));
   }
 
   /**
