@@ -242,6 +242,24 @@ describe('send times', () => {
     expect(maxPerWindow(sent, 1025)).toBeLessThanOrEqual(20);
   });
 
+  it('refuses at once, rather than admit and hold, while the request a window of slots back has not left', async () => {
+    const throttle = createActionThrottle({ ...QUARTER_SECOND, action: 'GetFaceIdTokenIntl', limit: 4, maxQueueWaitMs: 800 } as ActionThrottleOptions);
+    const granting = Promise.all([0, 1, 2, 3].map(() => throttle.acquire('a')));
+    await vi.advanceTimersByTimeAsync(750);
+    const slots = await granting;
+    // The first, granted at 0, is an upload still under way; the three others have left.
+    for (const slot of slots.slice(1)) slot.markSent();
+    await vi.advanceTimersByTimeAsync(50);
+    const refused = await throttle.acquire('b').then(
+      () => undefined,
+      (error: unknown) => error as RateLimitedError,
+    );
+    // Counted from its grant, b was told 200 ms and admitted, then held until the upload ended and a window more.
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect(refused!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    slots[0]!.release();
+  });
+
   it('counts a slot released without being sent as sent at its release', async () => {
     const throttle = createActionThrottle({ ...QUARTER_SECOND, action: 'GetFaceIdTokenIntl', limit: 4, maxQueueWaitMs: 5000 } as ActionThrottleOptions);
     const grants: number[] = [];
@@ -553,6 +571,40 @@ describe('a busy event loop', () => {
     // Before, nothing was granted until the timers fired at 10 s.
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor((9000 / 1025) * 20 * 0.95));
     expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(20);
+  });
+
+  it('keeps asking the shared budget while timers are starved, woken by the requests that keep arriving', async () => {
+    turnEvery(10_000);
+    let asked = 0;
+    const throttle = createActionThrottle({
+      action: 'GetFaceIdTokenIntl',
+      limit: 20,
+      maxQueueWaitMs: 2000,
+      // The budget says "wait 50 ms" first, then grants one slot per call.
+      takeSharedSlot: async () => (++asked === 1 ? { granted: [], waitMs: 50, busyCallers: 1, busyQueues: 1 } : { granted: [{ index: 0 }], waitMs: 0, busyCallers: 1, busyQueues: 1 }),
+    });
+    const controllers: AbortController[] = [];
+    const pending: Array<Promise<unknown>> = [];
+    let granted = 0;
+    for (let index = 0; index < 50; index += 1) {
+      if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
+      const controller = new AbortController();
+      controllers.push(controller);
+      pending.push(
+        throttle.acquire(`c${index % 5}`, controller.signal).then(
+          (slot) => {
+            slot.markSent();
+            granted += 1;
+          },
+          () => undefined,
+        ),
+      );
+    }
+    for (const controller of controllers) controller.abort();
+    await Promise.all(pending);
+    // Before, the pump slept on the budget's 50 ms for the whole 10 s: one call, nothing granted.
+    expect(asked).toBeGreaterThan(2);
+    expect(granted).toBeGreaterThan(10);
   });
 
   it('makes up at most PACING_CATCH_UP_MS of missed slots at once, however late the timer', async () => {

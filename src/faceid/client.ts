@@ -437,10 +437,10 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
         const waitStartedAt = now();
         const slot = await throttle.acquire(callerId, signal);
         const sentAt = now();
-        observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
         sent = true;
         let outcome: T | GatewayError;
         try {
+          observer?.throttleWait?.(action, (sentAt - waitStartedAt) / 1000);
           body ??= Buffer.from(JSON.stringify(payload));
           outcome = await sendOnce(action, body, callOptions.holdAnswer, signal, slot, read, sentAt);
         } finally {

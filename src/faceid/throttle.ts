@@ -458,7 +458,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           sharedPeak = { busyQueues: answer.busyQueues, at: answeredAt };
         }
         if (answer.granted.length === 0) {
-          await sleep(Math.max(1, answer.waitMs));
+          const askAgainAt = answeredAt + Math.max(1, answer.waitMs);
+          await untilDue(sleep(askAgainAt - answeredAt), () => now() >= askAgainAt);
           return [];
         }
         const grants: Grant[] = [];
@@ -478,7 +479,11 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       }
       // The shared budget could not be asked: pace this replica on its own, at its share of the limit.
       // One grant per `replicasSeen` of the local pacer's slots: one over the replicas of the limit.
-      for (let slot = 0; slot < replicasSeen; slot++) await nextPacedSlot();
+      const last = recent.latest();
+      for (let slot = 1; slot <= replicasSeen; slot++) {
+        const dueAt = last ? last.grantedAt + spacingMs * slot : Number.NEGATIVE_INFINITY;
+        await untilDue(nextPacedSlot(), () => now() >= dueAt);
+      }
       const next = queue.shift(isEligible);
       return next ? [{ callerId: next.callerId, waiter: next.item }] : [];
     }
@@ -532,7 +537,8 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       while (queue.size > 0) {
         const capWait = untilSomeoneEligible();
         if (capWait > 0) {
-          await sleep(capWait);
+          const eligibleAt = now() + capWait;
+          await untilDue(sleep(capWait), () => now() >= eligibleAt);
           continue;
         }
         await respectSendTimes();
@@ -558,6 +564,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   function expectedWaitMs(callerId: string, unsentLeaveNow = false): number {
     const at = now();
     const sentAtOf = (record: SlotRecord) => (unsentLeaveNow && !record.sent ? Math.max(record.sentAt, at) : record.sentAt);
+    // Rule 2 waits for a request that has not left yet, so for it the earliest is a window from now, whatever the
+    // estimate's mode: counted from its grant, requests were admitted that then waited out a slow upload.
+    const oldest = recent.oldest();
+    const heldUntil = oldest ? (oldest.sent ? oldest.sentAt : Math.max(oldest.sentAt, at)) + windowMs : Number.NEGATIVE_INFINITY;
     // Failing open, this replica grants one slot per `replicasSeen` of its pacer's: its queue drains that much slower.
     const pace = failingOpen ? spacingMs * replicasSeen : spacingMs;
     const last = recent.latest();
@@ -566,8 +576,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     if (!options.takeSharedSlot && queue.size === 0) {
       // Nobody waits here: this request is the next one served, whatever others took lately, as soon as the pace
       // and the send times allow. (Predicted from others' share, a bound of 0 ms refused all but one a second.)
-      const oldest = recent.oldest();
-      return Math.max(0, nextPaced - at, oldest ? sentAtOf(oldest) + windowMs - at : 0, capWaitFor(callerId, 1, at));
+      return Math.max(0, nextPaced - at, heldUntil - at, capWaitFor(callerId, 1, at));
     }
     // Callers served within the last window will likely take their turns again, even if none waits right now:
     // the share of those slots others took predicts the share left to this caller, which max-min fairness never
@@ -585,7 +594,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
     }
     const position = Math.max(queue.positionOf(callerId), (own + 1) / share);
-    let fairWait = nextPaced - at + (position - 1) * pace;
+    let fairWait = Math.max(nextPaced, heldUntil) - at + (position - 1) * pace;
     if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && latelyGranted > 0) {
       // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
       // budget the other replicas took; its own callers share that pace round-robin.
