@@ -531,6 +531,33 @@ describe('a busy event loop', () => {
     vi.unstubAllGlobals();
   });
 
+  /**
+   * `count` requests arriving 20 ms apart from `callers` callers, each with a signal of its own (as each request has),
+   * sent as soon as granted; the ones still queued at the end leave. Resolves with the grant times.
+   */
+  async function arrivingEvery20Ms(throttle: ReturnType<typeof createActionThrottle>, count: number, callers: number): Promise<number[]> {
+    const controllers: AbortController[] = [];
+    const grants: number[] = [];
+    const pending: Array<Promise<unknown>> = [];
+    for (let index = 0; index < count; index += 1) {
+      if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
+      const controller = new AbortController();
+      controllers.push(controller);
+      pending.push(
+        throttle.acquire(`c${index % callers}`, controller.signal).then(
+          (slot) => {
+            slot.markSent();
+            grants.push(Date.now());
+          },
+          () => undefined,
+        ),
+      );
+    }
+    for (const controller of controllers) controller.abort();
+    await Promise.all(pending);
+    return grants;
+  }
+
   const grantTimes = (outcomes: Outcome[]) => outcomes.filter((outcome): outcome is number => typeof outcome === 'number').sort((a, b) => a - b);
 
   it.each([100, 300, 450])('still spends the 20/s budget when timers fire only every %i ms, at most 20 per sliding window', async (turnMs) => {
@@ -549,25 +576,7 @@ describe('a busy event loop', () => {
     // A dense flood can hold node's poll phase for seconds: no timer fires until 10 s, while requests still arrive.
     turnEvery(10_000);
     const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000 });
-    const controllers: AbortController[] = [];
-    const grants: number[] = [];
-    const pending: Array<Promise<unknown>> = [];
-    for (let index = 0; index < 450; index += 1) {
-      if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
-      const controller = new AbortController();
-      controllers.push(controller);
-      pending.push(
-        throttle.acquire(`c${index % 30}`, controller.signal).then(
-          (slot) => {
-            slot.markSent();
-            grants.push(Date.now());
-          },
-          () => undefined,
-        ),
-      );
-    }
-    for (const controller of controllers) controller.abort();
-    await Promise.all(pending);
+    const grants = await arrivingEvery20Ms(throttle, 450, 30);
     // Before, nothing was granted until the timers fired at 10 s.
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor((9000 / 1025) * 20 * 0.95));
     expect(maxPerWindow(grants, 1025)).toBeLessThanOrEqual(20);
@@ -583,25 +592,7 @@ describe('a busy event loop', () => {
       // The budget says "wait 50 ms" first, then grants one slot per call.
       takeSharedSlot: async () => (++asked === 1 ? { granted: [], waitMs: 50, busyCallers: 1, busyQueues: 1 } : { granted: [{ index: 0 }], waitMs: 0, busyCallers: 1, busyQueues: 1 }),
     });
-    const controllers: AbortController[] = [];
-    const pending: Array<Promise<unknown>> = [];
-    let granted = 0;
-    for (let index = 0; index < 50; index += 1) {
-      if (index * 20 > Date.now()) await vi.advanceTimersByTimeAsync(index * 20 - Date.now());
-      const controller = new AbortController();
-      controllers.push(controller);
-      pending.push(
-        throttle.acquire(`c${index % 5}`, controller.signal).then(
-          (slot) => {
-            slot.markSent();
-            granted += 1;
-          },
-          () => undefined,
-        ),
-      );
-    }
-    for (const controller of controllers) controller.abort();
-    await Promise.all(pending);
+    const granted = (await arrivingEvery20Ms(throttle, 50, 5)).length;
     // Before, the pump slept on the budget's 50 ms for the whole 10 s: one call, nothing granted.
     expect(asked).toBeGreaterThan(2);
     expect(granted).toBeGreaterThan(10);
