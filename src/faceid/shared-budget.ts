@@ -55,9 +55,9 @@ export interface RedisSharedBudgetOptions {
  * - Total pace: grants one every window / limit ms across all replicas (a GCRA). A replica that wakes a little late
  *   for its slot keeps up to LATE_CREDIT_MS of that lateness, so timer jitter does not erode the budget. While
  *   callers wait (some were registered busy before the call), the slots that fell due within SHARED_CATCH_UP_MS
- *   while the replicas were too busy to ask are granted too, several in one call: a replica whose event loop turns over every
- *   few hundred milliseconds (a flood being refused) asks about once per turn, and one slot per call spent 2.7 of
- *   the 20 a second. After an idle spell there is no catch-up, so no burst. Either way the send-times rule below
+ *   while the replicas were too busy to ask are granted too, several in one call: a replica whose event loop turns
+ *   over every few hundred milliseconds (a flood being refused) asks about once per turn, and one slot per call
+ *   spent 2.7 of the 20 a second. After an idle spell there is no catch-up, so no burst. Either way the send-times rule below
  *   keeps every sliding window to `limit` grants.
  * - Send times: each replica reports how long after its grant each request actually left, as soon as it has
  *   (REPORT_SENT_SCRIPT); a grant never comes less than a window after the `limit`-th latest send, so a request
@@ -76,8 +76,8 @@ export interface RedisSharedBudgetOptions {
  * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
  * grant times (hash); each caller's number of busy queues (hash); the replicas that asked lately (zset: replica →
  * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy
- * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id; then per candidate: caller id, requests it has waiting; last, the
- * replica-seen window in ms, the catch-up span in ms and the most slots to grant. Returns {wait ms (0 when granted),
+ * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id; then per candidate: caller id,
+ * requests it has waiting; last, the replica-seen window in ms, the catch-up span in ms and the most slots to grant. Returns {wait ms (0 when granted),
  * busy callers, busy queues, replicas seen, then per grant: index of the granted candidate (0-based), grant id}.
  */
 const TAKE_SLOT_SCRIPT = `

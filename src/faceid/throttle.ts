@@ -403,6 +403,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     while (!fired && !isDue()) await new Promise<void>((resolve) => (wakePump = resolve));
   }
 
+  /** Sleeps until `dueAt` on the throttle's clock, or a wake-up finds it past if the timer is starved. */
+  const sleepUntil = (dueAt: number): Promise<void> => untilDue(sleep(Math.max(0, dueAt - now())), () => now() >= dueAt);
+
   /**
    * Waits until the slot `limit` places back left the process a full window (plus guard) ago. A request that has
    * not left yet (an 8 MiB image still uploading, a slow TLS handshake) may leave at any moment, so its slot counts
@@ -413,9 +416,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     const oldest = recent.oldest();
     if (!oldest) return;
     if (!oldest.sent) await new Promise<void>((resolve) => (oldest.onSent = resolve));
-    const dueAt = oldest.sentAt + windowMs;
-    const wait = dueAt - now();
-    if (wait > 0) await untilDue(sleep(wait), () => now() >= dueAt);
+    if (oldest.sentAt + windowMs > now()) await sleepUntil(oldest.sentAt + windowMs);
   }
 
   /**
@@ -458,8 +459,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           sharedPeak = { busyQueues: answer.busyQueues, at: answeredAt };
         }
         if (answer.granted.length === 0) {
-          const askAgainAt = answeredAt + Math.max(1, answer.waitMs);
-          await untilDue(sleep(askAgainAt - answeredAt), () => now() >= askAgainAt);
+          await sleepUntil(answeredAt + Math.max(1, answer.waitMs));
           return [];
         }
         const grants: Grant[] = [];
@@ -537,8 +537,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       while (queue.size > 0) {
         const capWait = untilSomeoneEligible();
         if (capWait > 0) {
-          const eligibleAt = now() + capWait;
-          await untilDue(sleep(capWait), () => now() >= eligibleAt);
+          await sleepUntil(now() + capWait);
           continue;
         }
         await respectSendTimes();
@@ -563,11 +562,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
    */
   function expectedWaitMs(callerId: string, unsentLeaveNow = false): number {
     const at = now();
-    const sentAtOf = (record: SlotRecord) => (unsentLeaveNow && !record.sent ? Math.max(record.sentAt, at) : record.sentAt);
+    const leftOrLeavingNow = (record: SlotRecord) => (record.sent ? record.sentAt : Math.max(record.sentAt, at));
+    const sentAtOf = (record: SlotRecord) => (unsentLeaveNow ? leftOrLeavingNow(record) : record.sentAt);
     // Rule 2 waits for a request that has not left yet, so for it the earliest is a window from now, whatever the
     // estimate's mode: counted from its grant, requests were admitted that then waited out a slow upload.
     const oldest = recent.oldest();
-    const heldUntil = oldest ? (oldest.sent ? oldest.sentAt : Math.max(oldest.sentAt, at)) + windowMs : Number.NEGATIVE_INFINITY;
+    const heldUntil = oldest ? leftOrLeavingNow(oldest) + windowMs : Number.NEGATIVE_INFINITY;
     // Failing open, this replica grants one slot per `replicasSeen` of its pacer's: its queue drains that much slower.
     const pace = failingOpen ? spacingMs * replicasSeen : spacingMs;
     const last = recent.latest();
