@@ -29,20 +29,27 @@ function post(port: number): Promise<{ status: number; body: string } | { error:
   });
 }
 
+/** A gateway process on an emulator that answers every token call after 600 ms (both stopped after each test). */
+async function startSlowGateway(): Promise<{ port: number; gateway: GatewayProcess; emulator: FaceIdEmulator }> {
+  const slowEmulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
+  emulator = slowEmulator;
+  slowEmulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
+  const process = spawnGateway({
+    PORT: '0',
+    TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
+    TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
+    FACEID_ENDPOINT: slowEmulator.url,
+    SHUTDOWN_TIMEOUT_MS: '10000',
+  });
+  gateway = process;
+  return { port: await process.listening, gateway: process, emulator: slowEmulator };
+}
+
 describe('graceful shutdown', () => {
   it('finishes every accepted request, in flight or queued, refuses new connections, then exits 0', async () => {
-    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
     // Every upstream call takes 600 ms and slots open every 51 ms, so at SIGTERM (400 ms) some of the 15 calls
     // are waiting on Tencent and the rest are still queued in the throttle.
-    emulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
-    gateway = spawnGateway({
-      PORT: '0',
-      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
-      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
-      FACEID_ENDPOINT: emulator.url,
-      SHUTDOWN_TIMEOUT_MS: '10000',
-    });
-    const port = await gateway.listening;
+    const { port, gateway, emulator } = await startSlowGateway();
 
     const accepted = Array.from({ length: 15 }, () => post(port));
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -68,16 +75,7 @@ describe('graceful shutdown', () => {
 
 describe('draining', () => {
   it('tells every keep-alive client answered after SIGTERM to close its connection, so none sends on one that closes under it', async () => {
-    emulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
-    emulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
-    gateway = spawnGateway({
-      PORT: '0',
-      TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
-      TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
-      FACEID_ENDPOINT: emulator.url,
-      SHUTDOWN_TIMEOUT_MS: '10000',
-    });
-    const port = await gateway.listening;
+    const { port, gateway } = await startSlowGateway();
     const agent = new http.Agent({ keepAlive: true });
     const answered = Array.from(
       { length: 3 },
