@@ -34,15 +34,15 @@ async function startSlowGateway(): Promise<{ port: number; gateway: GatewayProce
   const slowEmulator = await startFaceIdEmulator({ keyPairs: [{ ...TEST_KEY_PAIR }] });
   emulator = slowEmulator;
   slowEmulator.scriptFault('GetFaceIdTokenIntl', { kind: 'latency', ms: 600 }, { times: 100 });
-  const process = spawnGateway({
+  const spawned = spawnGateway({
     PORT: '0',
     TENCENTCLOUD_SECRET_ID: TEST_KEY_PAIR.secretId,
     TENCENTCLOUD_SECRET_KEY: TEST_KEY_PAIR.secretKey,
     FACEID_ENDPOINT: slowEmulator.url,
     SHUTDOWN_TIMEOUT_MS: '10000',
   });
-  gateway = process;
-  return { port: await process.listening, gateway: process, emulator: slowEmulator };
+  gateway = spawned;
+  return { port: await spawned.listening, gateway: spawned, emulator: slowEmulator };
 }
 
 describe('graceful shutdown', () => {
