@@ -1,12 +1,14 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setImmediate as realSetImmediate } from 'node:timers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CONNECTIONS_CHECK_INTERVAL_MS,
   DEFAULT_HTTP_SERVER_LIMITS,
   MAX_HEADERS_COUNT,
   MAX_PIPELINED_REQUESTS,
+  MAX_REQUESTS_SERVED_PER_POLL,
   PIPELINE_OVERFLOW_EVENT,
   createHttpServer,
   type HttpServerLimits,
@@ -199,5 +201,45 @@ describe('HTTP server limits', () => {
     });
     // 8 MiB of base64 plus 64 KiB of request at 50 KB/s (slow 3G upload) is within the request timeout.
     expect(((8 * 1024 * 1024 + 64 * 1024) / 50_000) * 1000).toBeLessThan(DEFAULT_HTTP_SERVER_LIMITS.requestTimeoutMs);
+  });
+});
+
+describe('serving between polls for I/O', () => {
+  /** Emits `count` requests, one per connection, as one poll phase that read them all would; returns the order served. */
+  function emitRequests(count: number): number[] {
+    const served: number[] = [];
+    const server = createHttpServer((request: IncomingMessage) => served.push(Number(request.url!.slice(1))), LIMITS);
+    for (let index = 0; index < count; index += 1) {
+      const request = new IncomingMessage(new Socket());
+      request.url = `/${index}`;
+      server.emit('request', request, new ServerResponse(request));
+    }
+    return served;
+  }
+  /** Resolves after the immediates queued before it: an immediate queued while immediates run waits for the next poll. */
+  const nextImmediate = () => new Promise((resolve) => realSetImmediate(resolve));
+  const upTo = (count: number) => Array.from({ length: count }, (_, index) => index);
+
+  it(`serves the requests of one poll in order, at most ${MAX_REQUESTS_SERVED_PER_POLL} between two polls, none inside the poll`, async () => {
+    expect(MAX_REQUESTS_SERVED_PER_POLL).toBe(16);
+    const served = emitRequests(37);
+    expect(served).toEqual([]);
+    await nextImmediate();
+    expect(served).toEqual(upTo(16));
+    await nextImmediate();
+    expect(served).toEqual(upTo(32));
+    await nextImmediate();
+    expect(served).toEqual(upTo(37));
+  });
+
+  it('still serves requests while a test fakes the global timers', async () => {
+    vi.useFakeTimers({ toFake: ['setImmediate', 'setTimeout'] });
+    try {
+      const served = emitRequests(3);
+      await nextImmediate();
+      expect(served).toEqual(upTo(3));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
