@@ -126,33 +126,49 @@ function boundPipelining(server: Server, maxUnanswered: number, next: RequestLis
 
 /**
  * Requests served between two polls for I/O at most. A refusal costs about half a millisecond of CPU and a minted
- * token about one, so the sockets are polled again every 10–20 ms however many requests wait.
+ * token about one, so however many requests wait, the sockets are polled again after 10–20 ms of serving them.
  */
 export const MAX_REQUESTS_SERVED_PER_POLL = 16;
+
+/**
+ * Length at which the queue of requests waiting to be served is first swept of those whose client left; after a
+ * sweep, the next comes at twice what is left. Requests are appended as node parses them and a client may leave
+ * before its turn, so without sweeps the queue would hold every departed client's requests until their turn.
+ */
+export const MIN_WAITING_SWEEP_LENGTH = 1024;
+
+/** A request listener that queues; `waiting` is how many requests it holds. */
+export type QueuingRequestListener = RequestListener & { readonly waiting: number };
 
 /**
  * Serves requests in the order they were read, at most `perPoll` between two polls for I/O, each from an immediate
  * of its own rather than from the socket read that parsed it.
  *
- * Why: node's poll phase runs the callback of every socket with data, in passes of up to 1,024, and polls again
- * after each full pass (up to 48 times) before it returns. With the whole request path inside those callbacks, a
- * flood of 1,200 clients retrying at once kept one poll phase running for up to 9 s, and whatever only the next
- * poll phase picks up waited that long. libuv adds a new socket to the set it polls only when a poll phase starts:
- * the connect of a new upstream connection was seen seconds late, granted requests left seconds late, and 11–14 of
- * Tencent's 20 a second reached it (`npm run bench:retry-flood`). Served from the check phase all at once, the
- * requests a poll phase read still held the next one back for a second: the shared budget's Redis answers, read
- * there, then came once a second, and 6–9 a second reached Tencent. In slices, the sockets are polled every few
- * milliseconds whatever the load: upstream connects, upstream answers and Redis answers are seen as they come.
+ * Why: node's poll phase runs the callback of every socket with data, in passes of up to 1,024, and goes on with
+ * another pass while the last one was full (up to 48 passes) before it returns. With the whole request path inside
+ * those callbacks, a flood of 1,200 clients retrying at once kept one poll phase running for up to 9 s, and whatever
+ * only the next poll phase picks up waited that long. libuv adds a new socket to the set it polls only when a poll
+ * phase starts: the connect of a new upstream connection was seen seconds late, granted requests left seconds late,
+ * and 11–14 of Tencent's 20 a second reached it (`npm run bench:retry-flood`). Served from the check phase all at
+ * once, the requests a poll phase read still held the next one back for a second: the shared budget's Redis
+ * answers, read there, then came once a second, and 6–9 a second reached Tencent. In slices, the poll phase is left
+ * with parsing and with the work that resumes on an answer (upstream, Redis), and the requests served between two
+ * polls are bounded: upstream connects, upstream answers and Redis answers are seen as they come.
  *
  * Each request has an immediate of its own so that its promise continuations run before the next request starts
  * (node drains them between immediates); immediates queued while immediates run wait for the next loop iteration,
  * which polls first. Cost: one immediate per request, a few microseconds; no wait when the process is not busy.
- * The requests waiting are those node has parsed and the app has not started: at most the connection cap times the
- * pipelining bound, as before, when node started each one as it parsed it.
+ *
+ * A request whose client left while it waited is dropped unserved, without taking a place in the slice: nobody
+ * can read its answer, and a graceful shutdown has already counted its connection gone. The queue then holds the
+ * live requests (at most the connection cap times the pipelining bound) and at most as many departed ones again,
+ * or MIN_WAITING_SWEEP_LENGTH.
  */
-function serveBetweenPolls(app: RequestListener, perPoll: number): RequestListener {
-  const waiting: Array<[IncomingMessage, ServerResponse]> = [];
+export function serveBetweenPolls(app: RequestListener, perPoll: number): QueuingRequestListener {
+  let waiting: Array<[IncomingMessage, ServerResponse]> = [];
+  let sweepAt = MIN_WAITING_SWEEP_LENGTH;
   let scheduled = 0;
+  const isGone = ([request]: [IncomingMessage, ServerResponse]) => request.destroyed || request.socket.destroyed;
   const schedule = () => {
     const count = Math.min(waiting.length, perPoll) - scheduled;
     for (let index = 0; index < count; index += 1) setImmediate(serveNext);
@@ -160,15 +176,21 @@ function serveBetweenPolls(app: RequestListener, perPoll: number): RequestListen
   };
   function serveNext(): void {
     scheduled -= 1;
-    const next = waiting.shift();
+    let next = waiting.shift();
+    while (next && isGone(next)) next = waiting.shift();
     // The last of a slice schedules the next: its immediates run after the next poll.
     if (scheduled === 0) schedule();
     if (next) app(next[0], next[1]);
   }
-  return (request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     waiting.push([request, response]);
+    if (waiting.length >= sweepAt) {
+      waiting = waiting.filter((entry) => !isGone(entry));
+      sweepAt = Math.max(MIN_WAITING_SWEEP_LENGTH, 2 * waiting.length);
+    }
     if (scheduled < perPoll) schedule();
   };
+  return Object.defineProperty(listener, 'waiting', { get: () => waiting.length }) as QueuingRequestListener;
 }
 
 /** Creates the HTTP server for `app` with `limits`; the caller listens. */
