@@ -22,6 +22,7 @@ import { useCsrfPrevention } from './protection/csrf.js';
 import { useHeaderCountLimit } from './protection/header-count.js';
 import { MAX_HEADERS_COUNT } from './http-server.js';
 import { createAnswerHolds } from './protection/held-answers.js';
+import { useAcceptableAnswers } from './protection/acceptable-answers.js';
 import { useSupportedMediaTypes } from './protection/media-types.js';
 import { useOperationChoice } from './protection/operation-choice.js';
 import { useSearchParamsJson } from './protection/search-params.js';
@@ -107,7 +108,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
   ];
   plugins.push(dependencies.persistedOperations ? usePersistedOperationsOnly(dependencies.persistedOperations) : usePersistedQueriesNotSupported());
   // After every plugin that might choose the request parser, and before the body bound, which hands it the body.
-  plugins.push(useSupportedMediaTypes(), useSearchParamsJson());
+  plugins.push(useAcceptableAnswers(), useSupportedMediaTypes(), useSearchParamsJson());
   // One budget for what request bodies and Tencent's (result) answers hold until each request is answered.
   const heldBodies = createHeldBodyBudget(dependencies.maxHeldBodyBytes ?? DEFAULT_MAX_HELD_BODY_BYTES);
   metrics.watchHeldBodies(heldBodies);

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, retryable: false, answersJsonWith200: false },
   REQUEST_ENTITY_TOO_LARGE: { status: 413, retryable: false, answersJsonWith200: false },
   CSRF_PREVENTED: { status: 403, retryable: false, answersJsonWith200: false },
+  NOT_ACCEPTABLE: { status: 406, retryable: false, answersJsonWith200: false },
   // The GraphQL document: too large to parse, not GraphQL, invalid for this schema, or over the operation limits.
   DOCUMENT_TOO_LARGE: { status: 400, retryable: false, answersJsonWith200: true },
   GRAPHQL_PARSE_FAILED: { status: 400, retryable: false, answersJsonWith200: true },
