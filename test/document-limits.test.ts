@@ -168,11 +168,20 @@ describe('operation limits, through fragments', () => {
   });
 
   it.each([
-    // Aliased __schema fields are bounded on their own (MAX_SCHEMA_INTROSPECTIONS, in abuse-limits.test.ts).
-    ['aliased introspection selections', `{ ${Array.from({ length: MAX_ALIASES + 1 }, (_unused, index) => `t${index}: __type(name: "Query") { name }`).join(' ')} }`],
-    ['aliases inside introspection', `{ __schema { ${Array.from({ length: MAX_ALIASES + 1 }, (_unused, index) => `t${index}: types { name }`).join(' ')} } }`],
-  ])('does not count %s against the alias limit', (_case, query) => {
-    expect(check(query)).toEqual([]);
+    ['aliased introspection selections', `{ ${Array.from({ length: MAX_ALIASES + 1 }, (_unused, index) => `t${index}: __type(name: "Query") { name }`).join(' ')} }`, MAX_ALIASES + 1],
+    ['aliases inside introspection', `{ __schema { ${Array.from({ length: MAX_ALIASES + 1 }, (_unused, index) => `t${index}: types { name }`).join(' ')} } }`, MAX_ALIASES + 1],
+    [
+      'aliases inside introspection, through a fragment spread in two places',
+      `{ a: __type(name: "Query") { ...F } b: __type(name: "Mutation") { ...F } } fragment F on __Type { ${Array.from({ length: 5 }, (_unused, index) => `f${index}: fields { name }`).join(' ')} }`,
+      12,
+    ],
+  ])('counts %s against the alias limit', (_case, query, aliases) => {
+    expect(check(query)).toContain(`The operation uses ${aliases} aliases; the limit is ${MAX_ALIASES}.`);
+  });
+
+  it('lets the standard introspection query through: it has no aliases', () => {
+    expect(JSON.stringify(parse(getIntrospectionQuery(), { noLocation: true }))).not.toContain('"alias"');
+    expect(check(getIntrospectionQuery())).toEqual([]);
   });
 
   it('still counts the aliases of real fields next to introspection', () => {
