@@ -72,10 +72,11 @@ function inferCode(error: GraphQLError): ErrorCode {
 }
 
 /**
- * The extensions a client may see: the documented ones, and `http`, which yoga reads for the status and headers
- * and strips. Anything else a library adds (yoga's `originalError` quotes an unparsable body back) is dropped.
+ * The extensions kept: the documented ones, and two that yoga reads and strips before answering: `http` (the
+ * status and headers) and `unexpected` (a masked bug, answered 500 when there is no data). Anything else a library
+ * adds (yoga's `originalError` quotes an unparsable body back) is dropped.
  */
-const DOCUMENTED_EXTENSIONS: ReadonlySet<string> = new Set(['code', 'retryable', 'field', 'tencentCode', 'requestId', 'retryAfter', 'http']);
+const DOCUMENTED_EXTENSIONS: ReadonlySet<string> = new Set(['code', 'retryable', 'field', 'tencentCode', 'requestId', 'retryAfter', 'http', 'unexpected']);
 
 function hasOnlyDocumentedExtensions(error: GraphQLError): boolean {
   return Object.keys(error.extensions ?? {}).every((key) => DOCUMENTED_EXTENSIONS.has(key));
@@ -102,8 +103,10 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
       ...documented,
       code,
       retryable: ERROR_CODES[code].retryable,
-      // Without a status yoga answers 500 when there is no data (a masked bug) and 200 otherwise: left as is.
+      // Without a status yoga answers 500 when there is no data and an error is `unexpected` (a masked bug), and
+      // 200 otherwise: a bug told by its code is flagged so, whatever yoga knew of it.
       ...(http ? { http: { ...http, ...statusOverride(code, http), spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
+      ...(!http && code === 'INTERNAL_SERVER_ERROR' ? { unexpected: true } : {}),
     },
   });
 }

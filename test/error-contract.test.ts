@@ -2,6 +2,7 @@
 import { GraphQLError, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { withDocumentedCode } from '../src/error-contract.js';
+import { startHarness } from './helpers/harness.js';
 import { ERROR_CODES, InvalidInputError, RateLimitedError, UpstreamFailedError, UpstreamMisconfiguredError, UpstreamUnavailableError, refusal, toGraphQLError } from '../src/errors.js';
 
 const node = parse('{ a }').definitions[0]!;
@@ -43,5 +44,27 @@ describe('the error contract', () => {
     const { http, ...visible } = graphQLError.extensions as { http: { status: number } };
     expect(visible).toEqual(extensions);
     expect(http.status).toBe(status);
+  });
+});
+
+describe('a bug in the gateway', () => {
+  it.each([
+    ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
+    ['application/json', 'application/json; charset=utf-8'],
+  ])('is answered 500 INTERNAL_SERVER_ERROR, masked, to a client accepting %s', async (accept, contentType) => {
+    const harness = await startHarness({ app: { authenticate: () => Promise.reject(new Error('secret detail of a bug')) } });
+    try {
+      const response = await harness.app.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('content-type')).toBe(contentType);
+      expect(await response.json()).toEqual({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false } }] });
+      expect(harness.log.entries().filter((entry) => entry.msg === 'request').at(-1)).toMatchObject({ status: 500, outcome: 'INTERNAL_SERVER_ERROR' });
+    } finally {
+      await harness.close();
+    }
   });
 });
