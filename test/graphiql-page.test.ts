@@ -1,0 +1,70 @@
+/**
+ * The GraphiQL page as bytes: rendered once, served from one buffer, and costing nothing per client that does not
+ * read it. What a person sees in it is checked in Chromium (graphiql-browser.test.ts).
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphiqlOptions } from '../src/graphiql.js';
+import { startHarness, type Harness } from './helpers/harness.js';
+
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+describe('the GraphiQL page', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ app: { graphiql: true } });
+  });
+  afterAll(() => harness.close());
+
+  it('is rendered once: the renderer hands out the same buffer for every request', async () => {
+    const { renderGraphiQL, graphiql } = graphiqlOptions(true) as { renderGraphiQL: (options: object) => Promise<unknown>; graphiql: object };
+    const first = await renderGraphiQL(graphiql);
+    expect(Buffer.isBuffer(first)).toBe(true);
+    expect(await renderGraphiQL({ ...graphiql })).toBe(first);
+    // Other options (never a client's) get a page of their own.
+    expect(await renderGraphiQL({ ...graphiql, title: 'other' })).not.toBe(first);
+  });
+
+  it('is served whole, with its length, to every browser', async () => {
+    const pages = await Promise.all(
+      [1, 2].map(async () => {
+        const response = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } });
+        const body = Buffer.from(await response.arrayBuffer());
+        return { response, body };
+      }),
+    );
+    for (const { response, body } of pages) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html');
+      expect(Number(response.headers.get('content-length'))).toBe(body.length);
+      expect(body.length).toBeGreaterThan(1_000_000);
+      expect(body.toString('utf8')).toContain('<title>faceid-gateway</title>');
+    }
+    expect(pages[0]!.body.equals(pages[1]!.body)).toBe(true);
+  });
+
+  it('costs the gateway no copy of the page per client that does not read it', async () => {
+    const url = new URL(await harness.listen());
+    const clients = 40;
+    const request = `GET /graphql HTTP/1.1\r\nHost: ${url.host}\r\nAccept: ${BROWSER_ACCEPT}\r\n\r\n`;
+    // Warm: the page is rendered and the module loaded before memory is read.
+    await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } }).then((response) => response.arrayBuffer());
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    const sockets = await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const socket = net.connect(Number(url.port), url.hostname);
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        socket.pause();
+        socket.write(request);
+        return socket;
+      }),
+    );
+    // Until every answer has been handed to its socket: each has filled what the kernel takes and waits.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const grown = process.memoryUsage().rss - before;
+    for (const socket of sockets) socket.destroy();
+    // A copy each would be 40 × 9 MB, 360 MB; the kernel's own buffers are not counted in the process's RSS.
+    expect(grown).toBeLessThan(120 * 1024 * 1024);
+  });
+});
