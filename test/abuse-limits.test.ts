@@ -185,6 +185,24 @@ describe('request hardening', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it('refuses a form of millions of empty fields before yoga parses it', async () => {
+    const { app, emulator } = await start();
+    const body = `query=${encodeURIComponent('{ __typename }')}${'&'.repeat(4_000_000)}`;
+    const post = await app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-yoga-csrf': '1' },
+      body,
+    });
+    expect(post.status).toBe(400);
+    expect(((await post.json()) as any).errors).toEqual([
+      {
+        message: 'The form has more than 16 fields; a GraphQL request has at most four: query, operationName, variables and extensions.',
+        extensions: { code: 'BAD_REQUEST', retryable: false },
+      },
+    ]);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
   it('answers a GET query without any special header, and refuses a GET mutation with 405', async () => {
     const { app, emulator } = await start();
     const query = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`);

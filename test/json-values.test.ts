@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_JSON_VALUES, checkBodyJsonValues, scanJsonValues } from '../src/protection/json-values.js';
+import { MAX_BODY_JSON_VALUES, MAX_FORM_FIELDS, checkBodyJsonValues, scanJsonValues } from '../src/protection/json-values.js';
 
 const countOf = (json: string) => scanJsonValues(Buffer.from(json), Number.MAX_SAFE_INTEGER).count;
 
@@ -72,6 +72,18 @@ describe('counting the values of a JSON body', () => {
     expect(check({ query: '{ __typename }', variables, extensions: variables })?.field).toBeUndefined();
     expect(check({ query: '{ __typename }', variables: `{"a":[${'0,'.repeat(MAX_BODY_JSON_VALUES)}0]}` })?.field).toBe('a');
     expect(check({ query: `{ ${','.repeat(MAX_BODY_JSON_VALUES * 2)} }` })).toBeUndefined();
+  });
+
+  it(`holds a form of ${MAX_FORM_FIELDS} fields to it, and refuses one more, empty ones included`, () => {
+    const form = (fields: number, filler = 'x=1') => Buffer.from(['query=%7B+__typename+%7D', ...Array.from({ length: fields - 1 }, () => filler)].join('&'));
+    const message = `The form has more than ${MAX_FORM_FIELDS} fields; a GraphQL request has at most four: query, operationName, variables and extensions.`;
+    expect(checkBodyJsonValues(form(MAX_FORM_FIELDS), 'application/x-www-form-urlencoded')).toBeUndefined();
+    expect(checkBodyJsonValues(form(MAX_FORM_FIELDS + 1), 'application/x-www-form-urlencoded')).toEqual({ field: undefined, message });
+    expect(checkBodyJsonValues(form(4_000_000, ''), 'application/x-www-form-urlencoded; charset=utf-8')).toEqual({ field: undefined, message });
+    // An ampersand inside a value is encoded (%26), and is no separator.
+    expect(checkBodyJsonValues(Buffer.from(new URLSearchParams({ query: '{ __typename }', variables: `{"a":"${'&'.repeat(100)}"}` }).toString()), 'application/x-www-form-urlencoded')).toBeUndefined();
+    // A JSON body's ampersands are text.
+    expect(checkBodyJsonValues(Buffer.from(JSON.stringify({ query: '{ __typename }', variables: { a: '&'.repeat(100) } })), 'application/json')).toBeUndefined();
   });
 
   it('holds a body of exactly the bound to it, and refuses one more', () => {

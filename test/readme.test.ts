@@ -41,7 +41,7 @@ import {
 } from '../src/protection/document-limits.js';
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES } from '../src/protection/bounded-body.js';
 import { MAX_VALIDATION_ERRORS } from '../src/protection/introspection.js';
-import { MAX_BODY_JSON_VALUES } from '../src/protection/json-values.js';
+import { MAX_BODY_JSON_VALUES, MAX_FORM_FIELDS } from '../src/protection/json-values.js';
 import { MAX_ALIASES, MAX_DEPTH, MAX_SCHEMA_INTROSPECTIONS, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
 import { MAX_ENTITY_REFERENCES } from '../src/schema/verification-result.js';
 import { MAX_KEYS_TRIED_WITHOUT_KID } from '../src/auth/authenticate.js';
@@ -126,6 +126,7 @@ describe('the limits table', () => {
     ['BODY_PIECES_ALLOWANCE', thousands(BODY_PIECES_ALLOWANCE)],
     ['MIN_AVERAGE_BODY_PIECE_BYTES', `one per ${thousands(MIN_AVERAGE_BODY_PIECE_BYTES)} bytes`],
     ['MAX_BODY_JSON_VALUES', thousands(MAX_BODY_JSON_VALUES)],
+    ['MAX_FORM_FIELDS', thousands(MAX_FORM_FIELDS)],
     ['MAX_DOCUMENT_BYTES', thousands(MAX_DOCUMENT_BYTES)],
     ['MAX_DOCUMENT_TOKENS', thousands(MAX_DOCUMENT_TOKENS)],
     ['MAX_DOCUMENT_NESTING', thousands(MAX_DOCUMENT_NESTING)],
