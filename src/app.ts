@@ -46,6 +46,8 @@ export const MAX_REQUEST_BODY_BYTES = MAX_IMAGE_BASE64_LENGTH + 64 * 1024;
 export const GRAPHQL_ENDPOINT = '/graphql';
 /** Paths polled by orchestrators and scrapers, every few seconds: neither logged nor counted as requests. */
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', READINESS_ENDPOINT, '/metrics']);
+/** The orchestrator's probes: liveness and readiness, served before the requests waiting for their turn. */
+export const HEALTH_PROBE_PATHS: ReadonlySet<string> = new Set(['/health', READINESS_ENDPOINT]);
 
 export interface AppDependencies {
   faceid: FaceIdClient;

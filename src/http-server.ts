@@ -164,44 +164,64 @@ export type QueuingRequestListener = RequestListener & { readonly waiting: numbe
  * live requests (at most the connection cap times the pipelining bound) and at most as many departed ones again,
  * or MIN_WAITING_SWEEP_LENGTH.
  */
-export function serveBetweenPolls(app: RequestListener, perPoll: number): QueuingRequestListener {
+export function serveBetweenPolls(app: RequestListener, perPoll: number, servedFirst: ReadonlySet<string> = new Set()): QueuingRequestListener {
+  // Requests for the paths in `servedFirst` (health probes) wait in a queue of their own, served before the other.
+  let first: Array<[IncomingMessage, ServerResponse]> = [];
   let waiting: Array<[IncomingMessage, ServerResponse]> = [];
   let sweepAt = MIN_WAITING_SWEEP_LENGTH;
   let scheduled = 0;
   const isGone = ([request]: [IncomingMessage, ServerResponse]) => request.destroyed || request.socket.destroyed;
   const schedule = () => {
-    const count = Math.min(waiting.length, perPoll) - scheduled;
+    const count = Math.min(first.length + waiting.length, perPoll) - scheduled;
     for (let index = 0; index < count; index += 1) setImmediate(serveNext);
     scheduled += Math.max(0, count);
   };
+  const takeNext = () => {
+    let next = first.shift();
+    while (next && isGone(next)) next = first.shift();
+    if (next) return next;
+    next = waiting.shift();
+    while (next && isGone(next)) next = waiting.shift();
+    return next;
+  };
   function serveNext(): void {
     scheduled -= 1;
-    let next = waiting.shift();
-    while (next && isGone(next)) next = waiting.shift();
+    const next = takeNext();
     // The last of a slice schedules the next: its immediates run after the next poll.
     if (scheduled === 0) schedule();
     if (next) app(next[0], next[1]);
   }
+  const isServedFirst = (request: IncomingMessage) => {
+    if (servedFirst.size === 0 || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    const url = request.url ?? '';
+    const end = url.indexOf('?');
+    return servedFirst.has(end === -1 ? url : url.slice(0, end));
+  };
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    waiting.push([request, response]);
-    if (waiting.length >= sweepAt) {
+    (isServedFirst(request) ? first : waiting).push([request, response]);
+    if (first.length + waiting.length >= sweepAt) {
+      first = first.filter((entry) => !isGone(entry));
       waiting = waiting.filter((entry) => !isGone(entry));
-      sweepAt = Math.max(MIN_WAITING_SWEEP_LENGTH, 2 * waiting.length);
+      sweepAt = Math.max(MIN_WAITING_SWEEP_LENGTH, 2 * (first.length + waiting.length));
     }
     if (scheduled < perPoll) schedule();
   };
-  return Object.defineProperty(listener, 'waiting', { get: () => waiting.length }) as QueuingRequestListener;
+  return Object.defineProperty(listener, 'waiting', { get: () => first.length + waiting.length }) as QueuingRequestListener;
 }
 
-/** Creates the HTTP server for `app` with `limits`; the caller listens. */
-export function createHttpServer(app: RequestListener, limits: HttpServerLimits): Server {
+/**
+ * Creates the HTTP server for `app` with `limits`; the caller listens. GETs of `servedFirst` (the health probes) are
+ * served before every other waiting request: behind a flood, a liveness probe that timed out would have the
+ * orchestrator restart a gateway that is only busy, dropping every request it holds.
+ */
+export function createHttpServer(app: RequestListener, limits: HttpServerLimits, servedFirst: ReadonlySet<string> = new Set()): Server {
   const server = createServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     maxHeaderSize: limits.maxHeaderBytes,
     connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
   });
-  server.on('request', boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL)));
+  server.on('request', boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL, servedFirst)));
   // `Expect: 100-continue` asks whether to send the body. Node says yes to every such request before the app sees
   // it, inviting even a body the app will refuse on its headers (too large, a wrong type, CSRF); handled as a plain
   // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
+import { HEALTH_PROBE_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer } from './http-server.js';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, logger);
-  const server = createHttpServer(gateway.app, config.http);
+  const server = createHttpServer(gateway.app, config.http, HEALTH_PROBE_PATHS);
   const { maxConnections } = config.http;
   server.on(
     'drop',

@@ -48,7 +48,7 @@ describe('the GraphiQL page', () => {
     const clients = 40;
     const request = `GET /graphql HTTP/1.1\r\nHost: ${url.host}\r\nAccept: ${BROWSER_ACCEPT}\r\n\r\n`;
     // Warm: the page is rendered and the module loaded before memory is read.
-    await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } }).then((response) => response.arrayBuffer());
+    await (await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } })).arrayBuffer();
     globalThis.gc?.();
     const before = process.memoryUsage().rss;
     const sockets = await Promise.all(

@@ -277,6 +277,30 @@ describe('serving between polls for I/O', () => {
     expect(listener.waiting).toBeGreaterThanOrEqual(3000);
   });
 
+  it('serves GETs of the health probes before the requests waiting for their turn', async () => {
+    const served: string[] = [];
+    const server = createHttpServer((request: IncomingMessage) => served.push(`${request.method} ${request.url}`), LIMITS, new Set(['/health', '/ready']));
+    const emit = (method: string, url: string) => {
+      const request = new IncomingMessage(new Socket());
+      request.method = method;
+      request.url = url;
+      server.emit('request', request, new ServerResponse(request));
+    };
+    for (let index = 0; index < 40; index += 1) emit('POST', `/graphql?${index}`);
+    emit('GET', '/health');
+    emit('POST', '/health');
+    emit('HEAD', '/ready?verbose');
+    emit('GET', '/healthz');
+    await nextImmediate();
+    expect(served.slice(0, 2)).toEqual(['GET /health', 'HEAD /ready?verbose']);
+    expect(served).toHaveLength(MAX_REQUESTS_SERVED_PER_POLL);
+    await nextImmediate();
+    await nextImmediate();
+    await nextImmediate();
+    // Everything else in the order read: a POST or a path not listed waits its turn.
+    expect(served.slice(2)).toEqual([...Array.from({ length: 40 }, (_, index) => `POST /graphql?${index}`), 'POST /health', 'GET /healthz']);
+  });
+
   it('still serves requests while a test fakes the global timers', async () => {
     vi.useFakeTimers({ toFake: ['setImmediate', 'setTimeout'] });
     try {
