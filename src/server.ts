@@ -3,6 +3,7 @@
  * The only file that touches process.env or the network port.
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { HEALTH_PROBE_PATHS } from './app.js';
@@ -70,28 +71,48 @@ async function main(): Promise<void> {
     warnPipelining();
   });
   let inFlight = 0;
-  /** Responses not answered yet: told to close their connection once the gateway is stopping. */
-  const unanswered = new Set<ServerResponse>();
   let stopping = false;
+  /**
+   * The responses each connection still owes, in the order its requests came. Draining, only the last of them says
+   * Connection: close: node closes the connection once that response is written, and drops every response still
+   * queued behind it, so a close on an earlier one lost the answers of the requests pipelined after it (tokens
+   * minted, then never delivered).
+   */
+  const owedByConnection = new Map<Socket, Map<ServerResponse, () => void>>();
+  const closeAfterLast = (owed: Map<ServerResponse, () => void>) => {
+    let last: ServerResponse | undefined;
+    for (const response of owed.keys()) {
+      if (!response.headersSent) response.shouldKeepAlive = true;
+      last = response;
+    }
+    if (last && !last.headersSent) last.shouldKeepAlive = false;
+  };
   server.on('request', (request, response) => {
-    // Draining, a response says Connection: close, so the client sends its next request to another replica rather
-    // than on a connection that closes under it (a POST it could not safely retry).
-    if (stopping) response.shouldKeepAlive = false;
     // A request dropped by the pipelining bound never reaches the app; one whose socket closes before it is
     // answered ends with the socket (node emits no 'close' for the responses still queued behind it).
-    if (request.socket.destroyed) return;
+    const { socket } = request;
+    if (socket.destroyed) return;
     inFlight += 1;
-    let ended = false;
-    unanswered.add(response);
+    // One 'close' listener per connection, not per request: more than ten on one socket (a connection may pipeline
+    // MAX_PIPELINED_REQUESTS) make node print a leak warning for every such connection.
+    let owed = owedByConnection.get(socket);
+    if (!owed) {
+      const created = new Map<ServerResponse, () => void>();
+      owedByConnection.set(socket, created);
+      socket.once('close', () => [...created.values()].forEach((end) => end()));
+      owed = created;
+    }
+    const owedHere = owed;
     const end = () => {
-      if (ended) return;
-      ended = true;
+      if (!owedHere.delete(response)) return;
       inFlight -= 1;
-      unanswered.delete(response);
-      request.socket.off('close', end);
+      if (owedHere.size === 0) owedByConnection.delete(socket);
     };
+    owedHere.set(response, end);
     response.once('close', end);
-    request.socket.once('close', end);
+    // Draining, the connection's last response says Connection: close, so the client sends its next request to
+    // another replica rather than on a connection that closes under it (a POST it could not safely retry).
+    if (stopping) closeAfterLast(owedHere);
   });
   server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
@@ -112,7 +133,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    for (const response of unanswered) if (!response.headersSent) response.shouldKeepAlive = false;
+    for (const owed of owedByConnection.values()) closeAfterLast(owed);
     gateway.setReady(false);
     logger.info({ signal, inFlight, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,8 @@
 import http from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
+import { MAX_PIPELINED_REQUESTS } from '../src/http-server.js';
 import { TEST_KEY_PAIR } from './helpers/harness.js';
 import { spawnGateway, stopIfRunning, type GatewayProcess } from './helpers/gateway-process.js';
 
@@ -70,6 +72,28 @@ describe('graceful shutdown', () => {
     const log = gateway.stdout();
     expect(log).toContain('shutting down: draining in-flight requests');
     expect(log).toContain('"msg":"stopped"');
+  }, 30_000);
+});
+
+describe('graceful shutdown of pipelined requests', () => {
+  it('finishes every request one connection pipelined, and warns of no listener leak', async () => {
+    const { port, gateway } = await startSlowGateway();
+    const body = JSON.stringify({ query: 'mutation { getSelfieToken(input: {}) { sdkToken } }' });
+    const one = `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = connect(port, '127.0.0.1', () => socket.write(one.repeat(MAX_PIPELINED_REQUESTS)));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    gateway.child.kill('SIGTERM');
+    await closed;
+    expect(received.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(MAX_PIPELINED_REQUESTS);
+    // Only the last answer closes the connection.
+    expect(received.match(/\r\nConnection: close\r\n/gi)).toHaveLength(1);
+    expect(received.trimEnd().endsWith('}}}')).toBe(true);
+    expect(received.match(/"sdkToken":"[0-9A-F-]{36}"/g)).toHaveLength(MAX_PIPELINED_REQUESTS);
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.stderr()).not.toContain('MaxListenersExceededWarning');
   }, 30_000);
 });
 
