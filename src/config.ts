@@ -35,6 +35,7 @@ export const CONFIG_VARIABLES = [
   'NODE_ENV',
   'PORT',
   'HOST',
+  'HEALTH_PORT',
   'LOG_LEVEL',
   'TENCENTCLOUD_SECRET_ID',
   'TENCENTCLOUD_SECRET_KEY',
@@ -90,6 +91,11 @@ export interface Config {
   port: number;
   /** @default '0.0.0.0' */
   host: string;
+  /**
+   * A second port that serves only `/health` and `/ready`, with a listening socket of its own, so that a probe is
+   * accepted and answered while thousands of connections wait to be accepted on `port`. @default undefined (none)
+   */
+  healthPort: number | undefined;
   /** `NODE_ENV=production`. */
   production: boolean;
   upstream: UpstreamConfig;
@@ -208,6 +214,8 @@ export function loadConfig(env: Environment, runtime: RuntimeFacts = {}): Config
   const production = read('NODE_ENV') === 'production';
   const port = integer('PORT', 4000, 0, 65535);
   const host = read('HOST') ?? '0.0.0.0';
+  const healthPort = read('HEALTH_PORT') === undefined ? undefined : integer('HEALTH_PORT', 0, 0, 65535);
+  if (healthPort !== undefined && healthPort !== 0 && healthPort === port) problems.push(`HEALTH_PORT must differ from PORT (both ${port})`);
   const region = oneOf('TENCENTCLOUD_REGION', FACEID_REGIONS, 'ap-singapore') as FaceIdRegion;
   const language = oneOf('FACEID_LANGUAGE', ['en-US', 'zh-CN'] as const, undefined);
   const rateLimitPerSecond = integer('FACEID_RATE_LIMIT', 20, 1, MAX_RATE_LIMIT_PER_SECOND);
@@ -288,6 +296,7 @@ export function loadConfig(env: Environment, runtime: RuntimeFacts = {}): Config
   return {
     port,
     host,
+    healthPort,
     production,
     upstream,
     region,

@@ -2,10 +2,11 @@
  * The process: reads the environment, starts the gateway, listens, and shuts down gracefully on SIGTERM/SIGINT.
  * The only file that touches process.env or the network port.
  */
-import type { ServerResponse } from 'node:http';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
+import type { Logger } from 'pino';
 import { HEALTH_PROBE_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
     logger.flush();
   });
 
+  const healthServer = config.healthPort === undefined ? undefined : listenForProbes(gateway.app, config, logger);
+
   /**
    * Stop taking connections, let every accepted request (including those queued in the throttle) finish within
    * SHUTDOWN_TIMEOUT_MS, then exit 0. Keep-alive sockets are closed as soon as they are idle so clients
@@ -145,12 +148,40 @@ async function main(): Promise<void> {
     if (inFlight > 0) logger.warn({ inFlight }, 'shutdown deadline reached: closing the remaining connections');
     server.closeAllConnections();
     await closed;
+    // Liveness holds, and readiness says no, until the last request has been answered.
+    healthServer?.closeAllConnections();
+    healthServer?.close();
     await gateway.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Most connections the probe port keeps open: an orchestrator opens one or two at a time. */
+const MAX_PROBE_CONNECTIONS = 64;
+
+/**
+ * The probe port (HEALTH_PORT): GET and HEAD of /health and /ready, answered by the app as on the main port; 404
+ * for anything else, so that no GraphQL is served past the main port's limits. Node accepts one connection per turn
+ * of its event loop: with thousands of connections waiting to be accepted on the main port, a probe there waited
+ * behind all of them (over 20 s), while on a listening socket of its own it is accepted at the next turn.
+ */
+function listenForProbes(app: RequestListener, config: Config, logger: Logger): Server {
+  const answerProbe: RequestListener = (request, response) => {
+    const path = (request.url ?? '').split('?')[0]!;
+    if ((request.method === 'GET' || request.method === 'HEAD') && HEALTH_PROBE_PATHS.has(path)) return void app(request, response);
+    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('This port answers only GET /health and GET /ready.\n');
+  };
+  const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS }, HEALTH_PROBE_PATHS);
+  server.listen({ port: config.healthPort, host: config.host }, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.healthPort;
+    logger.info({ port }, `health probes on http://localhost:${port}/health and /ready`);
+    logger.flush();
+  });
+  return server;
 }
 
 void main();

@@ -210,6 +210,8 @@ describe('loadConfig', () => {
   it.each<[string, Environment, string]>([
     ['a port that is not a number', { PORT: 'http' }, 'PORT must be a whole number from 0 to 65535, got "http"'],
     ['a port out of range', { PORT: '70000' }, 'PORT must be a whole number from 0 to 65535, got "70000"'],
+    ['a probe port that is not a number', { HEALTH_PORT: 'health' }, 'HEALTH_PORT must be a whole number from 0 to 65535, got "health"'],
+    ['a probe port that is the main port', { PORT: '8080', HEALTH_PORT: '8080' }, 'HEALTH_PORT must differ from PORT (both 8080)'],
     ['a rate limit of zero', { FACEID_RATE_LIMIT: '0' }, 'FACEID_RATE_LIMIT must be a whole number from 1 to 10000, got "0"'],
     ['a fractional rate limit', { FACEID_RATE_LIMIT: '2.5' }, 'FACEID_RATE_LIMIT must be a whole number from 1 to 10000, got "2.5"'],
     ['an unknown region', { TENCENTCLOUD_REGION: 'ap-guangzhou' }, 'TENCENTCLOUD_REGION must be one of ap-singapore, ap-jakarta, ap-bangkok, ap-hongkong, sa-saopaulo, got "ap-guangzhou"'],
