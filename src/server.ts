@@ -79,7 +79,9 @@ async function main(): Promise<void> {
    * queued behind it, so a close on an earlier one lost the answers of the requests pipelined after it (tokens
    * minted, then never delivered).
    */
-  const owedByConnection = new Map<Socket, Map<ServerResponse, () => void>>();
+  const owedOnConnection = new WeakMap<Socket, Map<ServerResponse, () => void>>();
+  /** The connections that owe at least one response, for the drain. */
+  const owing = new Set<Map<ServerResponse, () => void>>();
   const closeAfterLast = (owed: Map<ServerResponse, () => void>) => {
     let last: ServerResponse | undefined;
     for (const response of owed.keys()) {
@@ -96,10 +98,10 @@ async function main(): Promise<void> {
     inFlight += 1;
     // One 'close' listener per connection, not per request: more than ten on one socket (a connection may pipeline
     // MAX_PIPELINED_REQUESTS) make node print a leak warning for every such connection.
-    let owed = owedByConnection.get(socket);
+    let owed = owedOnConnection.get(socket);
     if (!owed) {
       const created = new Map<ServerResponse, () => void>();
-      owedByConnection.set(socket, created);
+      owedOnConnection.set(socket, created);
       socket.once('close', () => [...created.values()].forEach((end) => end()));
       owed = created;
     }
@@ -107,9 +109,10 @@ async function main(): Promise<void> {
     const end = () => {
       if (!owedHere.delete(response)) return;
       inFlight -= 1;
-      if (owedHere.size === 0) owedByConnection.delete(socket);
+      if (owedHere.size === 0) owing.delete(owedHere);
     };
     owedHere.set(response, end);
+    owing.add(owedHere);
     response.once('close', end);
     // Draining, the connection's last response says Connection: close, so the client sends its next request to
     // another replica rather than on a connection that closes under it (a POST it could not safely retry).
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    for (const owed of owedByConnection.values()) closeAfterLast(owed);
+    for (const owed of owing) closeAfterLast(owed);
     gateway.setReady(false);
     logger.info({ signal, inFlight, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -95,6 +95,28 @@ describe('graceful shutdown of pipelined requests', () => {
     expect(await gateway.exited).toBe(0);
     expect(gateway.stderr()).not.toContain('MaxListenersExceededWarning');
   }, 30_000);
+
+  it('adds one close listener per connection, however many requests it carries one after another', async () => {
+    const { port, gateway } = await startSlowGateway();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    for (let index = 0; index < 40; index += 1) {
+      await new Promise<void>((resolve, reject) => {
+        const request = http.request({ port, host: '127.0.0.1', path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
+          sockets.add(request.socket);
+          response.resume();
+          response.on('end', resolve);
+        });
+        request.on('error', reject);
+        request.end('{"query":"{ __typename }"}');
+      });
+    }
+    agent.destroy();
+    expect(sockets.size).toBe(1);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.stderr()).not.toContain('MaxListenersExceededWarning');
+  }, 30_000);
 });
 
 describe('draining', () => {
