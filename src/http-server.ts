@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 // Node's own, not the global: a test that fakes the global timers still gets its requests served.
 import { setImmediate } from 'node:timers';
 
@@ -227,6 +228,12 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request
   // refused first gets its refusal instead.
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+  // Node hands a CONNECT (a proxy tunnel) to 'connect' listeners only, and with none it closes the socket without a
+  // word; this is no proxy, so the client is told so.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end(CONNECT_REFUSAL);
+  });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;
@@ -235,6 +242,9 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   if (limits.minBodyBytesPerSecond > 0) guardBodyRate(server, limits.minBodyBytesPerSecond, limits.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS);
   return server;
 }
+
+/** The answer to a CONNECT: this server tunnels nothing. */
+const CONNECT_REFUSAL = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
 /** What node itself sends when a request times out. */
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';

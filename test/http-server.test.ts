@@ -165,6 +165,12 @@ describe('HTTP server limits', () => {
     };
   }
 
+  it('answers a CONNECT 405 and closes, rather than closing without a word', async () => {
+    const port = await listen();
+    const { answer } = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(answer).toBe('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+
   it(`hands the app at most ${MAX_PIPELINED_REQUESTS} pipelined requests of one connection, then closes it: 1,000 more GETs in one write reach it as none`, async () => {
     const server = await listenHolding();
     const socket = connect({ host: '127.0.0.1', port: server.port });
