@@ -45,6 +45,7 @@ describe('authentication', () => {
     const response = await sendGraphQL(harness.app, EKYC, { headers: bearer(await signToken({ scope: 'faceid:selfie' })) });
     expect(response.status).toBe(403);
     expect(response.body.errors![0]!.extensions).toEqual({ code: 'FORBIDDEN', retryable: false });
+    expect(response.body.errors![0]!.message).toBe('The caller is not allowed to use this operation: its credentials lack the faceid:ekyc scope.');
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
@@ -80,6 +81,7 @@ describe('authentication', () => {
     const selfie = await sendGraphQL(harness.app, SELFIE, { headers });
     expect(selfie.status).toBe(403);
     expect(selfie.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(selfie.body.errors![0]!.message).toContain('lack the faceid:selfie scope');
     expect(harness.emulator.requests).toHaveLength(1);
   });
 

@@ -321,6 +321,34 @@ describe('results as federation entities keyed by sdkToken', () => {
     expect(guarded.emulator.requests).toEqual([]);
   });
 
+  it.each([
+    ['characters no SDK token has', 'bad token!', 'must be an SDK token as minted'],
+    ['an empty string', '  ', 'must not be empty'],
+    ['more characters than any SDK token', 'A'.repeat(10_000), 'is 10000 characters; SDK tokens are at most'],
+  ])('refuses a reference whose sdkToken has %s, naming it, before any reference is read', async (_case, sdkToken, problem) => {
+    guarded.emulator.clearRecords();
+    const good = { __typename: 'SelfieVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' };
+
+    const response = await resolve([good, { __typename: 'EkycVerificationResult', sdkToken }], { 'x-api-key': BACKEND_KEY });
+
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors![0]!.message).toContain(`representations[1].sdkToken: ${problem}`);
+    expect(response.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, field: 'representations[1].sdkToken' });
+    expect(response.text).not.toContain('AAAAAAAAAA');
+    expect(guarded.emulator.requests).toEqual([]);
+  });
+
+  it.each([
+    ['no credentials', async () => ({}), 'UNAUTHENTICATED'],
+    ['a frontend JWT with the token scopes', async () => ({ authorization: `Bearer ${await signToken({ scope: 'faceid:selfie faceid:ekyc' })}` }), 'FORBIDDEN'],
+  ])('tells a caller with %s that it may not read results before judging its references', async (_case, headers, code) => {
+    const response = await resolve([{ __typename: 'Nope', sdkToken: 7 }], await headers());
+
+    expect(response.body.errors![0]!.extensions!.code).toBe(code);
+    if (code === 'FORBIDDEN') expect(response.body.errors![0]!.message).toContain('lack the faceid:result scope');
+  });
+
   it(`refuses more than MAX_ENTITY_REFERENCES references in one request before any Tencent read`, async () => {
     guarded.emulator.clearRecords();
     const references = Array.from({ length: MAX_ENTITY_REFERENCES + 1 }, () => ({ __typename: 'SelfieVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' }));

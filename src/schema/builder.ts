@@ -2,7 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import type { GraphQLError } from 'graphql';
 import type { Caller, GatewayContext } from '../context.js';
 import { refusal } from '../errors.js';
@@ -13,13 +13,25 @@ import { refusal } from '../errors.js';
  */
 export const SCOPES = { selfie: 'faceid:selfie', ekyc: 'faceid:ekyc', result: 'faceid:result' } as const;
 
-/** The refusal of a caller without a scope: no credentials, 401 (log in); credentials without it, 403. */
-export function scopeRefusal(caller: Caller): GraphQLError {
+/**
+ * The refusal of a caller without a scope: no credentials, 401 (log in); credentials without it, 403, naming the
+ * scope (any one of `scopes` would do) so that whoever sets up the credentials knows what to grant.
+ */
+export function scopeRefusal(caller: Caller, scopes: readonly string[] = []): GraphQLError {
+  const lacking = scopes.length > 0 ? `the ${scopes.join(' or ')} scope` : 'the required scope';
   return caller.authenticated
-    ? refusal('FORBIDDEN', 'The caller is not allowed to use this operation: its credentials lack the required scope.')
+    ? refusal('FORBIDDEN', `The caller is not allowed to use this operation: its credentials lack ${lacking}.`)
     : refusal('UNAUTHENTICATED', 'Authentication required: send a Bearer token or an API key.', {
         headers: { 'WWW-Authenticate': 'Bearer' },
       });
+}
+
+/** The scopes (as credentials carry them) whose absence failed a check; any one of them would have passed it. */
+function missingScopes(failure: AuthFailure): string[] {
+  if (failure.kind === AuthScopeFailureType.AuthScope) {
+    return Object.hasOwn(SCOPES, failure.scope) ? [SCOPES[failure.scope as keyof typeof SCOPES]] : [];
+  }
+  return 'failures' in failure ? [...new Set(failure.failures.flatMap(missingScopes))] : [];
 }
 
 export const builder = new SchemaBuilder<{
@@ -40,6 +52,6 @@ export const builder = new SchemaBuilder<{
       result: caller.scopes.has(SCOPES.result),
     }),
     // No credentials at all: 401, log in. Credentials without the scope: 403, asking again will not help.
-    unauthorizedError: (_parent, { caller }) => scopeRefusal(caller),
+    unauthorizedError: (_parent, { caller }, _info, { failure }) => scopeRefusal(caller, missingScopes(failure)),
   },
 });

@@ -11,9 +11,9 @@
  */
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { refusal } from '../errors.js';
+import { InvalidInputError, refusal } from '../errors.js';
 import type { CallOptions } from '../faceid/client.js';
-import { MAX_SDK_TOKEN_LENGTH } from '../faceid/requests.js';
+import { MAX_SDK_TOKEN_LENGTH, validateSdkToken } from '../faceid/requests.js';
 import {
   CARD_WARNING_BY_CODE,
   DEVICE_RISK_LEVEL_BY_CODE,
@@ -328,7 +328,7 @@ builder.queryField('ekycVerificationResult', (t) =>
  * only on the result type afterwards; and the response is no-store and POST-only like the query's.
  */
 function resolveReference<T extends { requestId: string }>(context: GatewayContext, read: (options: CallOptions) => Promise<T>): Promise<T> {
-  if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller);
+  if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller, [SCOPES.result]);
   return resolveFaceIdCall(context, read);
 }
 
@@ -363,7 +363,10 @@ export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
   const resolve = field?.resolve;
   if (!field || !resolve) return schema;
   const typeList = [...RESULT_TYPE_NAMES].join(' or ');
-  field.resolve = (source, args: { representations?: unknown }, context, info) => {
+  field.resolve = (source, args: { representations?: unknown }, context: GatewayContext, info) => {
+    // Every reference is a verification result: a caller who may not read them is told so before its input is
+    // judged, as for the result queries.
+    if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller, [SCOPES.result]);
     const references = Array.isArray(args.representations) ? args.representations : [];
     if (references.length > MAX_ENTITY_REFERENCES) {
       throw refusal(
@@ -383,6 +386,14 @@ export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
       }
       if (typeof sdkToken !== 'string') {
         throw refusal('BAD_USER_INPUT', `${where}.sdkToken must be a string.`, { extensions: { field: `${where}.sdkToken` } });
+      }
+      // The form too, before any reference is read: one bad token refuses the request rather than leaving the
+      // others to spend Tencent budget on an answer that comes back with an error beside it.
+      try {
+        validateSdkToken(`${where}.sdkToken`, sdkToken);
+      } catch (error) {
+        if (error instanceof InvalidInputError) throw refusal('BAD_USER_INPUT', error.message, { extensions: { field: `${where}.sdkToken` } });
+        throw error;
       }
     });
     return resolve(source, args, context, info);
