@@ -3,6 +3,8 @@
  * a way around the time-dependent checks of a token it holds. Also the verifications shared by requests that
  * present one new token together, bounded the same way.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.js';
 import { VERIFIED_TOKEN_TTL_MS, createVerifiedTokenCache } from '../src/auth/verified-tokens.js';
@@ -20,6 +22,25 @@ describe('verified token cache', () => {
     // The most recent are kept; the oldest were dropped.
     expect(cache.get(`token-9999-${'x'.repeat(1000)}`, NOW)).toEqual({ sub: '9999' });
     expect(cache.get(`token-0-${'x'.repeat(1000)}`, NOW)).toBeUndefined();
+  });
+
+  it.each([
+    ['3,500 empty objects', () => ({ sub: 'u', junk: Array.from({ length: 3500 }, () => ({})) })],
+    ['3,500 empty arrays', () => ({ sub: 'u', junk: Array.from({ length: 3500 }, () => []) })],
+    ['1,000 short keys', () => ({ sub: 'u', ...Object.fromEntries(Array.from({ length: 1000 }, (_, index) => [`k${index}`, index])) })],
+    ['the usual claims', () => ({ sub: 'user-42', iss: 'https://login.example.com/', aud: 'faceid-gateway', scope: 'faceid:selfie', iat: nowSeconds, exp: nowSeconds + 600 })],
+  ])('counts at least the heap its entries hold, for claims of %s', (_case, claims) => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cache = createVerifiedTokenCache({ maxBytes: 1024 * 1024 * 1024 });
+    // Decoded from JSON, as the verifier decodes them; each token is distinct text of 14 KiB, as a header allows.
+    const json = JSON.stringify(claims());
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let index = 0; index < 200; index += 1) cache.set(`${index}.${'t'.repeat(14 * 1024)}`, JSON.parse(json), NOW);
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(cache.bytes).toBeGreaterThanOrEqual(held);
   });
 
   it('does not keep a token larger than the whole bound', () => {
