@@ -72,11 +72,35 @@ describe('fair queue (round robin over per-caller FIFOs)', () => {
     expect(queue.push('greedy', -1)).toBe('caller_queue_full');
     let caller = 0;
     while (queue.size < MAX_QUEUED_PER_ACTION) expect(queue.push(`ip:10.0.0.${caller++}`, 0)).toBeUndefined();
-    expect(queue.push('someone-else', 0)).toBe('queue_full');
     expect(queue.size).toBe(MAX_QUEUED_PER_ACTION);
     expect(queue.busyCallers).toBe(1 + MAX_QUEUED_PER_ACTION - MAX_QUEUED_PER_CALLER);
     while (queue.shift()) ;
     expect([queue.size, queue.busyCallers]).toEqual([0, 0]);
+  });
+
+  it('lets a caller with fewer waiting into a full queue by pushing out the newest request of the caller with the most', () => {
+    const evicted: string[] = [];
+    const queue = createFairQueue<string>({ maxQueued: 4, maxQueuedPerCaller: 2, onEvicted: (callerId, item) => evicted.push(`${callerId}:${item}`) });
+    for (const [caller, item] of [['a', 'a1'], ['a', 'a2'], ['b', 'b1'], ['b', 'b2']]) expect(queue.push(caller!, item!)).toBeUndefined();
+    expect(queue.push('c', 'c1')).toBeUndefined();
+    expect(queue.push('d', 'd1')).toBeUndefined();
+    expect(evicted).toEqual(['a:a2', 'b:b2']);
+    expect(queue.size).toBe(4);
+    // Everyone now has one waiting: nobody has fewer than the caller with the most.
+    expect(queue.push('e', 'e1')).toBe('queue_full');
+    expect(queue.push('a', 'a3')).toBe('queue_full');
+    expect(evicted).toHaveLength(2);
+    const served: string[] = [];
+    for (let next = queue.shift(); next; next = queue.shift()) served.push(next.item);
+    expect(served).toEqual(['a1', 'b1', 'c1', 'd1']);
+  });
+
+  it('refuses a newcomer to a full queue whose callers all wait as little as it would', () => {
+    const queue = createFairQueue<number>();
+    let caller = 0;
+    while (queue.size < MAX_QUEUED_PER_ACTION) expect(queue.push(`ip:10.0.${caller++}`, 0)).toBeUndefined();
+    expect(queue.push('someone-else', 0)).toBe('queue_full');
+    expect(queue.size).toBe(MAX_QUEUED_PER_ACTION);
   });
 
   it('checks its caps eagerly', () => {

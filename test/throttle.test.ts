@@ -147,6 +147,19 @@ describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () 
     expect(refusals).toEqual(['caller_queue_full', 'queue_full']);
   });
 
+  it('lets a light caller into a queue that busy callers filled, pushing out the newest request of the busiest', async () => {
+    // Four slots a second; the queue holds 5 and each caller 3, so two busy callers fill it.
+    const { outcomes, refusals } = await simulate(
+      { ...QUARTER_SECOND, maxQueued: 5, maxQueuedPerCaller: 3 },
+      [...burst('a', 4), ...burst('b', 3), { at: 0, caller: 'light' }],
+    );
+    // All at once: a's fourth is over its own cap, and b's third finds the queue full (a 3, b 2, and b would have as
+    // many as a). The light caller has none waiting: a's newest request is refused in its place, and the light
+    // caller is served after one turn each of a and b.
+    expect(outcomes).toEqual([0, 750, 'refused 1', 'refused 1', 250, 1000, 'refused 2', 500]);
+    expect(refusals).toEqual(['caller_queue_full', 'queue_full', 'queue_full']);
+  });
+
   it('counts a refusal by the wait bound as queue_wait_exceeded', async () => {
     const { refusals } = await simulate({ ...QUARTER_SECOND, maxQueueWaitMs: 0 }, burst('a', 2));
     expect(refusals).toEqual(['queue_wait_exceeded']);

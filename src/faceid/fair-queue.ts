@@ -28,11 +28,13 @@ export const MAX_QUEUED_PER_CALLER = 250;
 export type FairQueueRefusal = 'queue_full' | 'caller_queue_full';
 
 /** Options of createFairQueue. */
-export interface FairQueueOptions {
+export interface FairQueueOptions<T = unknown> {
   /** @default MAX_QUEUED_PER_ACTION */
   maxQueued?: number;
   /** @default MAX_QUEUED_PER_CALLER */
   maxQueuedPerCaller?: number;
+  /** Told of a request pushed out of a full queue to make room for a caller with fewer waiting (see `push`). */
+  onEvicted?: (callerId: string, item: T) => void;
 }
 
 /** Per-caller FIFOs served round-robin. */
@@ -50,7 +52,13 @@ export interface FairQueue<T> {
    * own earlier requests, and for each other busy caller as many turns as come before it in the rotation.
    */
   positionOf(callerId: string): number;
-  /** Queues `item` behind the caller's earlier requests; returns why it was refused, or undefined. */
+  /**
+   * Queues `item` behind the caller's earlier requests; returns why it was refused, or undefined. When the queue is
+   * full, a caller with fewer requests waiting than the caller with the most (counting this one) still gets in: the
+   * newest request of the caller with the most is pushed out (`onEvicted`). So the callers who fill the queue
+   * cannot keep out one who waits for less: under the per-caller cap four callers could fill it, and a fifth,
+   * light one was refused every time.
+   */
   push(callerId: string, item: T): FairQueueRefusal | undefined;
   /** Takes `item` out (its caller left); a caller whose FIFO empties is forgotten. False if it was not queued. */
   remove(callerId: string, item: T): boolean;
@@ -64,7 +72,7 @@ export interface FairQueue<T> {
 }
 
 /** Creates an empty fair queue. */
-export function createFairQueue<T>(options: FairQueueOptions = {}): FairQueue<T> {
+export function createFairQueue<T>(options: FairQueueOptions<T> = {}): FairQueue<T> {
   const maxQueued = options.maxQueued ?? MAX_QUEUED_PER_ACTION;
   const maxQueuedPerCaller = options.maxQueuedPerCaller ?? MAX_QUEUED_PER_CALLER;
   for (const [name, value] of [['maxQueued', maxQueued], ['maxQueuedPerCaller', maxQueuedPerCaller]] as const) {
@@ -108,7 +116,14 @@ export function createFairQueue<T>(options: FairQueueOptions = {}): FairQueue<T>
       return position;
     },
     push(callerId, item) {
-      if (size >= maxQueued) return 'queue_full';
+      if (size >= maxQueued) {
+        let heaviest: [string, T[]] | undefined;
+        for (const entry of queues) if (!heaviest || entry[1].length > heaviest[1].length) heaviest = entry;
+        if (!heaviest || (queues.get(callerId)?.length ?? 0) + 1 >= heaviest[1].length) return 'queue_full';
+        const evicted = heaviest[1].pop() as T;
+        size -= 1;
+        options.onEvicted?.(heaviest[0], evicted);
+      }
       const queue = queues.get(callerId);
       if (queue && queue.length >= maxQueuedPerCaller) return 'caller_queue_full';
       if (queue) queue.push(item);

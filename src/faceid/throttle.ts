@@ -181,6 +181,8 @@ interface Waiter {
   resolve(slot: UpstreamSlot): void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** Refuses the waiter: it was pushed out of the full queue for a caller with fewer waiting. */
+  evict: () => void;
 }
 
 /** A slot granted to a waiter, not yet handed over. */
@@ -300,7 +302,11 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     wallOffset = offset;
     await pacer();
   }
-  const queue = createFairQueue<Waiter>({ maxQueued: options.maxQueued, maxQueuedPerCaller: options.maxQueuedPerCaller });
+  const queue = createFairQueue<Waiter>({
+    maxQueued: options.maxQueued,
+    maxQueuedPerCaller: options.maxQueuedPerCaller,
+    onEvicted: (_callerId, waiter) => waiter.evict(),
+  });
   const recent = createSlotRing(limit);
   const lately = createGrantWindow(windowMs);
   /**
@@ -638,6 +644,11 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
           onAbort: () => {
             queue.remove(callerId, waiter);
             reject(signal?.reason);
+          },
+          evict: () => {
+            signal?.removeEventListener('abort', waiter.onAbort);
+            const evictedWait = Math.max(expectedWaitMs(callerId), windowMs);
+            refuse('queue_full', `Too many ${action} requests are waiting, this caller's more than anyone's; try again in a moment.`, evictedWait).catch(reject);
           },
         };
         if (queue.size === 0) backlogSince = now();
