@@ -100,6 +100,22 @@ describe('validation before any upstream call', () => {
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['nested ten deep', `[${'['.repeat(9)}1${']'.repeat(9)}]`],
+    ['of 20,000 items', `[${'0,'.repeat(19_999)}0]`],
+    ['of one item', '[1]'],
+  ])('refuses variables that are a list %s as a malformed request, whatever the list holds', async (_case, variables) => {
+    const response = await harness.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: `{"query":"{ __typename }","variables":${variables}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Expected "variables" param to be empty or an object, but given array.', extensions: { code: 'BAD_REQUEST', retryable: false } }],
+    });
+  });
+
   it('never echoes image bytes in the error', async () => {
     const secretLookingImage = `${'QUJD'.repeat(40)}*`;
     const response = await harness.graphql(SELFIE_MUTATION, { input: { checkMode: 'LIVENESS_AND_COMPARE', image: secretLookingImage } });

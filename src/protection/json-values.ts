@@ -190,6 +190,10 @@ export function checkBodyJsonValues(body: Buffer, contentType: string | null, ma
     left -= count;
     if (!excess) continue;
     const path = [...root, ...excess.path];
+    // A list where the variables object belongs: a malformed request, told as yoga tells it, whatever it holds.
+    if (path[0] === 'variables' && (typeof path[1] === 'number' || (path.length === 1 && excess.isList))) {
+      return { field: undefined, message: 'Expected "variables" param to be empty or an object, but given array.' };
+    }
     // The variables object itself too wide: the variables limits name it `variables`.
     if (path.length === 1 && path[0] === 'variables' && !excess.isList && excess.items > MAX_VARIABLE_OBJECT_FIELDS) {
       return { field: 'variables', message: `variables ${VARIABLES_SHAPE_PROBLEMS.tooManyFields(`more than ${excess.items - 1}`)}.` };

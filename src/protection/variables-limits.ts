@@ -51,6 +51,9 @@ function pathOf(parent: string, key: string | number): string {
  * `input.cardOcrDisplayFields`), with the problem; undefined when within every bound.
  */
 export function findVariablesOverLimit(variables: unknown): { field: string; problem: string } | undefined {
+  // Variables that are no object (a list, a string) are not the caller's input but a malformed request: yoga refuses
+  // them as BAD_REQUEST ("Expected \"variables\" param to be empty or an object"), whatever they hold.
+  if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return undefined;
   // Iterative, so nesting cannot overflow the stack before the depth bound is reached.
   const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: variables, path: 'variables', depth: 0 }];
   while (pending.length > 0) {
