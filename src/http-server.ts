@@ -177,13 +177,18 @@ export function serveBetweenPolls(app: RequestListener, perPoll: number, servedF
     for (let index = 0; index < count; index += 1) setImmediate(serveNext);
     scheduled += Math.max(0, count);
   };
-  const takeNext = () => {
-    let next = first.shift();
-    while (next && isGone(next)) next = first.shift();
-    if (next) return next;
-    next = waiting.shift();
-    while (next && isGone(next)) next = waiting.shift();
+  const takeFrom = (queue: Array<[IncomingMessage, ServerResponse]>) => {
+    let next = queue.shift();
+    while (next && isGone(next)) next = queue.shift();
     return next;
+  };
+  // Probes and the other requests take turns while both wait: a probe waits one request at most, and probes sent
+  // by the thousand (anyone may send them) take no more than half of the slots.
+  let probeServedLast = false;
+  const takeNext = () => {
+    const probe = probeServedLast ? undefined : takeFrom(first);
+    probeServedLast = probe !== undefined;
+    return probe ?? takeFrom(waiting) ?? takeFrom(first);
   };
   function serveNext(): void {
     scheduled -= 1;
@@ -230,9 +235,16 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
   // Node hands a CONNECT (a proxy tunnel) to 'connect' listeners only, and with none it closes the socket without a
   // word; this is no proxy, so the client is told so.
+  // Node no longer times such a socket out, and end() only closes this side: the socket is destroyed once the
+  // answer is written, or after CONNECT_REFUSAL_LINGER_MS if the client does not read it.
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => undefined);
-    socket.end(CONNECT_REFUSAL);
+    const linger = setTimeout(() => socket.destroy(), CONNECT_REFUSAL_LINGER_MS);
+    linger.unref();
+    socket.end(CONNECT_REFUSAL, () => {
+      clearTimeout(linger);
+      socket.destroy();
+    });
   });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
@@ -242,6 +254,9 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   if (limits.minBodyBytesPerSecond > 0) guardBodyRate(server, limits.minBodyBytesPerSecond, limits.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS);
   return server;
 }
+
+/** Longest a refused CONNECT's socket is kept for its answer to be read. */
+const CONNECT_REFUSAL_LINGER_MS = 5_000;
 
 /** The answer to a CONNECT: this server tunnels nothing. */
 const CONNECT_REFUSAL = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';

@@ -82,13 +82,19 @@ async function main(): Promise<void> {
   const owedOnConnection = new WeakMap<Socket, Map<ServerResponse, () => void>>();
   /** The connections that owe at least one response, for the drain. */
   const owing = new Set<Map<ServerResponse, () => void>>();
+  // Only the close this drain asked for is moved to a later response: one node decided (the client asked for it,
+  // or spoke HTTP/1.0) stays.
+  const closedByDrain = new WeakSet<ServerResponse>();
   const closeAfterLast = (owed: Map<ServerResponse, () => void>) => {
     let last: ServerResponse | undefined;
     for (const response of owed.keys()) {
-      if (!response.headersSent) response.shouldKeepAlive = true;
+      if (!response.headersSent && closedByDrain.delete(response)) response.shouldKeepAlive = true;
       last = response;
     }
-    if (last && !last.headersSent) last.shouldKeepAlive = false;
+    if (last && !last.headersSent && last.shouldKeepAlive) {
+      last.shouldKeepAlive = false;
+      closedByDrain.add(last);
+    }
   };
   server.on('request', (request, response) => {
     // A request dropped by the pipelining bound never reaches the app; one whose socket closes before it is

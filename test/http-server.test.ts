@@ -283,7 +283,7 @@ describe('serving between polls for I/O', () => {
     expect(listener.waiting).toBeGreaterThanOrEqual(3000);
   });
 
-  it('serves GETs of the health probes before the requests waiting for their turn', async () => {
+  it('serves GETs of the health probes ahead of the requests waiting for their turn, taking turns with them', async () => {
     const served: string[] = [];
     const server = createHttpServer((request: IncomingMessage) => served.push(`${request.method} ${request.url}`), LIMITS, new Set(['/health', '/ready']));
     const emit = (method: string, url: string) => {
@@ -298,13 +298,52 @@ describe('serving between polls for I/O', () => {
     emit('HEAD', '/ready?verbose');
     emit('GET', '/healthz');
     await nextImmediate();
-    expect(served.slice(0, 2)).toEqual(['GET /health', 'HEAD /ready?verbose']);
+    // Probes and the others take turns: each probe waits one request at most.
+    expect(served.slice(0, 4)).toEqual(['GET /health', 'POST /graphql?0', 'HEAD /ready?verbose', 'POST /graphql?1']);
     expect(served).toHaveLength(MAX_REQUESTS_SERVED_PER_POLL);
     await nextImmediate();
     await nextImmediate();
     await nextImmediate();
     // Everything else in the order read: a POST or a path not listed waits its turn.
-    expect(served.slice(2)).toEqual([...Array.from({ length: 40 }, (_, index) => `POST /graphql?${index}`), 'POST /health', 'GET /healthz']);
+    expect(served.filter((line) => line !== 'GET /health' && line !== 'HEAD /ready?verbose')).toEqual([
+      ...Array.from({ length: 40 }, (_, index) => `POST /graphql?${index}`),
+      'POST /health',
+      'GET /healthz',
+    ]);
+  });
+
+  it('gives probes sent by the thousand no more than half of the slots while other requests wait', async () => {
+    const served: string[] = [];
+    const server = createHttpServer((request: IncomingMessage) => served.push(`${request.method} ${request.url}`), LIMITS, new Set(['/health']));
+    const emit = (method: string, url: string) => {
+      const request = new IncomingMessage(new Socket());
+      request.method = method;
+      request.url = url;
+      server.emit('request', request, new ServerResponse(request));
+    };
+    for (let index = 0; index < 1000; index += 1) emit('GET', '/health');
+    for (let index = 0; index < 20; index += 1) emit('POST', `/graphql?${index}`);
+    await nextImmediate();
+    await nextImmediate();
+    // Two slices of 16: half of them to the requests that came after a thousand probes.
+    expect(served.filter((line) => line.startsWith('POST'))).toEqual(Array.from({ length: 16 }, (_, index) => `POST /graphql?${index}`));
+  });
+
+  it('closes the socket of a refused CONNECT even when the client keeps its side open', async () => {
+    const server = createHttpServer(() => undefined, LIMITS);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => undefined);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const connections = () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let tries = 0; tries < 50 && (await connections()) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answer).toContain('HTTP/1.1 405 Method Not Allowed');
+    expect(await connections()).toBe(0);
+    socket.destroy();
   });
 
   it('still serves requests while a test fakes the global timers', async () => {
