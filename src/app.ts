@@ -44,10 +44,10 @@ export type { NodeServerContext } from './protection/client-address.js';
 export const MAX_REQUEST_BODY_BYTES = MAX_IMAGE_BASE64_LENGTH + 64 * 1024;
 /** Where the GraphQL API is served. */
 export const GRAPHQL_ENDPOINT = '/graphql';
-/** Paths polled by orchestrators and scrapers, every few seconds: neither logged nor counted as requests. */
-const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', READINESS_ENDPOINT, '/metrics']);
-/** The orchestrator's probes: liveness and readiness, served before the requests waiting for their turn. */
+/** The orchestrator's probes, liveness and readiness: they take turns with waiting requests, and HEALTH_PORT serves them. */
 export const HEALTH_PROBE_PATHS: ReadonlySet<string> = new Set(['/health', READINESS_ENDPOINT]);
+/** Paths polled by orchestrators and scrapers, every few seconds: neither logged nor counted as requests. */
+const PROBE_PATHS: ReadonlySet<string> = new Set([...HEALTH_PROBE_PATHS, '/metrics']);
 
 export interface AppDependencies {
   faceid: FaceIdClient;

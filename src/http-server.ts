@@ -166,7 +166,7 @@ export type QueuingRequestListener = RequestListener & { readonly waiting: numbe
  * or MIN_WAITING_SWEEP_LENGTH.
  */
 export function serveBetweenPolls(app: RequestListener, perPoll: number, servedFirst: ReadonlySet<string> = new Set()): QueuingRequestListener {
-  // Requests for the paths in `servedFirst` (health probes) wait in a queue of their own, served before the other.
+  // Probes (GETs of the paths in `servedFirst`) wait in a queue of their own, and take turns with the others.
   let first: Array<[IncomingMessage, ServerResponse]> = [];
   let waiting: Array<[IncomingMessage, ServerResponse]> = [];
   let sweepAt = MIN_WAITING_SWEEP_LENGTH;
@@ -197,14 +197,8 @@ export function serveBetweenPolls(app: RequestListener, perPoll: number, servedF
     if (scheduled === 0) schedule();
     if (next) app(next[0], next[1]);
   }
-  const isServedFirst = (request: IncomingMessage) => {
-    if (servedFirst.size === 0 || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
-    const url = request.url ?? '';
-    const end = url.indexOf('?');
-    return servedFirst.has(end === -1 ? url : url.slice(0, end));
-  };
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    (isServedFirst(request) ? first : waiting).push([request, response]);
+    (servedFirst.size > 0 && isProbeRequest(request, servedFirst) ? first : waiting).push([request, response]);
     if (first.length + waiting.length >= sweepAt) {
       first = first.filter((entry) => !isGone(entry));
       waiting = waiting.filter((entry) => !isGone(entry));
@@ -215,10 +209,18 @@ export function serveBetweenPolls(app: RequestListener, perPoll: number, servedF
   return Object.defineProperty(listener, 'waiting', { get: () => first.length + waiting.length }) as QueuingRequestListener;
 }
 
+/** Whether `request` is a GET or HEAD of one of `paths`, whatever its query string: a health probe. */
+export function isProbeRequest(request: IncomingMessage, paths: ReadonlySet<string>): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const url = request.url ?? '';
+  const end = url.indexOf('?');
+  return paths.has(end === -1 ? url : url.slice(0, end));
+}
+
 /**
- * Creates the HTTP server for `app` with `limits`; the caller listens. GETs of `servedFirst` (the health probes) are
- * served before every other waiting request: behind a flood, a liveness probe that timed out would have the
- * orchestrator restart a gateway that is only busy, dropping every request it holds.
+ * Creates the HTTP server for `app` with `limits`; the caller listens. Waiting probes (GETs of `servedFirst`) take
+ * turns with the other waiting requests rather than queueing behind them: behind a flood, a liveness probe that
+ * timed out would have the orchestrator restart a gateway that is only busy, dropping every request it holds.
  */
 export function createHttpServer(app: RequestListener, limits: HttpServerLimits, servedFirst: ReadonlySet<string> = new Set()): Server {
   const server = createServer({

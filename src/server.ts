@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { HEALTH_PROBE_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
-import { MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer } from './http-server.js';
+import { MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer, isProbeRequest } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** How often draining checks whether every connection has finished. */
@@ -179,11 +179,10 @@ const MAX_PROBE_CONNECTIONS = 64;
  */
 function listenForProbes(app: RequestListener, config: Config, logger: Logger): Server {
   const answerProbe: RequestListener = (request, response) => {
-    const path = (request.url ?? '').split('?')[0]!;
-    if ((request.method === 'GET' || request.method === 'HEAD') && HEALTH_PROBE_PATHS.has(path)) return void app(request, response);
+    if (isProbeRequest(request, HEALTH_PROBE_PATHS)) return void app(request, response);
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('This port answers only GET /health and GET /ready.\n');
   };
-  const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS }, HEALTH_PROBE_PATHS);
+  const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS });
   server.listen({ port: config.healthPort, host: config.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.healthPort;
