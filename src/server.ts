@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     // another replica rather than on a connection that closes under it (a POST it could not safely retry).
     if (stopping) closeAfterLast(owedHere);
   });
+  exitIfCannotListen(server, 'PORT', config.port, config.host);
   server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -168,6 +169,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+/**
+ * Ends the process with one line naming the variable when `server` cannot listen (a port in use, or one it may not
+ * bind), as a configuration error does, rather than with node's stack of an unhandled 'error' event.
+ */
+function exitIfCannotListen(server: Server, variable: 'PORT' | 'HEALTH_PORT', port: number, host: string): void {
+  const onError = (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'may not be bound by this process' : `cannot be bound (${error.code ?? error.message})`;
+    process.stderr.write(`faceid-gateway cannot start. ${variable}: port ${port} on ${host} ${why}.\n`);
+    process.exit(1);
+  };
+  server.once('error', onError);
+  server.once('listening', () => server.off('error', onError));
+}
+
 /** Most connections the probe port keeps open: an orchestrator opens one or two at a time. */
 const MAX_PROBE_CONNECTIONS = 64;
 
@@ -183,6 +198,7 @@ function listenForProbes(app: RequestListener, config: Config, logger: Logger): 
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('This port answers only GET /health and GET /ready.\n');
   };
   const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS });
+  exitIfCannotListen(server, 'HEALTH_PORT', config.healthPort!, config.host);
   server.listen({ port: config.healthPort, host: config.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.healthPort;

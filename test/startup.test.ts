@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +55,20 @@ describe('the gateway process', () => {
     expect(stderr).toContain('FACEID_RATE_LIMIT must be a whole number');
     expect(stderr).toContain('TENCENTCLOUD_SECRET_ID is required when TENCENTCLOUD_SECRET_KEY is set');
     expect(stderr).not.toContain('do-not-print-this-key');
+  });
+
+  it.each(['PORT', 'HEALTH_PORT'])('says in one line, without a stack, that %s is in use', async (variable) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      gateway = spawnGateway({ HOST: '127.0.0.1', PORT: '0', [variable]: port });
+      expect(await gateway.exited).toBe(1);
+      expect(gateway.stderr()).toContain(`faceid-gateway cannot start. ${variable}: port ${port} on 127.0.0.1 is in use.`);
+      expect(gateway.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      taken.close();
+    }
   });
 
   it('runs on the built-in emulator without credentials, says so loudly, and stops cleanly on SIGTERM', async () => {
