@@ -27,7 +27,15 @@ interface CallerLoad {
   replicas: number[];
   /** When each call starts, in ms from the scenario's start. */
   startsAt: number[];
+  /**
+   * Instead of `startsAt`: calls kept in flight until `closedLoopMs`, each followed at once by the next, or after
+   * CLOSED_LOOP_REFUSED_PAUSE_MS when refused (a client that keeps pressing, not one that waits out `retryAfter`).
+   */
+  inFlight?: number;
 }
+
+/** How long a closed-loop caller pauses after a refusal before it calls again. */
+const CLOSED_LOOP_REFUSED_PAUSE_MS = 100;
 
 interface CallerFigures {
   served: number;
@@ -55,7 +63,7 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 };
 
-async function runScenario(name: string, replicaCount: number, maxQueueWaitMs: number, loads: CallerLoad[]): Promise<void> {
+async function runScenario(name: string, replicaCount: number, maxQueueWaitMs: number, loads: CallerLoad[], closedLoopMs = 0): Promise<void> {
   const emulator = await startFaceIdEmulator({ keyPairs: [KEY_PAIR], rateLimitPerSecond: LIMIT });
   const keyPrefix = `faceid-gateway-bench:${randomUUID()}`;
   let unavailable = 0;
@@ -78,6 +86,27 @@ async function runScenario(name: string, replicaCount: number, maxQueueWaitMs: n
   const figures = new Map<string, CallerFigures>(loads.map((load) => [load.caller, { served: 0, refused: 0, waits: [] }]));
   const started = performance.now();
   const calls: Promise<void>[] = [];
+  for (const load of loads) {
+    const entry = figures.get(load.caller)!;
+    for (let lane = 0; lane < (load.inFlight ?? 0); lane += 1) {
+      calls.push(
+        (async () => {
+          for (let call = lane; performance.now() - started < closedLoopMs; call += 1) {
+            const callStarted = performance.now();
+            try {
+              await replicas[load.replicas[call % load.replicas.length]!]!.getSelfieToken({}, { callerId: load.caller });
+              entry.served += 1;
+              entry.waits.push(performance.now() - callStarted);
+            } catch (error) {
+              if (!(error instanceof RateLimitedError)) throw error;
+              entry.refused += 1;
+              await sleep(CLOSED_LOOP_REFUSED_PAUSE_MS);
+            }
+          }
+        })(),
+      );
+    }
+  }
   const schedule = loads
     .flatMap((load) => load.startsAt.map((at, index) => ({ load, at, replica: load.replicas[index % load.replicas.length]! })))
     .sort((a, b) => a.at - b.at);
@@ -141,6 +170,16 @@ for (const replicaCount of [1, 2]) {
       { caller: 'greedy', replicas: [0], startsAt: steady(40, 10) },
       { caller: 'third', replicas: [replicaCount - 1], startsAt: steady(LIMIT / 3, 10) },
     ],
+  );
+  await runScenario(
+    `A caller keeping 40 calls in flight + a caller making one call at a time${replicaCount > 1 ? ' on the other replica' : ''}, 10 s — ${where}`,
+    replicaCount,
+    2000,
+    [
+      { caller: 'busy', replicas: [0], startsAt: [], inFlight: 40 },
+      { caller: 'one-at-a-time', replicas: [replicaCount - 1], startsAt: [], inFlight: 1 },
+    ],
+    10_000,
   );
   if (replicaCount > 1) {
     await runScenario(`Two greedy callers (40/s offered each), each on its own replica, 10 s — ${where}`, replicaCount, 2000, [

@@ -32,11 +32,15 @@ function createReplica(emulator: FaceIdEmulator, budget: SharedBudget | undefine
   });
 }
 
-/** One caller's requests arriving at one replica, at these times (ms on the fake clock). */
+/**
+ * One caller's requests arriving at one replica, at these times (ms on the fake clock). With `closedLoop`, each
+ * request granted is followed by another `closedLoop` ms later, as a client does that keeps so many in flight.
+ */
 interface Demand {
   replica: number;
   caller: string;
   arrivals: number[];
+  closedLoop?: number;
 }
 
 const burst = (count: number) => Array.from({ length: count }, () => 0);
@@ -57,6 +61,7 @@ async function simulateReplicas(demands: Demand[], untilMs: number, turnMs?: num
   const pending = demands
     .flatMap((demand) => demand.arrivals.map((at) => ({ ...demand, at })))
     .sort((a, b) => a.at - b.at);
+  const closedLoops = new Map(demands.filter((demand) => demand.closedLoop !== undefined).map((demand) => [`${demand.replica}|${demand.caller}`, demand]));
   const grants: Array<{ caller: string; replica: number; at: number }> = [];
   const waits = new Map<string, number[]>();
   try {
@@ -78,6 +83,12 @@ async function simulateReplicas(demands: Demand[], untilMs: number, turnMs?: num
           const arrivedAt = replica.queue.shiftFrom(chosen.callerId)!;
           grants.push({ caller: chosen.callerId, replica: replicas.indexOf(replica), at: now });
           waits.set(chosen.callerId, [...(waits.get(chosen.callerId) ?? []), now - arrivedAt]);
+          const loop = closedLoops.get(`${replicas.indexOf(replica)}|${chosen.callerId}`);
+          if (loop) {
+            const next = { ...loop, at: now + loop.closedLoop! };
+            const later = pending.findIndex((arrival) => arrival.at > next.at);
+            pending.splice(later === -1 ? pending.length : later, 0, next);
+          }
         }
         if (answer.granted.length === 0) replica.askAt = now + answer.waitMs;
         // A replica whose event loop turns over only every `turnMs` asks again at its next turn, whatever it was told;
@@ -127,6 +138,31 @@ const FAIRNESS_CASES: Array<[string, Demand[], Record<string, [number, number]>]
     ],
     { greedy: [0.64, 0.7], third: [0.3, 0.36] },
   ],
+  [
+    'a caller keeping 40 requests in flight on one replica and one sending one at a time on the other each get half',
+    [
+      { replica: 0, caller: 'busy', arrivals: burst(40), closedLoop: 5 },
+      { replica: 1, caller: 'light', arrivals: burst(1), closedLoop: 5 },
+    ],
+    { busy: [0.45, 0.55], light: [0.45, 0.55] },
+  ],
+  [
+    'the same, with the one-at-a-time caller on the replica that asks first when both ask at once',
+    [
+      { replica: 0, caller: 'light', arrivals: burst(1), closedLoop: 5 },
+      { replica: 1, caller: 'busy', arrivals: burst(40), closedLoop: 5 },
+    ],
+    { busy: [0.45, 0.55], light: [0.45, 0.55] },
+  ],
+  [
+    'a greedy caller and one sending one request at a time on one replica, and another sending one at a time on the other, each get a third',
+    [
+      { replica: 0, caller: 'greedy', arrivals: burst(400) },
+      { replica: 0, caller: 'light', arrivals: burst(1), closedLoop: 3 },
+      { replica: 1, caller: 'other', arrivals: burst(1), closedLoop: 8 },
+    ],
+    { greedy: [0.3, 0.37], light: [0.3, 0.37], other: [0.3, 0.37] },
+  ],
 ];
 
 describe.skipIf(!available)('a budget shared by several replicas', () => {
@@ -159,6 +195,10 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
     // The light caller never waited more than two spacings: its turn comes before the greedy caller's next one.
     if ('third' in shares) expect(Math.max(...(waits.get('third') ?? [0]))).toBeLessThanOrEqual(2 * 51.25 + 1);
+    // A caller sending one request at a time waits at most a round of turns: one spacing per busy caller.
+    for (const demand of demands.filter((each) => each.closedLoop !== undefined && each.arrivals.length === 1)) {
+      expect(Math.max(...(waits.get(demand.caller) ?? [0])), demand.caller).toBeLessThanOrEqual(Object.keys(shares).length * 51.25 + 1);
+    }
   }, 60_000);
 
   it.each(FAIRNESS_CASES)('on a fake clock, replicas whose event loops turn over only every 300 ms (a flood being refused): %s, the budget still spent, shared the same', async (_case, demands, shares) => {
@@ -170,6 +210,15 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     const figures = Object.keys(shares).map((caller) => `${caller} ${((grants.filter((grant) => grant.caller === caller).length / grants.length) * 100).toFixed(1)}%`);
     console.info(`${_case}, turns of 300 ms: ${grants.length} grants in 10 s, ${figures.join(', ')}`);
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor((10_000 / 1200) * 20 * 0.95));
+    const oneAtATime = demands.filter((demand) => demand.closedLoop !== undefined && demand.arrivals.length === 1);
+    if (oneAtATime.length > 0) {
+      // A caller sending one request at a time can send one per turn of its replica's loop, fewer than its share:
+      // it gets every one (but the first turn's), and the greedy callers the rest.
+      for (const demand of oneAtATime) {
+        expect(grants.filter((grant) => grant.caller === demand.caller).length, demand.caller).toBeGreaterThanOrEqual(Math.floor(10_000 / 300) - 1);
+      }
+      return;
+    }
     if ('third' in shares) {
       // Fewer slots than on time, so the caller needing a third of the full budget needs more than a third of
       // these: every request of it is served (but those of the last two turns).
@@ -304,18 +353,47 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
         expect(answer?.granted).toHaveLength(1);
       }
       const busyCallers = new Set(await redis.zrange(`${keyPrefix}:busy:GetFaceIdTokenIntl`, 0, -1));
-      expect((await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).filter((caller) => !busyCallers.has(caller))).toEqual([]);
+      const restingCallers = new Set(await redis.zrange(`${keyPrefix}:resting:GetFaceIdTokenIntl`, 0, -1));
+      expect((await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).filter((caller) => !busyCallers.has(caller) && !restingCallers.has(caller))).toEqual([]);
       for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count', 'replicas']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
       now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
       expect(answer).toMatchObject({ granted: [{ index: 0 }], waitMs: 0, busyCallers: 1 });
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
-      expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(0);
+      // Its one request granted, the caller rests: its last turn is kept for a window, then forgotten.
+      expect(await redis.zrange(`${keyPrefix}:resting:GetFaceIdTokenIntl`, 0, -1)).toEqual(['key:backend']);
+      expect(await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toEqual(['key:backend']);
+      expect(await redis.pttl(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:queue-last:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:queue-count:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.zcard(`${keyPrefix}:sent:GetFaceIdTokenIntl`)).toBeLessThanOrEqual(20);
+      now += 1025;
+      await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:other', queued: 2 }], 20, 1025);
+      expect(await redis.zcard(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBe(0);
+      expect(await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toEqual(['key:other']);
+    } finally {
+      redis.disconnect();
+      await budget.close();
+    }
+  });
+
+  it('keeps the last turns of callers gone idle for at most MAX_SHARED_BUSY_CALLERS callers', async () => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    let now = 1_000_000;
+    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await budget.ready(3000)).toBe(true);
+      // At 10,000 a second, more callers than the cap each send one request within one window, and go idle.
+      for (let caller = 0; caller < MAX_SHARED_BUSY_CALLERS + 100; caller += 1) {
+        now += 0.2;
+        const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: `ip:10.3.${caller >> 8}.${caller & 255}`, queued: 1 }], 10_000, 1025);
+        expect(answer?.granted).toHaveLength(1);
+      }
+      expect(await redis.zcard(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
+      expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
     } finally {
       redis.disconnect();
       await budget.close();

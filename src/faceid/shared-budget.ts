@@ -67,7 +67,9 @@ export interface RedisSharedBudgetOptions {
  *   unless renewed), and a caller's next grant comes at least `busy` × spacing after its last one, where `busy` is
  *   the number of registered callers. With k busy callers each gets every k-th slot at most, so k greedy callers
  *   share the budget equally wherever they are; a caller that asks less leaves its turns to the others, and one
- *   whose last queue empties is unregistered at its last grant, so a lone caller takes every slot.
+ *   whose last queue empties is unregistered at its last grant, so a lone caller takes every slot. Its last turn is
+ *   kept while it rests (a window, or a round of turns if longer), so a caller that sends one request at a time,
+ *   idle between a grant and its next request, still waits its turn when it comes back rather than go first.
  * - Even queues: a caller waiting on n replicas has n queues (zset: replica|caller → lapse time); each takes its
  *   caller's turns in rotation (a queue's next grant comes at least n × busy × spacing after its last one), so
  *   each drains at 1/n of its caller's turns, and the replicas predict waits from the number of busy queues.
@@ -75,7 +77,8 @@ export interface RedisSharedBudgetOptions {
  * KEYS: the action's next free time; its busy callers (zset: caller → lapse time); their last grant times (hash);
  * its latest `limit` grants (zset: grant id → send time); the grant id counter; its busy queues (zset); their last
  * grant times (hash); each caller's number of busy queues (hash); the replicas that asked lately (zset: replica →
- * lapse time, REPLICA_SEEN_MS after its last call). ARGV: limit, window ms, credit ms, grace ms, most busy
+ * lapse time, REPLICA_SEEN_MS after its last call); the resting callers, whose last turn is still kept (zset: caller →
+ * when it is forgotten). ARGV: limit, window ms, credit ms, grace ms, most busy
  * callers, key TTL ms, the time in ms or '' for Redis's clock, the replica's id; then per candidate: caller id,
  * requests it has waiting; last, the replica-seen window in ms, the catch-up span in ms and the most slots to grant. Returns {wait ms (0 when granted),
  * busy callers, busy queues, replicas seen, then per grant: index of the granted candidate (0-based), grant id}.
@@ -103,6 +106,11 @@ if #lapsed > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('HDEL', KEYS[3], unpack(lapsed))
 end
+local rested = redis.call('ZRANGEBYSCORE', KEYS[10], '-inf', now)
+if #rested > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', now)
+  redis.call('HDEL', KEYS[3], unpack(rested))
+end
 local function forget_queue(queue)
   local caller = string.sub(queue, string.find(queue, '|', 1, true) + 1)
   redis.call('HDEL', KEYS[7], queue)
@@ -115,13 +123,13 @@ for i = 1, candidates do
   local caller = ARGV[first + 2 * (i - 1)]
   if redis.call('ZSCORE', KEYS[2], caller) or redis.call('ZCARD', KEYS[2]) < max_busy then
     redis.call('ZADD', KEYS[2], 'GT', now + grace, caller)
+    redis.call('ZREM', KEYS[10], caller)
   end
   local queue = replica .. '|' .. caller
   if redis.call('ZSCORE', KEYS[6], queue) or redis.call('ZCARD', KEYS[6]) < max_busy then
     if redis.call('ZADD', KEYS[6], 'GT', now + grace, queue) == 1 then redis.call('HINCRBY', KEYS[8], caller, 1) end
   end
 end
-for k = 2, 9 do redis.call('PEXPIRE', KEYS[k], ttl) end
 -- Each candidate's requests waiting, last turn, its queue's last turn and its number of queues, read once: a call
 -- may grant several slots, and only the granted caller's change.
 local queued, last_turn, queue_turn, queue_count = {}, {}, {}, {}
@@ -183,7 +191,15 @@ for g = 1, want do
       redis.call('HSET', KEYS[3], caller, tostring(turn))
     else
       redis.call('ZREM', KEYS[2], caller)
-      redis.call('HDEL', KEYS[3], caller)
+      -- Its last turn is kept while it still counts (resting): a caller sending one request at a time is idle
+      -- between its grant and its next request, and forgotten there, its next turn came before everyone else's:
+      -- it took every slot it asked for, and a busy caller on another replica got what was left.
+      if registered and (redis.call('ZSCORE', KEYS[10], caller) or redis.call('ZCARD', KEYS[10]) < max_busy) then
+        redis.call('HSET', KEYS[3], caller, tostring(turn))
+        redis.call('ZADD', KEYS[10], turn + math.max(window, busy * spacing), caller)
+      else
+        redis.call('HDEL', KEYS[3], caller)
+      end
     end
   else
     if registered then redis.call('HSET', KEYS[3], caller, tostring(turn)) end
@@ -198,6 +214,8 @@ for g = 1, want do
   granted[#granted + 1] = best - 1
   granted[#granted + 1] = id
 end
+-- After the grants, which may create keys (the first send time, a caller's rest): every key this call wrote expires.
+for k = 2, 10 do redis.call('PEXPIRE', KEYS[k], ttl) end
 if #granted > 0 then
   return {0, busy, queues, replicas, unpack(granted)}
 end
@@ -249,8 +267,9 @@ export const SHARED_CATCH_UP_MS = PACING_CATCH_UP_MS;
 const BUSY_GRACE_MS = SHARED_CATCH_UP_MS + 100;
 
 /**
- * Busy callers one action may register in Redis: bounds its memory (a sorted set and a hash of at most this many
- * entries); callers beyond it are still served, only not counted in `busy`.
+ * Busy callers one action may register in Redis, and resting callers whose last turn it keeps: bounds its memory
+ * (two sorted sets of at most this many entries each, and a hash of their turns); callers beyond it are still
+ * served, only not counted in `busy`, and a resting caller beyond it is forgotten at its grant, as before.
  */
 export const MAX_SHARED_BUSY_CALLERS = 1000;
 
@@ -287,7 +306,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
   // Connection errors are reported through failed commands below; without a listener ioredis would print them.
   redis.on('error', () => undefined);
   // EVALSHA after the first call: the script is sent once per connection, not with every slot.
-  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 9, lua: TAKE_SLOT_SCRIPT });
+  redis.defineCommand('takeFairBudgetSlot', { numberOfKeys: 10, lua: TAKE_SLOT_SCRIPT });
   redis.defineCommand('reportBudgetSlotSent', { numberOfKeys: 1, lua: REPORT_SENT_SCRIPT });
   /** Tells this replica's queues apart from other replicas' in Redis. */
   const replicaId = randomUUID().slice(0, 8);
@@ -314,6 +333,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           `${prefix}:queue-last:${action}`,
           `${prefix}:queue-count:${action}`,
           `${prefix}:replicas:${action}`,
+          `${prefix}:resting:${action}`,
           limit,
           windowMs,
           LATE_CREDIT_MS,
