@@ -2,7 +2,7 @@
  * The process: reads the environment, starts the gateway, listens, and shuts down gracefully on SIGTERM/SIGINT.
  * The only file that touches process.env or the network port.
  */
-import type { RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
@@ -54,7 +54,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const gateway = await createGateway(config, logger);
-  const server = createHttpServer(gateway.app, config.http, HEALTH_PROBE_PATHS);
+  /**
+   * Requests that came on a connection after an answer that closes it: RFC 9112 §9.6 says they must not be
+   * processed, and node would run them and drop their answers (a token minted that nobody receives).
+   */
+  const afterClosingAnswer = new WeakSet<IncomingMessage>();
+  const app: RequestListener = (request, response) => {
+    if (!afterClosingAnswer.has(request)) gateway.app(request, response);
+  };
+  const server = createHttpServer(app, config.http, HEALTH_PROBE_PATHS);
   const { maxConnections } = config.http;
   server.on(
     'drop',
@@ -112,6 +120,15 @@ async function main(): Promise<void> {
       owed = created;
     }
     const owedHere = owed;
+    // An answer owed here already says Connection: close, for good: the one node decided (the client asked, or
+    // spoke HTTP/1.0), or the drain's once written. The connection closes after it, so this request is never run.
+    // (The drain's close on an answer not yet written moves to this request's instead, below.)
+    for (const earlier of owedHere.keys()) {
+      if (!earlier.shouldKeepAlive && (earlier.headersSent || !closedByDrain.has(earlier))) {
+        afterClosingAnswer.add(request);
+        return;
+      }
+    }
     const end = () => {
       if (!owedHere.delete(response)) return;
       inFlight -= 1;

@@ -120,6 +120,32 @@ describe('graceful shutdown of pipelined requests', () => {
 });
 
 describe('draining', () => {
+  it('never runs a request pipelined after an answer that closes its connection (RFC 9112 §9.6): nothing is minted for an answer nobody gets', async () => {
+    const { port, gateway, emulator } = await startSlowGateway();
+    const raw = (body: string) => `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // A token call waits 600 ms on Tencent. Draining, a query pipelined behind it is answered at once but held for
+    // its turn, and is the connection's last answer, so it says Connection: close. A second token call pipelined
+    // after that can never be answered on this connection.
+    socket.write(raw(SELFIE));
+    await pause(100);
+    gateway.child.kill('SIGTERM');
+    await pause(150);
+    socket.write(raw('{"query":"{ __typename }"}'));
+    await pause(150);
+    socket.write(raw(SELFIE));
+    await closed;
+    expect(received.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(received.match(/"sdkToken":"[0-9A-F-]{36}"/g)).toHaveLength(1);
+    expect(received.match(/\r\nConnection: close\r\n/gi)).toHaveLength(1);
+    expect(await gateway.exited).toBe(0);
+    expect(emulator.requests.filter((request) => request.action === 'GetFaceIdTokenIntl')).toHaveLength(1);
+  }, 30_000);
+
   it('tells every keep-alive client answered after SIGTERM to close its connection, so none sends on one that closes under it', async () => {
     const { port, gateway } = await startSlowGateway();
     const agent = new http.Agent({ keepAlive: true });
