@@ -167,12 +167,13 @@ describe('the official tencentcloud-sdk-nodejs-intl-en client', () => {
     expect(error.message).toContain('SecureLevel');
   });
 
-  it("refuses the SDK's default legacy signing, which sends a form body without TC3 headers", async () => {
+  it("refuses the SDK's default legacy signing, which sends a form body without TC3 headers, and says how to switch to TC3", async () => {
     const client = createSdkClient(emulator, TEST_KEY_PAIR, 'HmacSHA256');
 
     const error = await sdkError(promisify((callback) => client.GetFaceIdTokenIntl({}, callback)));
 
     expect(error.code).toBe('MissingParameter');
+    expect(error.message).toContain("it verifies only TC3-HMAC-SHA256. With Tencent's SDKs, pass `new ClientProfile('TC3-HMAC-SHA256', httpProfile)`.");
   });
 });
 

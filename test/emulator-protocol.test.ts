@@ -86,6 +86,7 @@ describe('authentication', () => {
     ['a timestamp 301 s in the past', () => ({ timestamp: nowSeconds() - 301 }), 'AuthFailure.SignatureExpire'],
     ['a timestamp 301 s in the future', () => ({ timestamp: nowSeconds() + 301 }), 'AuthFailure.SignatureExpire'],
     ['a non-numeric timestamp', () => ({ headers: { 'X-TC-Timestamp': 'yesterday' } }), 'InvalidParameter'],
+    ['a timestamp in milliseconds (a time far off, not a malformed header)', () => ({ headers: { 'X-TC-Timestamp': String(Date.now()) } }), 'AuthFailure.SignatureExpire'],
     ['a session-token key pair without X-TC-Token', () => ({ keyPair: STS_KEY_PAIR, headers: { 'X-TC-Token': null } }), 'AuthFailure.TokenFailure'],
     ['a session-token key pair with the wrong X-TC-Token', () => ({ keyPair: STS_KEY_PAIR, headers: { 'X-TC-Token': 'other-token' } }), 'AuthFailure.TokenFailure'],
   ])('rejects %s', async (_, options, code) => {
@@ -340,19 +341,25 @@ describe('parameters', () => {
 });
 
 describe('rate limit', () => {
+  const OTHER_ACCOUNT: EmulatorKeyPair = { secretId: 'AKIDTESTOTHERACCOUNT00000000000000', secretKey: 'other-account-key' };
   let limited: FaceIdEmulator;
   beforeAll(async () => {
-    limited = await startFaceIdEmulator({ keyPairs: [TEST_KEY_PAIR] });
+    limited = await startFaceIdEmulator({ keyPairs: [TEST_KEY_PAIR, OTHER_ACCOUNT] });
   });
   afterAll(async () => {
     await limited.close();
   });
 
-  it('admits 20 requests per action per second and refuses the rest, leaving the other action alone', async () => {
-    const [selfie, ekyc] = await Promise.all([
+  it('admits 20 requests per action, region and account per second and refuses the rest, leaving the others alone', async () => {
+    const [selfie, ekyc, otherRegion, otherAccount] = await Promise.all([
       Promise.all(Array.from({ length: 25 }, () => callEmulator(limited.url, { action: 'GetFaceIdTokenIntl' }))),
       Promise.all(Array.from({ length: 5 }, () => callEmulator(limited.url, { action: 'ApplySdkVerificationToken' }))),
+      Promise.all(Array.from({ length: 5 }, () => callEmulator(limited.url, { action: 'GetFaceIdTokenIntl', region: 'ap-jakarta' }))),
+      Promise.all(Array.from({ length: 5 }, () => callEmulator(limited.url, { action: 'GetFaceIdTokenIntl', keyPair: OTHER_ACCOUNT }))),
     ]);
+    // Tencent counts per action, access region and (sub-)account.
+    expect(otherRegion.map(codeOf)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
+    expect(otherAccount.map(codeOf)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
 
     const selfieCodes = selfie.map(codeOf);
     expect(selfieCodes.filter((code) => code === 'OK')).toHaveLength(20);

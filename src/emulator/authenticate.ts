@@ -68,7 +68,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
 
     const timestampHeader = headers['x-tc-timestamp'] ?? '';
-    if (!/^\d{1,12}$/.test(timestampHeader)) {
+    // Up to 16 digits is an integer the check below can judge: milliseconds (13 digits), a signer's common slip, are
+    // a time far off, and Tencent answers them as such (SignatureExpire), not as a malformed header.
+    if (!/^\d{1,16}$/.test(timestampHeader)) {
       return apiFailure('InvalidParameter', 'X-TC-Timestamp must be an integer number of seconds since the epoch.');
     }
     const timestamp = Number(timestampHeader);

@@ -17,6 +17,9 @@ export const SUPPORTED_REGIONS: readonly string[] = ['ap-singapore', 'ap-jakarta
  */
 const REQUIRED_HEADERS = ['X-TC-Action', 'X-TC-Version', 'X-TC-Timestamp', 'X-TC-Region', 'Authorization', 'Content-Type', 'Host'];
 
+/** The body of the legacy (v1) signing scheme: parameters and signature as form fields. */
+const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\b/i;
+
 /** `application/json`, optionally with `charset=utf-8`: the only body format the emulator speaks. */
 const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 
@@ -26,8 +29,9 @@ function quoteForMessage(value: string): string {
 }
 
 /**
- * Tencent also accepts GET with a query string; the emulator speaks only what the gateway and the official SDK
- * send (`POST /` with a JSON body), so anything else gets Tencent's "unsupported protocol" code.
+ * Tencent also accepts GET with a query string, and the legacy HmacSHA1/HmacSHA256 signing with a form body (the
+ * official SDKs' default); the emulator speaks what the gateway sends, and the SDKs with a TC3-HMAC-SHA256 profile
+ * (`POST /` with a JSON body), so anything else gets Tencent's "unsupported protocol" code.
  */
 export function checkRequestLine(method: string | undefined, url: string | undefined): ApiFailure | undefined {
   if (method !== 'POST') {
@@ -43,7 +47,12 @@ export function checkRequestLine(method: string | undefined, url: string | undef
 export function checkRequiredHeaders(headers: HeaderMap): ApiFailure | undefined {
   const missing = REQUIRED_HEADERS.filter((name) => !headers[name.toLowerCase()]);
   if (missing.length > 0) {
-    return apiFailure('MissingParameter', `The request is missing the required header(s) ${missing.map((name) => `\`${name}\``).join(', ')}.`);
+    // Tencent's SDKs sign with the legacy HmacSHA256 scheme (a form body, no X-TC-* headers) unless told otherwise;
+    // Tencent still accepts it, the emulator does not, and says how to switch.
+    const legacy = FORM_CONTENT_TYPE.test(headers['content-type'] ?? '')
+      ? " This looks like a request signed with the legacy HmacSHA1/HmacSHA256 scheme (a form body), which Tencent still accepts but the emulator does not: it verifies only TC3-HMAC-SHA256. With Tencent's SDKs, pass `new ClientProfile('TC3-HMAC-SHA256', httpProfile)`."
+      : '';
+    return apiFailure('MissingParameter', `The request is missing the required header(s) ${missing.map((name) => `\`${name}\``).join(', ')}.${legacy}`);
   }
   const contentType = headers['content-type'] ?? '';
   if (!JSON_CONTENT_TYPE.test(contentType)) {

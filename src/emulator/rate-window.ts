@@ -1,5 +1,5 @@
 /**
- * A sliding-window rate limit per key (here: per action), as Tencent documents it for these APIs: at most
+ * A sliding-window rate limit per key (here: per action, region and key pair), as Tencent documents it: at most
  * `limit` requests in any window of `windowMs`.
  */
 

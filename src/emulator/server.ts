@@ -32,6 +32,7 @@ import { EMULATOR_CONTROL_PREFIX, handleControlRequest } from './control.js';
 import { createVerificationStore, type CompletionRefusal, type EmulatorOutcome, type VerificationKind } from './verifications.js';
 import { checkRequestLine, checkRequiredHeaders, checkRouting, type HeaderMap } from './protocol.js';
 import { createRateWindow } from './rate-window.js';
+import { parseTc3Authorization } from '../faceid/tc3.js';
 
 /** How to start an emulator. */
 export interface FaceIdEmulatorOptions {
@@ -342,7 +343,10 @@ export async function startFaceIdEmulator(options: FaceIdEmulatorOptions): Promi
     }
 
     // Only admitted requests enter the window (see rate-window.ts): a client's refused retries do not lock it out.
-    const admission = rateWindow.tryAdmit(action, arrivedAt);
+    // Tencent counts per action, region and (sub-)account; the key is the emulator's account. Every part was checked
+    // above against a fixed set (actions, regions, configured keys), so the windows are bounded.
+    const secretId = parseTc3Authorization(headers['authorization'] ?? '')?.secretId ?? '';
+    const admission = rateWindow.tryAdmit(`${action}|${headers['x-tc-region'] ?? ''}|${secretId}`, arrivedAt);
     if (!admission.admitted) {
       const limited = apiFailure(
         'RequestLimitExceeded',
