@@ -242,9 +242,12 @@ describe('request hardening', () => {
       'apollographql-client-version',
       'apollo-require-preflight',
       'x-apollo-operation-name',
+      'graphql-client-name',
+      'x-graphql-client-version',
       'traceparent',
       'tracestate',
       'baggage',
+      'sentry-trace',
     ];
     const response = await app.fetch('http://gateway.test/graphql', {
       method: 'OPTIONS',

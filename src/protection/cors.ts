@@ -9,17 +9,23 @@ import { CSRF_HEADER } from './csrf.js';
 
 /**
  * Headers that mainstream GraphQL clients and tracing add on their own: Apollo Client's client awareness and CSRF
- * marker, Apollo's operation name header, and W3C Trace Context / Baggage. A preflight that omits one of them
- * blocks every request of an app using that client, so they are allowed even though the gateway ignores them.
+ * marker, Apollo's operation name header, the client awareness headers GraphQL Hive reads (with and without `x-`),
+ * W3C Trace Context / Baggage, and Sentry's browser SDK's trace header. A preflight that omits one of them blocks
+ * every request of an app using that client, so they are allowed even though the gateway ignores them.
  */
 export const CLIENT_AND_TRACING_HEADERS: readonly string[] = [
   'apollographql-client-name',
   'apollographql-client-version',
   'apollo-require-preflight',
   'x-apollo-operation-name',
+  'graphql-client-name',
+  'graphql-client-version',
+  'x-graphql-client-name',
+  'x-graphql-client-version',
   'traceparent',
   'tracestate',
   'baggage',
+  'sentry-trace',
 ];
 
 /** Request headers a browser may send cross-origin: the gateway's own, then those clients and tracing send. */
@@ -42,14 +48,17 @@ export function corsPolicy(origins: readonly string[]): YogaServerOptions<object
   const shared = {
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: [...CORS_ALLOWED_HEADERS],
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
-    // Credentials travel in headers, never cookies: browsers need not send cookies cross-origin.
-    credentials: false,
+    // WWW-Authenticate: a page on another origin reading a 401 learns which scheme to use.
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'www-authenticate'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   };
   return (request: Request) => {
     const origin = request.headers.get('origin');
-    if (anyOrigin) return { ...shared, origin: '*' };
-    return origin !== null && origins.includes(origin) ? { ...shared, origin } : false;
+    // Browsers refuse credentials with a wildcard origin, so any origin comes without them.
+    if (anyOrigin) return { ...shared, origin: '*', credentials: false };
+    // A listed origin may send credentials: apps that set `credentials: 'include'` on every request (a common
+    // Apollo Client setting) would otherwise fail outright. Harmless here: the gateway reads no cookie, so a
+    // credentialed request can do nothing an uncredentialed one cannot.
+    return origin !== null && origins.includes(origin) ? { ...shared, origin, credentials: true } : false;
   };
 }
