@@ -3,6 +3,7 @@ import { createAuthenticator } from '../src/auth/authenticate.js';
 import { MAX_REQUEST_BODY_BYTES } from '../src/app.js';
 import { OPERATIONS_DIRECTORY } from '../src/gateway.js';
 import { CORS_ALLOWED_HEADERS } from '../src/protection/cors.js';
+import { MAX_ENTITY_FETCHES } from '../src/protection/operation-limits.js';
 import { MAX_VALIDATION_ERRORS } from '../src/protection/introspection.js';
 import { loadPersistedOperations, persistedOperationId } from '../src/protection/persisted-operations.js';
 import { getIntrospectionQuery, parse } from 'graphql';
@@ -82,6 +83,11 @@ describe('request hardening', () => {
       /^Operation "Copies" uses aliases inside a verification result/,
     ],
     ['an alias inside _entities', '{ _entities(representations: []) { ... on SelfieVerificationResult { copy: video { base64 } } } }', /uses aliases inside a verification result/],
+    [
+      'more _entities fields than MAX_ENTITY_FETCHES',
+      `{ ${Array.from({ length: MAX_ENTITY_FETCHES + 1 }, (_unused, index) => `_v${index}__entities: _entities(representations: []) { __typename }`).join(' ')} }`,
+      new RegExp(`^The operation selects _entities ${MAX_ENTITY_FETCHES + 1} times; the limit is ${MAX_ENTITY_FETCHES}\\.$`),
+    ],
     ['__type with aliases past the limit', `{ ${Array.from({ length: 11 }, (_unused, index) => `t${index}: __type(name: "Query") { name }`).join(' ')} }`, /uses 11 aliases; the limit is 10/],
     // Copies nested through fragments multiply: at six aliases a level this 775-byte document was answered with 146 MB.
     ['aliases nested inside introspection', AMPLIFIED_INTROSPECTION, /^The operation uses 55986 aliases; the limit is 10\.$/],

@@ -73,7 +73,7 @@ describe('the gateway behind a router', () => {
 
   it('composes with another subgraph into one supergraph', () => {
     const supergraph = buildSchema(stack.router.supergraphSdl);
-    expect(Object.keys(supergraph.getQueryType()!.getFields()).sort()).toEqual(['ekycVerificationResult', 'gateway', 'me', 'selfieVerificationResult']);
+    expect(Object.keys(supergraph.getQueryType()!.getFields()).sort()).toEqual(['accounts', 'ekycVerificationResult', 'gateway', 'me', 'selfieVerificationResult']);
     expect(Object.keys(supergraph.getMutationType()!.getFields()).sort()).toEqual(['applyEkycToken', 'getSelfieToken']);
   });
 

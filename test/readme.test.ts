@@ -42,7 +42,7 @@ import {
 import { BODY_PIECES_ALLOWANCE, MIN_AVERAGE_BODY_PIECE_BYTES } from '../src/protection/bounded-body.js';
 import { MAX_VALIDATION_ERRORS } from '../src/protection/introspection.js';
 import { MAX_BODY_JSON_VALUES, MAX_FORM_FIELDS } from '../src/protection/json-values.js';
-import { MAX_ALIASES, MAX_DEPTH, MAX_SCHEMA_INTROSPECTIONS, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
+import { MAX_ALIASES, MAX_DEPTH, MAX_ENTITY_FETCHES, MAX_SCHEMA_INTROSPECTIONS, MAX_TOKEN_MUTATIONS } from '../src/protection/operation-limits.js';
 import { MAX_ENTITY_REFERENCES } from '../src/schema/verification-result.js';
 import { MAX_KEYS_TRIED_WITHOUT_KID } from '../src/auth/authenticate.js';
 import { MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST_ITEMS, MAX_VARIABLE_OBJECT_FIELDS } from '../src/protection/variables-limits.js';
@@ -136,6 +136,7 @@ describe('the limits table', () => {
     ['MAX_VALIDATION_ERRORS', thousands(MAX_VALIDATION_ERRORS)],
     ['MAX_TOKEN_MUTATIONS', thousands(MAX_TOKEN_MUTATIONS)],
     ['MAX_ENTITY_REFERENCES', thousands(MAX_ENTITY_REFERENCES)],
+    ['MAX_ENTITY_FETCHES', thousands(MAX_ENTITY_FETCHES)],
     ['MAX_KEYS_TRIED_WITHOUT_KID', thousands(MAX_KEYS_TRIED_WITHOUT_KID)],
     ['MAX_VARIABLE_LIST_ITEMS', thousands(MAX_VARIABLE_LIST_ITEMS)],
     ['MAX_VARIABLE_OBJECT_FIELDS', thousands(MAX_VARIABLE_OBJECT_FIELDS)],

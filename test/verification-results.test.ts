@@ -349,6 +349,32 @@ describe('results as federation entities keyed by sdkToken', () => {
     if (code === 'FORBIDDEN') expect(response.body.errors![0]!.message).toContain('lack the faceid:result scope');
   });
 
+  it('resolves the aliased _entities fields a router merges into one request (Hive Gateway), past MAX_ALIASES', async () => {
+    guarded.emulator.clearRecords();
+    const reference = '{ __typename: "SelfieVerificationResult", sdkToken: "F0000000-0000-4000-8000-000000000000" }';
+    const query = `{ ${Array.from({ length: 12 }, (_unused, index) => `_v${index}__entities: _entities(representations: [${reference}]) { __typename }`).join(' ')} }`;
+
+    const response = await sendGraphQL(guarded.app, { query }, { headers: { 'x-api-key': BACKEND_KEY } });
+
+    const codes = new Set(response.body.errors!.map((error) => error.extensions!.code));
+    expect([...codes].filter((code) => code !== 'SDK_TOKEN_UNKNOWN' && code !== 'RATE_LIMITED')).toEqual([]);
+    expect(guarded.emulator.requests.length).toBeGreaterThan(0);
+  });
+
+  it('counts the references of every _entities field of a request together, refusing past MAX_ENTITY_REFERENCES before any Tencent read', async () => {
+    guarded.emulator.clearRecords();
+    const half = Math.floor(MAX_ENTITY_REFERENCES / 2) + 1;
+    const references = Array.from({ length: half }, () => ({ __typename: 'SelfieVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' }));
+    const query = `query ($a: [_Any!]!, $b: [_Any!]!) { a: _entities(representations: $a) { __typename } b: _entities(representations: $b) { __typename } }`;
+
+    const response = await sendGraphQL(guarded.app, { query, variables: { a: references, b: references } }, { headers: { 'x-api-key': BACKEND_KEY } });
+
+    expect(response.body.errors!.length).toBeGreaterThan(0);
+    for (const error of response.body.errors!) expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'representations' });
+    expect(response.body.errors![0]!.message).toContain(`holds ${2 * half} entity references in all; at most ${MAX_ENTITY_REFERENCES}`);
+    expect(guarded.emulator.requests).toEqual([]);
+  });
+
   it(`refuses more than MAX_ENTITY_REFERENCES references in one request before any Tencent read`, async () => {
     guarded.emulator.clearRecords();
     const references = Array.from({ length: MAX_ENTITY_REFERENCES + 1 }, () => ({ __typename: 'SelfieVerificationResult', sdkToken: 'F0000000-0000-4000-8000-000000000000' }));

@@ -54,6 +54,16 @@ export const MAX_SCHEMA_INTROSPECTIONS = 1;
  */
 export const RESULT_READS: ReadonlySet<string> = new Set(['selfieVerificationResult', 'ekycVerificationResult', '_entities']);
 
+/** The federation field through which a router reads entities of this subgraph. */
+export const ENTITIES_FIELD = '_entities';
+/**
+ * Most `_entities` fields (by response key) one operation selects. A router that merges several entity fetches into
+ * one request (Hive Gateway: `_v0__entities`, `_v1__entities`, …) aliases them, so their aliases do not count
+ * against MAX_ALIASES: each resolves references of its own, and the references of all of them together are bounded
+ * (MAX_ENTITY_REFERENCES), so an alias here copies nothing. 32 is more fetches than a query plan makes of one subgraph.
+ */
+export const MAX_ENTITY_FETCHES = 32;
+
 /** Counts stop growing here: past every limit, and safe from overflow when fragments multiply (2^n spreads). */
 const COUNT_CEILING = 1_000_000;
 /** Token response keys kept per selection set: enough to report the count, small enough that merging stays O(1). */
@@ -75,9 +85,11 @@ interface Measure {
   schemaKeys: ReadonlySet<string>;
   /** Aliases inside the result reads selected at this level (through fragments). */
   aliasesInResults: number;
+  /** Response keys of the `_entities` fields selected at this level (through fragments). */
+  entityKeys: ReadonlySet<string>;
 }
 
-const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set(), schemaKeys: new Set(), aliasesInResults: 0 };
+const EMPTY: Measure = { depth: 0, aliases: 0, tokenKeys: new Set(), schemaKeys: new Set(), aliasesInResults: 0, entityKeys: new Set() };
 
 function saturatingAdd(a: number, b: number): number {
   return Math.min(a + b, COUNT_CEILING);
@@ -106,15 +118,20 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
     let aliasesInResults = 0;
     const tokenKeys = new Set<string>();
     const schemaKeys = new Set<string>();
+    const entityKeys = new Set<string>();
     const addTokenKey = (key: string) => {
       if (tokenKeys.size < TOKEN_KEY_CEILING) tokenKeys.add(key);
     };
     const addSchemaKey = (key: string) => {
       if (schemaKeys.size < TOKEN_KEY_CEILING) schemaKeys.add(key);
     };
+    const addEntityKey = (key: string) => {
+      if (entityKeys.size < TOKEN_KEY_CEILING) entityKeys.add(key);
+    };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases = saturatingAdd(aliases, 1);
+        if (selection.name.value === ENTITIES_FIELD) addEntityKey((selection.alias ?? selection.name).value);
+        else if (selection.alias) aliases = saturatingAdd(aliases, 1);
         const inner = selection.selectionSet ? measureSelectionSet(selection.selectionSet) : EMPTY;
         aliases = saturatingAdd(aliases, inner.aliases);
         if (INTROSPECTION_ROOT_FIELDS.has(selection.name.value)) {
@@ -131,10 +148,11 @@ function createMeasurer(fragments: ReadonlyMap<string, FragmentDefinitionNode>) 
         aliases = saturatingAdd(aliases, inner.aliases);
         inner.tokenKeys.forEach(addTokenKey);
         inner.schemaKeys.forEach(addSchemaKey);
+        inner.entityKeys.forEach(addEntityKey);
         aliasesInResults = saturatingAdd(aliasesInResults, inner.aliasesInResults);
       }
     }
-    return { depth, aliases, tokenKeys, schemaKeys, aliasesInResults };
+    return { depth, aliases, tokenKeys, schemaKeys, aliasesInResults, entityKeys };
   }
 
   return measureSelectionSet;
@@ -155,7 +173,8 @@ function counted(count: number, ceiling: number): string {
 
 /**
  * Rejects operations deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, an alias inside a result read
- * (RESULT_READS), more than MAX_SCHEMA_INTROSPECTIONS `__schema` fields, or that would execute more than
+ * (RESULT_READS), more than MAX_SCHEMA_INTROSPECTIONS `__schema` fields, more than MAX_ENTITY_FETCHES `_entities`
+ * fields, or that would execute more than
  * MAX_TOKEN_MUTATIONS token mutations, counting through fragments and inline fragments.
  */
 export const OperationLimitsRule: ValidationRule = (context: ValidationContext) => {
@@ -170,7 +189,7 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
   return {
     OperationDefinition(operation) {
       const name = describe(operation);
-      const { depth, aliases, tokenKeys, schemaKeys, aliasesInResults } = measure(operation.selectionSet);
+      const { depth, aliases, tokenKeys, schemaKeys, aliasesInResults, entityKeys } = measure(operation.selectionSet);
       if (depth > MAX_DEPTH) context.reportError(limitError(`${name} is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, operation));
       if (aliases > MAX_ALIASES) {
         context.reportError(limitError(`${name} uses ${counted(aliases, COUNT_CEILING)} aliases; the limit is ${MAX_ALIASES}.`, operation));
@@ -189,6 +208,11 @@ export const OperationLimitsRule: ValidationRule = (context: ValidationContext) 
             `${name} selects __schema ${counted(schemaKeys.size, TOKEN_KEY_CEILING)} times; the limit is ${MAX_SCHEMA_INTROSPECTIONS} (each is a copy of the whole schema).`,
             operation,
           ),
+        );
+      }
+      if (entityKeys.size > MAX_ENTITY_FETCHES) {
+        context.reportError(
+          limitError(`${name} selects _entities ${counted(entityKeys.size, TOKEN_KEY_CEILING)} times; the limit is ${MAX_ENTITY_FETCHES}.`, operation),
         );
       }
       if (operation.operation === 'mutation' && tokenKeys.size > MAX_TOKEN_MUTATIONS) {

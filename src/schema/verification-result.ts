@@ -9,7 +9,7 @@
  * URL lands in access logs; a GET can be prefetched or replayed) and `Cache-Control: no-store`
  * (src/protection/result-responses.ts).
  */
-import type { GraphQLSchema } from 'graphql';
+import { getArgumentValues, Kind, type GraphQLField, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { InvalidInputError, refusal } from '../errors.js';
 import type { CallOptions } from '../faceid/client.js';
@@ -352,26 +352,61 @@ export const RESULT_TYPE_NAMES: ReadonlySet<string> = new Set(['SelfieVerificati
  * type name was copied whole into the error log, before any scope was checked.
  */
 /**
- * References one `_entities` call may resolve: each is a Tencent read from the result actions' budget of 20 a
- * second, shared by every caller. 60 references in one request made 40 reads and refused the rest, spending two
- * seconds of that budget for one caller. A router splits larger batches.
+ * References one request may resolve, over every `_entities` field it selects (a router's merged fetches are
+ * aliases of it): each is a Tencent read from the result actions' budget of 20 a second, shared by every caller,
+ * and holds its answer until the request is answered. Routers do not split batches (Apollo Gateway, Hive Gateway):
+ * a page listing 21 accounts' verifications is one `_entities` call of 21, so the bound is what a list page holds,
+ * not a second of budget; the reads past what the fair queue admits within its wait bound come back RATE_LIMITED
+ * one by one, with `retryAfter`, beside the others' results.
  */
-export const MAX_ENTITY_REFERENCES = 20;
+export const MAX_ENTITY_REFERENCES = 100;
+
+/** The references of every `_entities` field of the operation, through fragments; counted once per request. */
+function entityReferencesOf(info: GraphQLResolveInfo, entitiesField: GraphQLField<unknown, unknown>): number {
+  let count = 0;
+  const visited = new Set<string>();
+  const visit = (selectionSet: SelectionSetNode) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== entitiesField.name) continue;
+        // Arguments the validation already checked: a bad value cannot reach here.
+        const { representations } = getArgumentValues(entitiesField, selection, info.variableValues) as { representations?: unknown };
+        if (Array.isArray(representations)) count += representations.length;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet);
+      } else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet);
+      }
+    }
+  };
+  visit(info.operation.selectionSet);
+  return count;
+}
 
 export function guardEntityReferences(schema: GraphQLSchema): GraphQLSchema {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
   if (!field || !resolve) return schema;
   const typeList = [...RESULT_TYPE_NAMES].join(' or ');
+  // Per request (its context): the references of all its `_entities` fields, counted when the first one runs.
+  const referencesInRequest = new WeakMap<object, number>();
   field.resolve = (source, args: { representations?: unknown }, context: GatewayContext, info) => {
     // Every reference is a verification result: a caller who may not read them is told so before its input is
     // judged, as for the result queries.
     if (!context.caller.scopes.has(SCOPES.result)) throw scopeRefusal(context.caller, [SCOPES.result]);
     const references = Array.isArray(args.representations) ? args.representations : [];
-    if (references.length > MAX_ENTITY_REFERENCES) {
+    let total = referencesInRequest.get(context);
+    if (total === undefined) {
+      total = entityReferencesOf(info, field);
+      referencesInRequest.set(context, total);
+    }
+    if (total > MAX_ENTITY_REFERENCES) {
+      // Every `_entities` field of the request is refused, so none of them is read.
       throw refusal(
         'BAD_USER_INPUT',
-        `representations holds ${references.length} references; at most ${MAX_ENTITY_REFERENCES} are resolved per request, as each is a Tencent read from a budget of 20 a second.`,
+        `This request holds ${total} entity references in all; at most ${MAX_ENTITY_REFERENCES} are resolved per request, each a Tencent read from a budget of 20 a second: fetch fewer at a time.`,
         { extensions: { field: 'representations' } },
       );
     }

@@ -22,6 +22,7 @@ export const COMPAT_GATEWAY_ENV: Readonly<Record<string, string>> = {
   AUTH_API_KEYS: JSON.stringify([
     { name: 'ekyc-backend', sha256: hashApiKey(API_KEYS.ekycBackend), scopes: ['faceid:ekyc'] },
     { name: 'selfie-backend', sha256: hashApiKey(API_KEYS.selfieBackend), scopes: ['faceid:selfie'] },
+    { name: 'result-backend', sha256: hashApiKey(API_KEYS.resultBackend), scopes: ['faceid:result'] },
   ]),
   FACEID_RATE_LIMIT: '1',
   FACEID_MAX_QUEUE_WAIT_MS: '0',
@@ -38,6 +39,8 @@ export interface CompatGateway {
   selfieOnly: Record<string, string>;
   /** Headers with a token that does not verify: UNAUTHENTICATED. */
   forged: Record<string, string>;
+  /** Headers of a backend that reads verification results (an API key with faceid:result). */
+  resultReader: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function startCompatGateway(extraEnv: Record<string, string> = {}):
     trusted: { authorization: `Bearer ${token}` },
     selfieOnly: { 'x-api-key': API_KEYS.selfieBackend },
     forged: { authorization: 'Bearer not-a-jwt' },
+    resultReader: { 'x-api-key': API_KEYS.resultBackend },
     async close() {
       if (gateway.child.exitCode === null) {
         gateway.child.kill('SIGTERM');

@@ -9,6 +9,7 @@ export const JWT_AUDIENCE = 'faceid-gateway';
 export const API_KEYS = {
   ekycBackend: 'ak_ekyc_backend_0123456789abcdef',
   selfieBackend: 'ak_selfie_backend_fedcba9876543210',
+  resultBackend: 'ak_result_backend_0f1e2d3c4b5a6978',
 } as const;
 
 /** JWT and API-key authentication, as a deployment would configure it. */

@@ -14,7 +14,7 @@ import {
   startCompatGateway,
   type CompatGateway,
 } from './compat-gateway.js';
-import { startAccountsSubgraph, type RecordingSubgraph, type SubgraphEndpoint } from './router.js';
+import { ACCOUNTS_PAGE_LENGTH, startAccountsSubgraph, type AccountsSubgraph, type SubgraphEndpoint } from './router.js';
 
 /** A router started for the contract. */
 export interface RouterUnderTest {
@@ -31,7 +31,7 @@ interface RoutedResponse {
 /** Defines the router contract's tests; `start` composes a router over the subgraphs (gateway first). */
 export function defineRouterContract(start: (subgraphs: readonly SubgraphEndpoint[]) => Promise<RouterUnderTest>): void {
   let gateway: CompatGateway;
-  let accounts: RecordingSubgraph;
+  let accounts: AccountsSubgraph;
   let router: RouterUnderTest;
 
   beforeAll(async () => {
@@ -78,6 +78,19 @@ export function defineRouterContract(start: (subgraphs: readonly SubgraphEndpoin
     const response = await send(COMPAT_OPERATIONS.ekyc, { input: {} }, gateway.selfieOnly);
     expect(response.body.errors).toHaveLength(1);
     expect(response.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', retryable: false });
+  });
+
+  // The results are read at FACEID_RATE_LIMIT (1 a second) with no queue: one read goes through, the others are
+  // refused RATE_LIMITED, each on its own; the one read finds the token unknown (it was never minted).
+  const RESULT_CODES = new Set(['SDK_TOKEN_UNKNOWN', 'RATE_LIMITED']);
+
+  it(`resolves a page of ${ACCOUNTS_PAGE_LENGTH} accounts' verifications reference by reference, never refusing the router's batch`, async () => {
+    accounts.linkKycVerification('F0000000-0000-4000-8000-000000000000');
+    const response = await send('{ accounts { id kycVerification { sdkToken outcome } } }', {}, gateway.resultReader);
+    expect(response.body.data?.accounts).toHaveLength(ACCOUNTS_PAGE_LENGTH);
+    const codes = (response.body.errors ?? []).map((error) => error.extensions?.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((code) => !RESULT_CODES.has(code as string))).toEqual([]);
   });
 
   it(`keeps code, retryable and retryAfter of RATE_LIMITED for the excess of ${RATE_LIMIT_BURST} concurrent mutations`, async () => {

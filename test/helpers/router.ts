@@ -100,8 +100,10 @@ const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
 
   type Query {
-    "The caller's account: null unless the request carries an Authorization header."
+    "The caller's account: null unless the request carries credentials (Authorization or x-api-key)."
     me: Account
+    "A page of accounts, each referring to the linked eKYC verification."
+    accounts: [Account!]!
   }
 
   type Account {
@@ -116,8 +118,11 @@ const ACCOUNTS_TYPE_DEFS = parse(/* GraphQL */ `
   }
 `);
 
+/** Accounts on the `accounts` page: more than one `_entities` call held before routers' batches were allowed. */
+export const ACCOUNTS_PAGE_LENGTH = 25;
+
 /**
- * The "accounts" subgraph: `Query.me`, which needs the caller's Authorization header and so shows whether the
+ * The "accounts" subgraph: `Query.me`, which needs the caller's credentials and so shows whether the
  * router forwarded it. Built with @apollo/subgraph from SDL: a second Pothos builder would have to carry the
  * scope-auth options that the gateway's plugin import makes mandatory for every builder in the process.
  */
@@ -129,7 +134,8 @@ export async function startAccountsSubgraph(): Promise<AccountsSubgraph> {
       Query: {
         // @apollo/subgraph types every resolver's context as unknown; yoga's carries the HTTP request.
         me: (_root: unknown, _args: unknown, context: unknown) =>
-          (context as YogaInitialContext).request.headers.has('authorization') ? { id: 'account-1', name: 'Test Account' } : null,
+          ['authorization', 'x-api-key'].some((name) => (context as YogaInitialContext).request.headers.has(name)) ? { id: 'account-1', name: 'Test Account' } : null,
+        accounts: () => Array.from({ length: ACCOUNTS_PAGE_LENGTH }, (_unused, index) => ({ id: `account-${index + 1}`, name: `Account ${index + 1}` })),
       },
       Account: {
         // A reference only: the router asks the faceid subgraph for the rest.
