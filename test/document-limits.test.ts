@@ -1,4 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { Kind, getIntrospectionQuery, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import {
   createDocumentCaches,
   documentLimitViolation,
   nestingExceeds,
+  parseBounded,
 } from '../src/protection/document-limits.js';
 import { MAX_ALIASES, MAX_DEPTH, MAX_TOKEN_MUTATIONS, NoSubscriptionsRule, OperationLimitsRule } from '../src/protection/operation-limits.js';
 import { createSchema } from '../src/schema/index.js';
@@ -124,6 +127,29 @@ describe('document bounds, checked before parsing', () => {
 });
 
 describe('the parse caches', () => {
+  it.each([
+    ['8,000 comment lines (16 KB)', () => `{ __typename }\n${'#\n'.repeat(8000)}`],
+    ['a few long comments', () => `{ __typename }\n${`# ${'c'.repeat(2000)}\n`.repeat(7)}`],
+    ['1,000 tokens of fields', () => `{ ${Array.from({ length: 330 }, (_unused, field) => `a${field}: __typename`).join(' ')} }`],
+    ['the usual operation', () => 'mutation GetSelfieToken($input: GetSelfieTokenInput!) { getSelfieToken(input: $input) { sdkToken requestId expiresAt } }'],
+  ])('charge at least the heap their entries hold, for documents of %s', (_case, document) => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { documentCache } = createDocumentCaches();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // Parsed as yoga parses a request: the source text is the cache key, and the document points into it.
+    for (let index = 0; index < 200; index += 1) {
+      const text = `${document()}\n# ${index}`;
+      documentCache.set(text, parseBounded(text));
+    }
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    // Past the cache's bound the oldest entries were evicted (and collected): what is left is what is charged.
+    expect(documentCache.size).toBeGreaterThan(5);
+    expect(documentCache.calculatedSize).toBeGreaterThanOrEqual(held);
+  });
+
   it('hold a bounded number of bytes, evicting the oldest documents', () => {
     const { documentCache } = createDocumentCaches();
     const text = (index: number) => `{ ${Array.from({ length: 300 }, (_unused, field) => `a${field}: __typename`).join(' ')} b${index}: __typename }`;
