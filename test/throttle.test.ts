@@ -92,16 +92,22 @@ describe('fair throttle on a fake clock (4 slots per second, 250 ms apart)', () 
       [0, 500, 1000, 1500, 250, 750, 1250],
     ],
     [
-      'a newcomer waits one turn of each busy caller, not behind their whole queues',
+      'a newcomer goes before a caller served lately, not behind its whole queue',
       { maxQueueWaitMs: 1000 },
       [...burst('a', 6), { at: 10, caller: 'b' }],
-      [0, 250, 750, 1000, 1250, 'refused 2', 500],
+      [0, 500, 750, 1000, 1250, 'refused 2', 250],
     ],
     [
-      'a light caller is served in its turn while a greedy one takes every other slot',
+      'a light caller is served at the next slot while a greedy one takes every other',
       { maxQueueWaitMs: 5000 },
       [...burst('greedy', 10), { at: 100, caller: 'light' }, { at: 1100, caller: 'light' }, { at: 2100, caller: 'light' }],
-      [0, 250, 750, 1000, 1250, 1750, 2000, 2250, 2750, 3000, 500, 1500, 2500],
+      [0, 500, 750, 1000, 1500, 1750, 2000, 2500, 2750, 3000, 250, 1250, 2250],
+    ],
+    [
+      'two busy callers still alternate once both were served lately, whoever came first',
+      { maxQueueWaitMs: 5000 },
+      [...burst('a', 2), ...burst('b', 2), { at: 1500, caller: 'a' }, { at: 1500, caller: 'a' }, { at: 1500, caller: 'b' }, { at: 1500, caller: 'b' }],
+      [0, 500, 250, 750, 1500, 2000, 1750, 2250],
     ],
     [
       'a caller that leaves while queued spends no slot: the next in turn takes it',
@@ -501,14 +507,16 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     );
     await vi.advanceTimersByTimeAsync(1100);
     expect(throttle.queueDepth).toBe(7);
-    // Slots came at 0, 500 and 1000; the next at 1500. A newcomer is third in turn here: 1,100 ms → 2,250 ms at
-    // this replica's pace (the real turn is at 2,500 ms, after one of a and b each).
-    expect(throttle.expectedWaitMs('c')).toBe(150 + 2 * 500);
+    // Slots came at 0, 500 and 1000; the next at 1500, at this replica's pace of one per 500 ms. A newcomer, served
+    // least lately, takes it (as it would in the shared budget, where it has no turn yet); a caller served lately
+    // waits its turns behind the others at that pace.
+    expect(throttle.expectedWaitMs('c')).toBe(400);
+    expect(throttle.expectedWaitMs('a')).toBeGreaterThanOrEqual(400 + 3 * 500);
     controller.abort();
     await Promise.all(pending);
   });
 
-  it('tells a newcomer the wait its turn among every replica\'s busy callers implies', async () => {
+  it('tells a newcomer its first slot comes before the other replicas\' busy callers, and a waiting caller its turn after each of theirs', async () => {
     const throttle = createActionThrottle({
       ...QUARTER_SECOND,
       action: 'GetFaceIdTokenIntl',
@@ -519,12 +527,64 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     const controller = new AbortController();
     const first = throttle.acquire('a', controller.signal).catch(() => 'left');
     await vi.advanceTimersByTimeAsync(1);
-    // Four callers busy elsewhere, a fifth arriving: it is served fifth at worst.
-    expect(throttle.expectedWaitMs('c')).toBe(4 * 250);
+    // Four callers busy elsewhere. A fifth, served by no replica lately, has no turn in the shared budget to count
+    // from, so its first slot comes before theirs: the next one here. A caller waiting already takes its turn after
+    // every other busy caller's.
+    expect(throttle.expectedWaitMs('c')).toBe(250);
     expect(throttle.expectedWaitMs('a')).toBe((2 * 4 - 1) * 250);
     controller.abort();
     expect(await first).toBe('left');
   });
+});
+
+describe('many identities of one client', () => {
+  // Forty identities are the most whose fair shares (1/50 each, with the ten newcomers) still fit the 2 s bound:
+  // each of fifty callers is due a slot every 2.5 s. With more, a newcomer's fair wait is past the bound and it is
+  // refused, as any other caller would be: per-caller fairness cannot tell one client's many identities apart.
+  it.each([40])(
+    'lets newcomers in while %i callers each keep a request waiting and send another the moment one is answered or refused',
+    async (identities) => {
+      const throttle = createActionThrottle({ action: 'GetFaceIdTokenIntl', limit: 20, maxQueueWaitMs: 2000 });
+      let attackerGrants = 0;
+      let stopped = false;
+      // Each identity sends its next request at once, whatever the answer: no wait for retryAfter.
+      const press = (caller: string): void => {
+        if (stopped) return;
+        throttle.acquire(caller).then(
+          (slot) => {
+            slot.markSent();
+            attackerGrants += 1;
+            setTimeout(() => press(caller), 1);
+          },
+          () => setTimeout(() => press(caller), 20),
+        );
+      };
+      for (let index = 0; index < identities; index += 1) press(`jwt:sybil-${index}`);
+      await vi.advanceTimersByTimeAsync(5000);
+      // Ten honest callers, one request each, arriving while the flood goes on.
+      const honest = Array.from({ length: 10 }, (_unused, index) =>
+        throttle.acquire(`jwt:user-${index}`).then(
+          (slot) => {
+            slot.markSent();
+            return Date.now() - 5000;
+          },
+          (error: unknown) => (error instanceof RateLimitedError ? 'refused' : 'left'),
+        ),
+      );
+      await vi.advanceTimersByTimeAsync(3000);
+      stopped = true;
+      const waits = await Promise.all(honest);
+      // Max-min fairness among 50 callers: every newcomer is admitted and served once, within the bound plus a
+      // window (identities whose last grant leaves the window while a newcomer waits go before it again). Before
+      // the least served went first, all ten were refused, each time they came back.
+      expect(waits.filter((wait) => wait === 'refused')).toEqual([]);
+      console.info(`${identities} identities: newcomers waited ${(waits as number[]).join(', ')} ms; the identities took ${attackerGrants} slots`);
+      expect(Math.max(...(waits as number[]))).toBeLessThanOrEqual(2000 + 1025);
+      expect(attackerGrants).toBeGreaterThan(100);
+      await vi.advanceTimersByTimeAsync(10_000);
+    },
+    30_000,
+  );
 });
 
 describe('a busy event loop', () => {

@@ -1,6 +1,6 @@
 /**
  * The order in which one action's waiting requests are served: one FIFO per caller, and slots handed round-robin
- * to the callers that have requests waiting. This is deficit round robin (M. Shreedhar and G. Varghese, "Efficient
+ * to the callers that have requests waiting, the caller served least lately first (see `servedLately`). This is deficit round robin (M. Shreedhar and G. Varghese, "Efficient
  * Fair Queuing Using Deficit Round-Robin", IEEE/ACM Transactions on Networking 4(3):375–385, 1996) with every
  * request costing one slot and a quantum of one slot, which makes it plain round robin: work-conserving (a slot
  * never waits while anyone waits) and max-min fair (k busy callers get at least 1/k of the slots each, and a
@@ -35,6 +35,11 @@ export interface FairQueueOptions<T = unknown> {
   maxQueuedPerCaller?: number;
   /** Told of a request pushed out of a full queue to make room for a caller with fewer waiting (see `push`). */
   onEvicted?: (callerId: string, item: T) => void;
+  /**
+   * Slots each caller was granted lately (the throttle's last window): the caller served least lately goes first,
+   * in rotation order among equals. @default none: plain round robin
+   */
+  servedLately?: (callerId: string) => number;
 }
 
 /** Per-caller FIFOs served round-robin. */
@@ -63,8 +68,11 @@ export interface FairQueue<T> {
   /** Takes `item` out (its caller left); a caller whose FIFO empties is forgotten. False if it was not queued. */
   remove(callerId: string, item: T): boolean;
   /**
-   * Serves the first caller in the rotation that `eligible` accepts (every caller when omitted): returns its oldest
-   * request and moves it to the back of the rotation. Undefined when nobody eligible waits.
+   * Serves the caller served least lately among those `eligible` accepts (every caller when omitted), the first in
+   * the rotation among equals: returns its oldest request and moves it to the back of the rotation. Undefined when
+   * nobody eligible waits. Least lately first, not plain turns: many callers that each keep one request waiting and
+   * send the next the moment one is answered or refused (40 identities of one client) would otherwise hold every
+   * place in the rotation, and a caller arriving behind them was refused each time it came back.
    */
   shift(eligible?: (callerId: string) => boolean): { callerId: string; item: T } | undefined;
   /** Serves `callerId` out of turn (a shared budget granted this caller's slot); undefined if it has nothing waiting. */
@@ -81,6 +89,7 @@ export function createFairQueue<T>(options: FairQueueOptions<T> = {}): FairQueue
   // A Map iterates in insertion order, and deleting then setting a key moves it to the end: the rotation itself.
   const queues = new Map<string, T[]>();
   let size = 0;
+  const servedLately = options.servedLately ?? (() => 0);
 
   function take(callerId: string, queue: T[]): T {
     const item = queue.shift() as T;
@@ -101,9 +110,12 @@ export function createFairQueue<T>(options: FairQueueOptions<T> = {}): FairQueue
     callers: () => [...queues.keys()],
     positionOf(callerId) {
       const own = queues.get(callerId)?.length ?? 0;
-      // The new request is the caller's (own + 1)-th, served in its turn number `own` (0-based). Callers ahead of
-      // it in the rotation are served own + 1 times before then, those behind it own times. A caller with nothing
-      // waiting joins at the back, behind everyone.
+      // The new request is the caller's (own + 1)-th: it goes when the caller's grants (served lately, plus `own`)
+      // are the fewest. Another caller is served before it until its own grants reach as many: one turn more if it
+      // is ahead in the rotation (it wins a tie), and never more than it has waiting. A caller with nothing waiting
+      // joins at the back, behind everyone. With no grants lately this is plain round robin: callers ahead of it
+      // in the rotation are served own + 1 times before then, those behind it own times.
+      const mine = servedLately(callerId) + own;
       let position = own + 1;
       let ahead = true;
       for (const [other, queue] of queues) {
@@ -111,7 +123,7 @@ export function createFairQueue<T>(options: FairQueueOptions<T> = {}): FairQueue
           ahead = false;
           continue;
         }
-        position += Math.min(queue.length, ahead ? own + 1 : own);
+        position += Math.min(queue.length, Math.max(0, mine - servedLately(other) + (ahead ? 1 : 0)));
       }
       return position;
     },
@@ -141,10 +153,15 @@ export function createFairQueue<T>(options: FairQueueOptions<T> = {}): FairQueue
       return true;
     },
     shift(eligible) {
-      for (const [callerId, queue] of queues) {
-        if (!eligible || eligible(callerId)) return { callerId, item: take(callerId, queue) };
+      let chosen: [string, T[]] | undefined;
+      let fewest = Number.POSITIVE_INFINITY;
+      for (const entry of queues) {
+        if (eligible && !eligible(entry[0])) continue;
+        const served = servedLately(entry[0]);
+        if (served < fewest) [chosen, fewest] = [entry, served];
+        if (served === 0) break;
       }
-      return undefined;
+      return chosen ? { callerId: chosen[0], item: take(chosen[0], chosen[1]) } : undefined;
     },
     shiftFrom(callerId) {
       const queue = queues.get(callerId);

@@ -249,6 +249,12 @@ function createGrantWindow(windowMs: number) {
     get callers(): number {
       return countByCaller.size;
     },
+    /** Distinct callers granted at most `count` times within the window last asked about. */
+    callersServedAtMost(count: number): number {
+      let callers = 0;
+      for (const granted of countByCaller.values()) if (granted <= count) callers += 1;
+      return callers;
+    },
   };
 }
 
@@ -302,13 +308,14 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     wallOffset = offset;
     await pacer();
   }
+  const recent = createSlotRing(limit);
+  const lately = createGrantWindow(windowMs);
   const queue = createFairQueue<Waiter>({
     maxQueued: options.maxQueued,
     maxQueuedPerCaller: options.maxQueuedPerCaller,
     onEvicted: (_callerId, waiter) => waiter.evict(),
+    servedLately: (callerId) => lately.countOf(callerId),
   });
-  const recent = createSlotRing(limit);
-  const lately = createGrantWindow(windowMs);
   /**
    * With a hard cap only: grant times within the last window per caller, in the order of each caller's latest
    * grant (re-inserted on every grant). At most `limit` grants fit in a window, so once callers whose latest grant
@@ -352,6 +359,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
 
   const isEligible = (callerId: string): boolean =>
     callerCap === undefined || grantsInWindow(callerId, now()).length < callerCap;
+
+  /** The next waiter in the fair order, by the grants of the window ending now. */
+  const shiftNext = () => {
+    lately.size(now());
+    return queue.shift(isEligible);
+  };
 
   /** With a hard cap: ms until some waiting caller is under it (0 when one is now). */
   function untilSomeoneEligible(): number {
@@ -446,9 +459,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   async function nextGrants(): Promise<Grant[]> {
     if (options.takeSharedSlot) {
       const askedAt = now();
+      lately.size(askedAt);
+      // In the fair order: the callers served least lately first (a stable sort keeps the rotation among equals).
       const candidates = queue
         .callers()
         .filter(isEligible)
+        .sort((a, b) => lately.countOf(a) - lately.countOf(b))
         .slice(0, MAX_SHARED_CANDIDATES)
         .map((callerId) => ({
           callerId,
@@ -478,7 +494,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
             continue;
           }
           // The chosen caller left during the call: the slot is counted already, so it goes to the next in turn.
-          const next = queue.shift(isEligible);
+          const next = shiftNext();
           if (next) grants.push({ callerId: next.callerId, waiter: next.item, markShared, askedAt });
         }
         return grants;
@@ -490,12 +506,12 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
         const dueAt = last ? last.grantedAt + spacingMs * slot : Number.NEGATIVE_INFINITY;
         await untilDue(nextPacedSlot(), () => now() >= dueAt);
       }
-      const next = queue.shift(isEligible);
+      const next = shiftNext();
       return next ? [{ callerId: next.callerId, waiter: next.item }] : [];
     }
     await nextLocalSlot();
     // Everyone left while the slot was pending: that slot is lost, as p-throttle counted it.
-    const next = queue.shift(isEligible);
+    const next = shiftNext();
     return next ? [{ callerId: next.callerId, waiter: next.item }] : [];
   }
 
@@ -503,7 +519,7 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
   function grant(granted: Grant): void {
     let { callerId, waiter } = granted;
     if (waiter.signal?.aborted) {
-      const next = queue.shift(isEligible);
+      const next = shiftNext();
       if (!next) return;
       ({ callerId, item: waiter } = next);
     }
@@ -586,15 +602,21 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     }
     // Callers served within the last window will likely take their turns again, even if none waits right now:
     // the share of those slots others took predicts the share left to this caller, which max-min fairness never
-    // lets fall below 1/k of k callers (this caller, those waiting, and those served lately).
+    // lets fall below 1/k of k callers (this caller, and those waiting or served lately that come before its
+    // request: the least served lately go first, so a caller served more than this one will have had, counting its
+    // waiting requests, waits behind it).
     const latelyGranted = lately.size(at);
-    const others = latelyGranted - lately.countOf(callerId);
-    let callers = lately.callers + (lately.countOf(callerId) === 0 ? 1 : 0);
+    const mine = lately.countOf(callerId);
+    const others = latelyGranted - mine;
+    let callers = 1 + lately.callersServedAtMost(mine + own) - (mine > 0 ? 1 : 0);
     if (queue.size > 0) {
       for (const waiting of queue.callers()) if (waiting !== callerId && lately.countOf(waiting) === 0) callers += 1;
     }
     let share = Math.max(1 / callers, 1 - others / limit);
-    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
+    // A caller neither served lately nor waiting comes first in the shared budget's rotation too (it has no turn
+    // there yet to count from): the other replicas' busy callers are not ahead of it.
+    const servedOrWaiting = mine > 0 || own > 0;
+    if (servedOrWaiting && sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
       // Other replicas' queues are invisible here but for their number: assume each takes its full turn (a
       // caller waiting on two replicas drains each of its two queues at half its turns).
       share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
@@ -604,7 +626,9 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
     if (options.takeSharedSlot && queue.size > 0 && backlogSince <= at - windowMs && latelyGranted > 0) {
       // Backlogged for a whole window, this replica has been getting slots at its real pace, whatever share of the
       // budget the other replicas took; its own callers share that pace round-robin.
-      fairWait = Math.max(fairWait, nextPaced - at + (queue.positionOf(callerId) - 1) * (windowMs / latelyGranted));
+      const realPace = windowMs / latelyGranted;
+      const nextAtRealPace = last ? Math.max(at, sentAtOf(last) + realPace) : at;
+      fairWait = Math.max(fairWait, nextAtRealPace - at + (queue.positionOf(callerId) - 1) * realPace);
     }
     return Math.max(fairWait, capWaitFor(callerId, own + 1, at));
   }
