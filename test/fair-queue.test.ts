@@ -103,6 +103,21 @@ describe('fair queue (round robin over per-caller FIFOs)', () => {
     expect(queue.size).toBe(MAX_QUEUED_PER_ACTION);
   });
 
+  it('serves the caller granted fewest slots lately first, in rotation order among equals, and places a newcomer by that', () => {
+    const served = new Map([['a', 2], ['b', 1], ['c', 1]]);
+    const queue = createFairQueue<string>({ servedLately: (callerId) => served.get(callerId) ?? 0 });
+    for (const [callerId, item] of [['a', 'a1'], ['a', 'a2'], ['b', 'b1'], ['c', 'c1'], ['c', 'c2']] as const) queue.push(callerId, item);
+    // A newcomer (no grant lately) comes before all of them; a caller served once more than b and c, behind theirs.
+    expect(queue.positionOf('n')).toBe(1);
+    expect(queue.positionOf('a')).toBe(3 + 1 + 2);
+    const order: string[] = [];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      order.push(next.item);
+      served.set(next.callerId, (served.get(next.callerId) ?? 0) + 1);
+    }
+    expect(order).toEqual(['b1', 'c1', 'a1', 'c2', 'a2']);
+  });
+
   it('checks its caps eagerly', () => {
     expect(() => createFairQueue({ maxQueuedPerCaller: 0 })).toThrow(new TypeError('Expected `maxQueuedPerCaller` to be a positive integer, got 0'));
   });
