@@ -152,12 +152,15 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     answerHolds.plugin,
   );
 
+  const { plugins: graphiqlPlugins, ...graphiqlSettings } = graphiqlOptions(graphiql);
+  plugins.push(...graphiqlPlugins);
+
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    ...graphiqlOptions(graphiql),
+    ...graphiqlSettings,
     logging: logger.child({ component: 'yoga' }),
     // useRequestBodyLimit bounds the body without yoga's per-request stream.
     maxRequestBodySize: false,

@@ -53,10 +53,13 @@ describe('GraphiQL in headless Chromium against the gateway process', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
     // GraphiQL introspects the schema as soon as it loads: that answer feeds the Docs panel and autocompletion.
-    const [introspection] = await Promise.all([
+    const [introspection, pageResponse] = await Promise.all([
       page.waitForResponse((response) => response.request().method() === 'POST' && /__schema/.test(response.request().postData() ?? '')),
       page.goto(gateway.url, { waitUntil: 'load' }),
     ]);
+    // The 9 MB page travels compressed (Chromium accepts brotli), with a validator for the next visit.
+    expect(await pageResponse!.headerValue('content-encoding')).toBe('br');
+    expect(await pageResponse!.headerValue('etag')).toMatch(/^"[\w-]{27}"$/);
     expect(introspection.status()).toBe(200);
     expect(((await introspection.json()) as { errors?: unknown }).errors).toBeUndefined();
     const queryEditor = page.locator('.graphiql-query-editor .view-lines');

@@ -3,6 +3,7 @@
  * read it. What a person sees in it is checked in Chromium (graphiql-browser.test.ts).
  */
 import net from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphiqlOptions } from '../src/graphiql.js';
 import { startHarness, type Harness } from './helpers/harness.js';
@@ -35,12 +36,42 @@ describe('the GraphiQL page', () => {
     );
     for (const { response, body } of pages) {
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('text/html');
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(Number(response.headers.get('content-length'))).toBe(body.length);
       expect(body.length).toBeGreaterThan(1_000_000);
       expect(body.toString('utf8')).toContain('<title>faceid-gateway</title>');
     }
     expect(pages[0]!.body.equals(pages[1]!.body)).toBe(true);
+  });
+
+  it.each([
+    ['br', 'gzip, deflate, br', brotliDecompressSync, 2_500_000],
+    ['gzip', 'gzip, deflate', gunzipSync, 3_000_000],
+    ['gzip', 'br;q=0, gzip', gunzipSync, 3_000_000],
+  ])('is compressed with %s for a browser that sends Accept-Encoding: %s, to the same page', async (coding, acceptEncoding, decompress, largest) => {
+    const plain = Buffer.from(await (await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } })).arrayBuffer());
+    // The in-process fetch does not decode: the bytes are what goes on the wire.
+    const response = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT, 'accept-encoding': acceptEncoding } });
+    const wire = Buffer.from(await response.arrayBuffer());
+    expect(response.headers.get('content-encoding')).toBe(coding);
+    expect(response.headers.get('vary')).toBe('Accept-Encoding');
+    expect(Number(response.headers.get('content-length'))).toBe(wire.length);
+    expect(wire.length).toBeLessThan(largest);
+    expect(decompress(wire).equals(plain)).toBe(true);
+  });
+
+  it('answers a browser that has the page with 304, by its ETag, and asks it to check every time', async () => {
+    const first = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } });
+    await first.arrayBuffer();
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const again = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT, 'if-none-match': `W/${etag}` } });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+    const other = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT, 'if-none-match': '"another"' } });
+    expect(other.status).toBe(200);
+    await other.arrayBuffer();
   });
 
   it('costs the gateway no copy of the page per client that does not read it', async () => {
