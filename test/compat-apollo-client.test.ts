@@ -60,7 +60,7 @@ describe('Apollo Client 3', () => {
 
 describe('Apollo Client 3 with the retry link of docs/clients.md', () => {
   /** The recipe, as docs/clients.md gives it. */
-  const retryRateLimited = (maxRetries = 3) =>
+  const retryRetryable = (maxRetries = 3) =>
     new ApolloLink(
       (operation, forward) =>
         new Observable((observer) => {
@@ -71,11 +71,12 @@ describe('Apollo Client 3 with the retry link of docs/clients.md', () => {
             let retrying = false;
             subscription = forward(operation).subscribe({
               next(result) {
-                const limited = result.errors?.find((error) => error.extensions?.retryable && error.extensions.code === 'RATE_LIMITED');
-                if (!limited || retries >= maxRetries) return observer.next(result);
+                const retryable = result.errors?.find((error) => error.extensions?.retryable === true);
+                if (!retryable || retries >= maxRetries) return observer.next(result);
                 retries += 1;
                 retrying = true;
-                timer = setTimeout(attempt, Number(limited.extensions?.retryAfter ?? 1) * 1000);
+                const seconds = Number(retryable.extensions?.retryAfter ?? 1);
+                timer = setTimeout(attempt, seconds * 1000 * (1 + Math.random()));
               },
               error: (error) => observer.error(error),
               complete: () => retrying || observer.complete(),
@@ -89,7 +90,7 @@ describe('Apollo Client 3 with the retry link of docs/clients.md', () => {
         }),
     );
 
-  it('mints all of three concurrent tokens at 1 per second: each one refused RATE_LIMITED is sent again after retryAfter', async () => {
+  it('mints all of three concurrent tokens at 1 per second: each one refused RATE_LIMITED is sent again after retryAfter and a random part', async () => {
     const gateway = await startCompatGateway();
     try {
       const attempts: number[] = [];
@@ -98,7 +99,7 @@ describe('Apollo Client 3 with the retry link of docs/clients.md', () => {
         return forward(operation);
       });
       const client = new ApolloClient({
-        link: ApolloLink.from([retryRateLimited(), recordAttempts, new HttpLink({ uri: gateway.url, headers: gateway.trusted })]),
+        link: ApolloLink.from([retryRetryable(), recordAttempts, new HttpLink({ uri: gateway.url, headers: gateway.trusted })]),
         cache: new InMemoryCache(),
       });
       const mint = () => client.mutate({ mutation: gql(COMPAT_OPERATIONS.selfie), variables: { input: {} } });
@@ -115,7 +116,7 @@ describe('Apollo Client 3 with the retry link of docs/clients.md', () => {
     const gateway = await startCompatGateway();
     try {
       const client = new ApolloClient({
-        link: ApolloLink.from([retryRateLimited(0), new HttpLink({ uri: gateway.url, headers: gateway.trusted })]),
+        link: ApolloLink.from([retryRetryable(0), new HttpLink({ uri: gateway.url, headers: gateway.trusted })]),
         cache: new InMemoryCache(),
       });
       const mint = () => client.mutate({ mutation: gql(COMPAT_OPERATIONS.selfie), variables: { input: {} } }).then(() => 'token', outcomeOfError);
