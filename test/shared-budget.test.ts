@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaceIdEmulator, type FaceIdEmulator } from '../src/emulator/index.js';
 import { DEFAULT_RETRY_POLICY, createFaceIdClient, type FaceIdClient } from '../src/faceid/client.js';
 import { createFairQueue } from '../src/faceid/fair-queue.js';
-import { MAX_SHARED_BUSY_CALLERS, REPLICA_SEEN_MS, SHARED_BUDGET_RETRY_PAUSE_MS, createRedisSharedBudget, type SharedBudget } from '../src/faceid/shared-budget.js';
+import {
+  MAX_SHARED_BUSY_CALLERS,
+  MAX_SHARED_CALLER_KEY_LENGTH,
+  REPLICA_SEEN_MS,
+  SHARED_BUDGET_RETRY_PAUSE_MS,
+  createRedisSharedBudget,
+  sharedCallerKey,
+  type SharedBudget,
+} from '../src/faceid/shared-budget.js';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
@@ -373,6 +381,31 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:other', queued: 2 }], 20, 1025);
       expect(await redis.zcard(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toEqual(['key:other']);
+    } finally {
+      redis.disconnect();
+      await budget.close();
+    }
+  });
+
+  it('stores a caller id longer than MAX_SHARED_CALLER_KEY_LENGTH by its hash: Redis holds no client text of any length', async () => {
+    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => 1_000_000 });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await budget.ready(3000)).toBe(true);
+      const longSubject = `jwt:${'s'.repeat(11_000)}`;
+      const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: longSubject, queued: 3 }], 20, 1025);
+      expect(answer?.granted).toHaveLength(1);
+      const members = [
+        ...(await redis.zrange(`${keyPrefix}:busy:GetFaceIdTokenIntl`, 0, -1)),
+        ...(await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)),
+        ...(await redis.zrange(`${keyPrefix}:queues:GetFaceIdTokenIntl`, 0, -1)),
+      ];
+      expect(members.length).toBeGreaterThan(0);
+      expect(Math.max(...members.map((member) => member.length))).toBeLessThanOrEqual(MAX_SHARED_CALLER_KEY_LENGTH + 16);
+      expect(members).toContain(sharedCallerKey(longSubject));
+      // A short id is kept as it is, readable when an operator looks at Redis.
+      expect(sharedCallerKey('jwt:user-42')).toBe('jwt:user-42');
     } finally {
       redis.disconnect();
       await budget.close();

@@ -9,7 +9,7 @@
  * TTL and the busy set a cap, so Redis memory stays bounded. When Redis cannot answer, the budget fails open to the replica's local throttle, and says so in the log: Tencent still
  * enforces its limit, and its RequestLimitExceeded answers are retried.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PACING_CATCH_UP_MS, type SharedGrant, type SharedSlotAnswer, type SharedSlotCandidate } from './throttle.js';
@@ -293,6 +293,18 @@ export const SHARED_BUDGET_RETRY_PAUSE_MS = 2000;
 /** How often a failing Redis is reported in the log. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 
+/**
+ * Longest caller id stored in Redis as it is. A caller id is client text (`jwt:<sub>`: an identity provider may
+ * issue subjects of kilobytes, up to what a header holds), and Redis keeps each busy caller in five places: with
+ * 11 KB subjects, 30 callers grew its memory by 1.4 MB. Longer ids are stored by their SHA-256, 43 characters.
+ */
+export const MAX_SHARED_CALLER_KEY_LENGTH = 64;
+
+/** The caller's id as the shared budget stores it: as it is, or its hash when longer than MAX_SHARED_CALLER_KEY_LENGTH. */
+export function sharedCallerKey(callerId: string): string {
+  return callerId.length <= MAX_SHARED_CALLER_KEY_LENGTH ? callerId : `sha256:${createHash('sha256').update(callerId).digest('base64url')}`;
+}
+
 /** Creates the Redis-backed budget. Connects in the background; until connected it fails open. */
 export function createRedisSharedBudget(options: RedisSharedBudgetOptions): SharedBudget {
   const prefix = options.keyPrefix ?? 'faceid-gateway';
@@ -342,7 +354,7 @@ export function createRedisSharedBudget(options: RedisSharedBudgetOptions): Shar
           KEY_TTL_MS,
           options.clock ? options.clock() : '',
           replicaId,
-          ...candidates.flatMap((candidate) => [candidate.callerId, candidate.queued]),
+          ...candidates.flatMap((candidate) => [sharedCallerKey(candidate.callerId), candidate.queued]),
           REPLICA_SEEN_MS,
           SHARED_CATCH_UP_MS,
           Math.max(1, Math.floor(maxGrants)),
