@@ -115,8 +115,25 @@ describe('authentication', () => {
     expect(codeOf(answer)).toBe('AuthFailure.SignatureFailure');
   });
 
-  it('rejects signed headers other than content-type;host', async () => {
-    const answer = await withAuthorization((authorization) => authorization.replace('SignedHeaders=content-type;host', 'SignedHeaders=content-type;host;x-tc-action'));
+  it('accepts a request that also signs x-tc-action and x-tc-region, as Tencent\'s own samples sign them (values lower-cased)', async () => {
+    expect(codeOf(await call({ alsoSign: ['x-tc-action'] }))).toBe('OK');
+    expect(codeOf(await call({ alsoSign: ['x-tc-action', 'x-tc-region', 'x-tc-timestamp'] }))).toBe('OK');
+  });
+
+  it('rejects a signature over another value of an extra signed header', async () => {
+    const timestamp = nowSeconds();
+    const signed = await call({ timestamp, alsoSign: ['x-tc-region'] });
+    const answer = await call({ timestamp, region: 'ap-jakarta', headers: { Authorization: signed.sent.headers['Authorization']! } });
+    expect(codeOf(answer)).toBe('AuthFailure.SignatureFailure');
+  });
+
+  it.each([
+    ['unsorted', 'SignedHeaders=host;content-type'],
+    ['without host', 'SignedHeaders=content-type;x-tc-action'],
+    ['naming a header the request does not carry', 'SignedHeaders=content-type;host;x-custom'],
+    ['of more than 16 headers', `SignedHeaders=${['content-type', 'host', ...Array.from({ length: 15 }, (_unused, index) => `x-h${String(index).padStart(2, '0')}`)].sort().join(';')}`],
+  ])('rejects signed headers %s as InvalidAuthorization', async (_case, signedHeaders) => {
+    const answer = await withAuthorization((authorization) => authorization.replace('SignedHeaders=content-type;host', signedHeaders));
     expect(codeOf(answer)).toBe('AuthFailure.InvalidAuthorization');
   });
 

@@ -35,6 +35,9 @@ export interface SignedRequest {
 /** Verifies one request; `undefined` means authenticated. */
 export type Authenticator = (request: SignedRequest) => ApiFailure | undefined;
 
+/** Most headers one request may sign: a few more than the two every SDK signs, and a bound on the work. */
+const MAX_SIGNED_HEADERS = 16;
+
 const SIGNATURE_FAILURE_MESSAGE =
   'The provided credentials could not be validated. Please check your signature is correct.';
 
@@ -62,9 +65,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         'Authorization in the request header is invalid: expected `TC3-HMAC-SHA256 Credential=<SecretId>/<YYYY-MM-DD>/faceid/tc3_request, SignedHeaders=content-type;host, Signature=<64 hex digits>`.',
       );
     }
-    if (parts.signedHeaders !== TC3_SIGNED_HEADERS) {
-      // Tencent lets a client sign more headers; the shared signer (and every official SDK) signs exactly these two.
-      return apiFailure('AuthFailure.InvalidAuthorization', `Authorization in the request header is invalid: the emulator verifies only SignedHeaders=${TC3_SIGNED_HEADERS}.`);
+    // Tencent lets a client sign more headers than the two every official SDK signs (its own samples sign
+    // x-tc-action too): names lower-case and sorted, content-type and host among them, each one sent.
+    const signedNames = parts.signedHeaders.split(';');
+    const sorted = signedNames.every((name, index) => index === 0 || (signedNames[index - 1] as string) < name);
+    if (!sorted || signedNames.length > MAX_SIGNED_HEADERS || !signedNames.includes('content-type') || !signedNames.includes('host')) {
+      return apiFailure(
+        'AuthFailure.InvalidAuthorization',
+        `Authorization in the request header is invalid: SignedHeaders must list content-type and host (and at most ${MAX_SIGNED_HEADERS} headers in all), lower-case, sorted, separated by ";", as in SignedHeaders=${TC3_SIGNED_HEADERS}.`,
+      );
+    }
+    const unsent = signedNames.find((name) => headers[name] === undefined);
+    if (unsent !== undefined) {
+      return apiFailure('AuthFailure.InvalidAuthorization', `Authorization in the request header is invalid: SignedHeaders names ${unsent}, which the request does not carry.`);
     }
 
     const timestampHeader = headers['x-tc-timestamp'] ?? '';
@@ -104,6 +117,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       contentType,
       payload: body,
       timestamp,
+      // The two as the SDKs sign them; any other as Tencent canonicalises it: trimmed, lower-case.
+      signedHeaders:
+        parts.signedHeaders === TC3_SIGNED_HEADERS
+          ? undefined
+          : signedNames.map((name) => [name, name === 'content-type' ? contentType : name === 'host' ? host : (headers[name] ?? '').trim().toLowerCase()] as const),
     });
     if (!timingSafeEqual(Buffer.from(expected.signature, 'hex'), Buffer.from(parts.signature, 'hex'))) {
       // The hint names only what the client controls and can compare with its own canonical request.

@@ -23,6 +23,11 @@ export interface Tc3SigningInput {
   payload: string | Uint8Array;
   /** `X-TC-Timestamp`, integer seconds since the epoch. */
   timestamp: number;
+  /**
+   * Every signed header as it enters the canonical request (name lower-case, value canonical), sorted by name, when a
+   * client signs more than the two: a verifier's input. @default content-type and host, as above
+   */
+  signedHeaders?: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
 /** Every intermediate value, so a failing vector points at the step that differs. */
@@ -57,6 +62,12 @@ export function utcDateOf(timestamp: number): string {
 export function buildCanonicalRequest(contentType: string, host: string, hashedPayload: string): string {
   const canonicalHeaders = `content-type:${contentType}\nhost:${host}\n`;
   return ['POST', '/', '', canonicalHeaders, TC3_SIGNED_HEADERS, hashedPayload].join('\n');
+}
+
+/** Step 1 with any signed headers (names lower-case, sorted; values canonical), as Tencent lets a client sign. */
+export function buildCanonicalRequestWith(signedHeaders: ReadonlyArray<readonly [name: string, value: string]>, hashedPayload: string): string {
+  const canonicalHeaders = signedHeaders.map(([name, value]) => `${name}:${value}\n`).join('');
+  return ['POST', '/', '', canonicalHeaders, signedHeaders.map(([name]) => name).join(';'), hashedPayload].join('\n');
 }
 
 /** `Date/service/tc3_request`. */
@@ -115,7 +126,9 @@ export function authorizationOf(input: Omit<Tc3SigningInput, 'secretKey'>, kSign
 /** Signs one request and returns the `Authorization` value with every intermediate. */
 export function signTc3(input: Tc3SigningInput): Tc3Signature {
   const hashedPayload = sha256Hex(input.payload);
-  const canonicalRequest = buildCanonicalRequest(input.contentType, input.host, hashedPayload);
+  const canonicalRequest = input.signedHeaders
+    ? buildCanonicalRequestWith(input.signedHeaders, hashedPayload)
+    : buildCanonicalRequest(input.contentType, input.host, hashedPayload);
   const hashedCanonicalRequest = sha256Hex(canonicalRequest);
   const date = utcDateOf(input.timestamp);
   const credentialScope = buildCredentialScope(date, input.service);

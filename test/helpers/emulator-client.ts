@@ -47,6 +47,11 @@ export interface EmulatorCall {
   method?: string;
   /** @default '/' */
   path?: string;
+  /**
+   * Headers signed besides content-type and host (lower-case names of headers the helper sends), as Tencent's own
+   * samples sign x-tc-action: values trimmed and lower-cased, names sorted. @default none
+   */
+  alsoSign?: string[];
 }
 
 /** What came back. */
@@ -72,23 +77,34 @@ export async function callEmulator(baseUrl: string, call: EmulatorCall = {}): Pr
   const keyPair = call.keyPair ?? TEST_KEY_PAIR;
   const timestamp = call.timestamp ?? Math.floor(Date.now() / 1000);
   const contentType = call.contentType ?? 'application/json';
-  const { authorization } = signTc3({
-    secretId: keyPair.secretId,
-    secretKey: keyPair.secretKey,
-    service: call.service ?? FACEID_SERVICE,
-    host: call.signedHost ?? new URL(baseUrl).hostname,
-    contentType: call.signedContentType ?? contentType,
-    payload,
-    timestamp,
-  });
   const headers: Record<string, string> = {
     'Content-Type': contentType,
     'X-TC-Action': call.action ?? 'GetFaceIdTokenIntl',
     'X-TC-Version': call.version ?? FACEID_API_VERSION,
     'X-TC-Timestamp': String(timestamp),
     'X-TC-Region': call.region ?? 'ap-singapore',
-    Authorization: authorization,
   };
+  const host = call.signedHost ?? new URL(baseUrl).hostname;
+  const signedContentType = call.signedContentType ?? contentType;
+  const valueOf = (name: string) => Object.entries(headers).find(([header]) => header.toLowerCase() === name)?.[1] ?? '';
+  const signedHeaders = call.alsoSign
+    ? ([['content-type', signedContentType], ['host', host], ...call.alsoSign.map((name) => [name, valueOf(name).trim().toLowerCase()])] as Array<[string, string]>).sort(
+        ([a], [b]) => (a < b ? -1 : 1),
+      )
+    : undefined;
+  const { authorization } = signTc3({
+    secretId: keyPair.secretId,
+    secretKey: keyPair.secretKey,
+    service: call.service ?? FACEID_SERVICE,
+    host,
+    contentType: signedContentType,
+    payload,
+    timestamp,
+    signedHeaders,
+  });
+  headers['Authorization'] = signedHeaders
+    ? authorization.replace('SignedHeaders=content-type;host', `SignedHeaders=${signedHeaders.map(([name]) => name).join(';')}`)
+    : authorization;
   if (keyPair.sessionToken !== undefined) headers['X-TC-Token'] = keyPair.sessionToken;
   for (const [name, value] of Object.entries(call.headers ?? {})) {
     if (value === null) delete headers[name];
