@@ -68,6 +68,18 @@ describe('Tencent error codes become documented GraphQL errors', () => {
     if (code === 'RATE_LIMITED') expect(response.headers.get('retry-after')).toBe('1');
   });
 
+  it.each([
+    ['a caller mistake (its input)', 'InvalidParameterValue', 30],
+    ['a caller mistake (a token Tencent does not know)', 'InvalidParameterValue.BizTokenIllegal', 30],
+    ['the weather', 'InternalError', 40],
+    ['a misconfiguration', 'AuthFailure.SecretIdNotFound', 50],
+  ])('logs %s, Tencent %s, at level %i: a caller cannot fill the warnings', async (_case, tencentCode, level) => {
+    const { emulator, graphql, log } = await start({ client: { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } } });
+    emulator.scriptFault(SELFIE, { kind: 'tencentError', code: tencentCode, message: 'Scripted.' });
+    await graphql(SELFIE_MUTATION, { input: {} });
+    expect(log.entries().filter((entry) => entry.tencentCode === tencentCode).map((entry) => entry.level)).toEqual([level]);
+  });
+
   it('signs again and tries once more after AuthFailure.SignatureExpire, even with no retries configured, and mints', async () => {
     const { emulator, graphql, log } = await start({ client: { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } } });
     emulator.scriptFault(SELFIE, { kind: 'tencentError', code: 'AuthFailure.SignatureExpire', message: 'The signature expired.' });

@@ -120,6 +120,9 @@ export type ThrottleSettings = Pick<ActionThrottleOptions, 'callerMaxShare' | 'm
 /** The caller id of calls that name none: they share one FIFO. */
 export const UNNAMED_CALLER = 'unnamed';
 
+/** Upstream answers that are the caller's mistake, not the gateway's or Tencent's: logged at info. */
+const CALLER_MISTAKES: ReadonlySet<string> = new Set(['BAD_USER_INPUT', 'SDK_TOKEN_UNKNOWN', 'SDK_TOKEN_EXPIRED']);
+
 /** What the client reports as it works; every method is optional. */
 export interface FaceIdClientObserver {
   /** One upstream attempt ended: `outcome` is `OK` or the gateway error code it amounted to. */
@@ -488,8 +491,10 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
   function logUpstreamFailure(action: string, attempt: number, error: GatewayError, levelOverride?: 'warn'): void {
     // error.message may hold Tencent's text (kept out of responses for misconfiguration); it never holds a
     // secret, a header or image bytes.
-    // Misconfiguration needs the operator; everything else is the weather (a first clock-skew refusal too).
-    const level = levelOverride ?? (error instanceof UpstreamMisconfiguredError ? 'error' : 'warn');
+    // Misconfiguration needs the operator; the caller's own mistakes (its input, a token Tencent does not know or
+    // no longer keeps) are the caller's, logged at info so that a caller cannot fill the warnings; everything else
+    // is the weather (a first clock-skew refusal too).
+    const level = levelOverride ?? (error instanceof UpstreamMisconfiguredError ? 'error' : CALLER_MISTAKES.has(error.code) ? 'info' : 'warn');
     logger[level](
       { action, attempt, code: error.code, tencentCode: error.tencentCode, requestId: error.requestId, retryable: error.retryable },
       error.message,
