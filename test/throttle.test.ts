@@ -507,16 +507,17 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     );
     await vi.advanceTimersByTimeAsync(1100);
     expect(throttle.queueDepth).toBe(7);
-    // Slots came at 0, 500 and 1000; the next at 1500, at this replica's pace of one per 500 ms. A newcomer, served
-    // least lately, takes it (as it would in the shared budget, where it has no turn yet); a caller served lately
-    // waits its turns behind the others at that pace.
-    expect(throttle.expectedWaitMs('c')).toBe(400);
+    // Slots came at 0, 500 and 1000; the next at 1500, at this replica's pace of one per 500 ms, which a newcomer,
+    // served least lately here, takes. It is still told it may wait a turn behind each of the two busy queues the
+    // budget reports (150 ms to this replica's next paced slot, then two turns of 250 ms): the budget may hold a turn
+    // of it from another replica. A caller served lately waits its turns behind the others at the real pace.
+    expect(throttle.expectedWaitMs('c')).toBe(150 + 2 * 250);
     expect(throttle.expectedWaitMs('a')).toBeGreaterThanOrEqual(400 + 3 * 500);
     controller.abort();
     await Promise.all(pending);
   });
 
-  it('tells a newcomer its first slot comes before the other replicas\' busy callers, and a waiting caller its turn after each of theirs', async () => {
+  it('tells a newcomer the wait its turn among every replica\'s busy callers implies', async () => {
     const throttle = createActionThrottle({
       ...QUARTER_SECOND,
       action: 'GetFaceIdTokenIntl',
@@ -527,10 +528,10 @@ describe('fair throttle with a shared budget (fake budget)', () => {
     const controller = new AbortController();
     const first = throttle.acquire('a', controller.signal).catch(() => 'left');
     await vi.advanceTimersByTimeAsync(1);
-    // Four callers busy elsewhere. A fifth, served by no replica lately, has no turn in the shared budget to count
-    // from, so its first slot comes before theirs: the next one here. A caller waiting already takes its turn after
-    // every other busy caller's.
-    expect(throttle.expectedWaitMs('c')).toBe(250);
+    // Four callers busy elsewhere, a fifth arriving: it is served fifth at worst (the shared budget may hold a turn
+    // of it from another replica, which this one cannot see). A caller waiting already takes its turn after every
+    // other busy caller's.
+    expect(throttle.expectedWaitMs('c')).toBe(4 * 250);
     expect(throttle.expectedWaitMs('a')).toBe((2 * 4 - 1) * 250);
     controller.abort();
     expect(await first).toBe('left');

@@ -613,10 +613,10 @@ export function createActionThrottle(options: ActionThrottleOptions): ActionThro
       for (const waiting of queue.callers()) if (waiting !== callerId && lately.countOf(waiting) === 0) callers += 1;
     }
     let share = Math.max(1 / callers, 1 - others / limit);
-    // A caller neither served lately nor waiting comes first in the shared budget's rotation too (it has no turn
-    // there yet to count from): the other replicas' busy callers are not ahead of it.
-    const servedOrWaiting = mine > 0 || own > 0;
-    if (servedOrWaiting && sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
+    // Not skipped for a caller this replica has not served lately: the shared budget may still hold its turn (served
+    // on another replica, or resting after its last request), and an estimate without the other replicas' queues
+    // admitted requests at 0–300 ms that then waited 1–2.9 s.
+    if (sharedPeak && at - sharedPeak.at <= windowMs && sharedPeak.busyQueues > 1) {
       // Other replicas' queues are invisible here but for their number: assume each takes its full turn (a
       // caller waiting on two replicas drains each of its two queues at half its turns).
       share = Math.min(share, 1 / (sharedPeak.busyQueues + (own === 0 ? 1 : 0)));
