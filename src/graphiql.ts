@@ -41,8 +41,14 @@ interface RenderedPage {
 function lazily(compress: () => Promise<Buffer>): () => Promise<Buffer> {
   let result: Promise<Buffer> | undefined;
   return () => {
-    result ??= compress();
-    result.catch(() => (result = undefined));
+    if (!result) {
+      const started = compress();
+      // A failed compression is tried again by the next request, not served as a failure for good.
+      started.catch(() => {
+        if (result === started) result = undefined;
+      });
+      result = started;
+    }
     return result;
   };
 }

@@ -118,6 +118,26 @@ async function simulateReplicas(demands: Demand[], untilMs: number, turnMs?: num
   return { grants, waits };
 }
 
+/**
+ * One budget on a fake clock (starting at 1,000,000 ms) under a key prefix of its own, and a plain Redis client to
+ * look at its keys; both closed after `use`.
+ */
+async function withInspectedBudget(
+  use: (context: { budget: SharedBudget; redis: Redis; keyPrefix: string; clock: { now: number } }) => Promise<void>,
+): Promise<void> {
+  const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
+  const clock = { now: 1_000_000 };
+  const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => clock.now });
+  const redis = new Redis(REDIS_URL);
+  try {
+    expect(await budget.ready(3000)).toBe(true);
+    await use({ budget, redis, keyPrefix, clock });
+  } finally {
+    redis.disconnect();
+    await budget.close();
+  }
+}
+
 /** Who asks for how much, and the share of the budget each caller must get (low, high). */
 const FAIRNESS_CASES: Array<[string, Demand[], Record<string, [number, number]>]> = [
   [
@@ -341,13 +361,8 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
     }
   });
 
-  it('keeps every key bounded and expiring', async () => {
-    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
-    let now = 1_000_000;
-    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now });
-    const redis = new Redis(REDIS_URL);
-    try {
-      expect(await budget.ready(3000)).toBe(true);
+  it('keeps every key bounded and expiring', () =>
+    withInspectedBudget(async ({ budget, redis, keyPrefix, clock }) => {
       for (let batch = 0; batch < MAX_SHARED_BUSY_CALLERS / 25 + 4; batch += 1) {
         const candidates = Array.from({ length: 25 }, (_unused, index) => ({ callerId: `ip:10.0.${batch}.${index}`, queued: 5 }));
         await budget.take('GetFaceIdTokenIntl', candidates, 20, 1025);
@@ -356,7 +371,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect(await redis.zcard(`${keyPrefix}:queues:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
       // Callers beyond the cap are still granted slots; their turns are not kept, as nothing would remove them.
       for (let call = 0; call < 40; call += 1) {
-        now += 60;
+        clock.now += 60;
         const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: `ip:10.1.0.${call}`, queued: 5 }], 20, 1025);
         expect(answer?.granted).toHaveLength(1);
       }
@@ -365,7 +380,7 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect((await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).filter((caller) => !busyCallers.has(caller) && !restingCallers.has(caller))).toEqual([]);
       for (const key of ['budget', 'busy', 'last', 'sent', 'seq', 'queues', 'queue-count', 'replicas']) expect(await redis.pttl(`${keyPrefix}:${key}:GetFaceIdTokenIntl`)).toBeGreaterThan(0);
       // Registrations lapse when their replica stops asking: the next call forgets them.
-      now += 60_000;
+      clock.now += 60_000;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:backend', queued: 1 }], 20, 1025);
       expect(answer).toMatchObject({ granted: [{ index: 0 }], waitMs: 0, busyCallers: 1 });
       expect(await redis.zcard(`${keyPrefix}:busy:GetFaceIdTokenIntl`)).toBe(0);
@@ -377,22 +392,14 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect(await redis.hlen(`${keyPrefix}:queue-last:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hlen(`${keyPrefix}:queue-count:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.zcard(`${keyPrefix}:sent:GetFaceIdTokenIntl`)).toBeLessThanOrEqual(20);
-      now += 1025;
+      clock.now += 1025;
       await budget.take('GetFaceIdTokenIntl', [{ callerId: 'key:other', queued: 2 }], 20, 1025);
       expect(await redis.zcard(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBe(0);
       expect(await redis.hkeys(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toEqual(['key:other']);
-    } finally {
-      redis.disconnect();
-      await budget.close();
-    }
-  });
+    }));
 
-  it('stores a caller id longer than MAX_SHARED_CALLER_KEY_LENGTH by its hash: Redis holds no client text of any length', async () => {
-    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
-    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => 1_000_000 });
-    const redis = new Redis(REDIS_URL);
-    try {
-      expect(await budget.ready(3000)).toBe(true);
+  it('stores a caller id longer than MAX_SHARED_CALLER_KEY_LENGTH by its hash: Redis holds no client text of any length', () =>
+    withInspectedBudget(async ({ budget, redis, keyPrefix }) => {
       const longSubject = `jwt:${'s'.repeat(11_000)}`;
       const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: longSubject, queued: 3 }], 20, 1025);
       expect(answer?.granted).toHaveLength(1);
@@ -406,32 +413,19 @@ describe.skipIf(!available)('a budget shared by several replicas', () => {
       expect(members).toContain(sharedCallerKey(longSubject));
       // A short id is kept as it is, readable when an operator looks at Redis.
       expect(sharedCallerKey('jwt:user-42')).toBe('jwt:user-42');
-    } finally {
-      redis.disconnect();
-      await budget.close();
-    }
-  });
+    }));
 
-  it('keeps the last turns of callers gone idle for at most MAX_SHARED_BUSY_CALLERS callers', async () => {
-    const keyPrefix = `faceid-gateway-test:${randomUUID()}`;
-    let now = 1_000_000;
-    const budget = createRedisSharedBudget({ url: REDIS_URL, logger: createLogger('silent'), keyPrefix, clock: () => now });
-    const redis = new Redis(REDIS_URL);
-    try {
-      expect(await budget.ready(3000)).toBe(true);
+  it('keeps the last turns of callers gone idle for at most MAX_SHARED_BUSY_CALLERS callers', () =>
+    withInspectedBudget(async ({ budget, redis, keyPrefix, clock }) => {
       // At 10,000 a second, more callers than the cap each send one request within one window, and go idle.
       for (let caller = 0; caller < MAX_SHARED_BUSY_CALLERS + 100; caller += 1) {
-        now += 0.2;
+        clock.now += 0.2;
         const answer = await budget.take('GetFaceIdTokenIntl', [{ callerId: `ip:10.3.${caller >> 8}.${caller & 255}`, queued: 1 }], 10_000, 1025);
         expect(answer?.granted).toHaveLength(1);
       }
       expect(await redis.zcard(`${keyPrefix}:resting:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
       expect(await redis.hlen(`${keyPrefix}:last:GetFaceIdTokenIntl`)).toBe(MAX_SHARED_BUSY_CALLERS);
-    } finally {
-      redis.disconnect();
-      await budget.close();
-    }
-  });
+    }));
 
   it('is wired from FACEID_SHARED_BUDGET_REDIS_URL: a minted token takes a slot in Redis', async () => {
     const gateway = await createGateway(
