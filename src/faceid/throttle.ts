@@ -214,6 +214,16 @@ function createGrantWindow(windowMs: number) {
   const grants: SlotRecord[] = [];
   let head = 0;
   const countByCaller = new Map<string, number>();
+  /** How many callers have each count: the admission estimate asks how many have at most n, over few counts. */
+  const callersByCount = new Map<number, number>();
+  const recount = (from: number, to: number) => {
+    if (from > 0) {
+      const left = (callersByCount.get(from) as number) - 1;
+      if (left === 0) callersByCount.delete(from);
+      else callersByCount.set(from, left);
+    }
+    if (to > 0) callersByCount.set(to, (callersByCount.get(to) ?? 0) + 1);
+  };
 
   function forgetBefore(at: number): void {
     while (head < grants.length && (grants[head] as SlotRecord).grantedAt <= at - windowMs) {
@@ -221,6 +231,7 @@ function createGrantWindow(windowMs: number) {
       const count = (countByCaller.get(callerId) as number) - 1;
       if (count === 0) countByCaller.delete(callerId);
       else countByCaller.set(callerId, count);
+      recount(count + 1, count);
       head += 1;
     }
     // Drop the aged-out prefix once it is half the array, so the array stays within twice the window's grants.
@@ -236,7 +247,9 @@ function createGrantWindow(windowMs: number) {
       // on a cadence, each from a new caller) would otherwise keep every caller they ever saw.
       forgetBefore(record.grantedAt);
       grants.push(record);
-      countByCaller.set(record.callerId, (countByCaller.get(record.callerId) ?? 0) + 1);
+      const count = (countByCaller.get(record.callerId) ?? 0) + 1;
+      countByCaller.set(record.callerId, count);
+      recount(count - 1, count);
     },
     /** Grants within the window ending at `at`. */
     size(at: number): number {
@@ -252,7 +265,7 @@ function createGrantWindow(windowMs: number) {
     /** Distinct callers granted at most `count` times within the window last asked about. */
     callersServedAtMost(count: number): number {
       let callers = 0;
-      for (const granted of countByCaller.values()) if (granted <= count) callers += 1;
+      for (const [granted, many] of callersByCount) if (granted <= count) callers += many;
       return callers;
     },
   };
