@@ -17,8 +17,13 @@ export interface HttpServerLimits {
   requestTimeoutMs: number;
   /** A socket with no traffic either way for this long is closed. @default 30000 */
   idleTimeoutMs: number;
-  /** How long an idle keep-alive connection waits for its next request. @default 5000 */
+  /**
+   * How long an idle keep-alive connection waits for its next request: the timeout each answer's Keep-Alive header
+   * states. The connection is kept `keepAliveGraceMs` longer than that. @default 5000
+   */
   keepAliveTimeoutMs: number;
+  /** How much longer than the stated keep-alive timeout an idle connection is kept, up to the idle timeout. @default KEEP_ALIVE_GRACE_MS */
+  keepAliveGraceMs?: number | undefined;
   /** Open connections at most; more are closed as soon as they are accepted. @default 4096 */
   maxConnections: number;
   /** Largest request line plus headers; past it node answers 431 and closes. @default 16384 */
@@ -51,6 +56,17 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 180_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Node's own default: reuse helps a client minting several tokens in a row; idle sockets cost a descriptor each. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * How much longer than the Keep-Alive timeout it states an idle connection is kept open. A client that reads that
+ * header (undici, which is node's fetch, and node's agent) stops reusing a connection 1–2 s before the stated
+ * timeout, by a timer of its event loop; when its loop is held up past that moment (encoding a large body, a long
+ * garbage collection, a busy machine), it still sends its next request on the connection. Closed under that
+ * request, the connection fails it with no answer ("fetch failed: write EPIPE"), a POST its client cannot safely
+ * send again. Node itself keeps a connection a second past what it states, so an event loop held up for a few
+ * seconds lost its request; 10 s more covers such stalls. An idle connection costs a descriptor and a few KiB, and
+ * one that never sends a request is already kept for the headers timeout (15 s).
+ */
+export const KEEP_ALIVE_GRACE_MS = 10_000;
 /**
  * Well under the file-descriptor limits containers get (node raises its soft limit to the hard one, commonly
  * 65536 or more) while far above what 20 tokens per second per action need. Lower it where `ulimit -Hn` is small.
@@ -229,7 +245,18 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
     maxHeaderSize: limits.maxHeaderBytes,
     connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
   });
-  server.on('request', boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL, servedFirst)));
+  const bounded = boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL, servedFirst));
+  const graceMs = keepAliveGraceMs(limits);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs + graceMs;
+  server.on(
+    'request',
+    graceMs === 0
+      ? bounded
+      : (request: IncomingMessage, response: ServerResponse) => {
+          stateKeepAliveTimeout(response, limits.keepAliveTimeoutMs);
+          bounded(request, response);
+        },
+  );
   // `Expect: 100-continue` asks whether to send the body. Node says yes to every such request before the app sees
   // it, inviting even a body the app will refuse on its headers (too large, a wrong type, CSRF); handled as a plain
   // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request
@@ -248,13 +275,28 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
       socket.destroy();
     });
   });
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, node destroys a socket idle for this long.
   server.setTimeout(limits.idleTimeoutMs);
   if (limits.minBodyBytesPerSecond > 0) guardBodyRate(server, limits.minBodyBytesPerSecond, limits.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS);
   return server;
+}
+
+/** The keep-alive grace `limits` allow: KEEP_ALIVE_GRACE_MS unless told otherwise, never past the idle timeout. */
+export function keepAliveGraceMs(limits: HttpServerLimits): number {
+  if (limits.keepAliveTimeoutMs === 0) return 0; // node then keeps idle connections until the idle timeout
+  return Math.max(0, Math.min(limits.keepAliveGraceMs ?? KEEP_ALIVE_GRACE_MS, limits.idleTimeoutMs - limits.keepAliveTimeoutMs));
+}
+
+/**
+ * Has `response`'s Keep-Alive header state `timeoutMs` rather than the server's keepAliveTimeout, which holds the
+ * grace too. Node copies the server's value into this field of each response when it parses the request and writes
+ * the header from it (and only when the connection is kept). Node 24's keepAliveTimeoutBuffer does the same
+ * publicly; test/http-server.test.ts fails if a node stops reading the field.
+ */
+function stateKeepAliveTimeout(response: ServerResponse, timeoutMs: number): void {
+  (response as ServerResponse & { _keepAliveTimeout: number })._keepAliveTimeout = timeoutMs;
 }
 
 /** Longest a refused CONNECT's socket is kept for its answer to be read. */
