@@ -63,8 +63,9 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
  * garbage collection, a busy machine), it still sends its next request on the connection. Closed under that
  * request, the connection fails it with no answer ("fetch failed: write EPIPE"), a POST its client cannot safely
  * send again. Node itself keeps a connection a second past what it states, so an event loop held up for a few
- * seconds lost its request; 10 s more covers such stalls. An idle connection costs a descriptor and a few KiB, and
- * one that never sends a request is already kept for the headers timeout (15 s).
+ * seconds lost its request; 10 s more covers such stalls (node still adds its second: 16 s in all by default). An
+ * idle connection costs a descriptor and a few KiB, and one that never sends a request is already kept for the
+ * headers timeout (15 s).
  */
 export const KEEP_ALIVE_GRACE_MS = 10_000;
 /**
@@ -262,6 +263,12 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request
   // refused first gets its refusal instead.
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+  // Any other expectation is answered 417 by node itself, which would state the keep-alive timeout with the grace.
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    stateKeepAliveTimeout(response, limits.keepAliveTimeoutMs);
+    response.writeHead(417);
+    response.end();
+  });
   // Node hands a CONNECT (a proxy tunnel) to 'connect' listeners only, and with none it closes the socket without a
   // word; this is no proxy, so the client is told so.
   // Node no longer times such a socket out, and end() only closes this side: the socket is destroyed once the
@@ -283,7 +290,10 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   return server;
 }
 
-/** The keep-alive grace `limits` allow: KEEP_ALIVE_GRACE_MS unless told otherwise, never past the idle timeout. */
+/**
+ * The keep-alive grace `limits` allow: KEEP_ALIVE_GRACE_MS unless told otherwise, and never more than what the idle
+ * timeout leaves after the keep-alive timeout (node adds its own second after both).
+ */
 export function keepAliveGraceMs(limits: HttpServerLimits): number {
   if (limits.keepAliveTimeoutMs === 0) return 0; // node then keeps idle connections until the idle timeout
   return Math.max(0, Math.min(limits.keepAliveGraceMs ?? KEEP_ALIVE_GRACE_MS, limits.idleTimeoutMs - limits.keepAliveTimeoutMs));

@@ -214,7 +214,9 @@ function listenForProbes(app: RequestListener, config: Config, logger: Logger): 
     if (isProbeRequest(request, HEALTH_PROBE_PATHS)) return void app(request, response);
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('This port answers only GET /health and GET /ready.\n');
   };
-  const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS });
+  // No keep-alive grace: a probe is a GET its prober simply sends again, and an idle connection kept for it would
+  // hold one of the few MAX_PROBE_CONNECTIONS.
+  const server = createHttpServer(answerProbe, { ...config.http, maxConnections: MAX_PROBE_CONNECTIONS, keepAliveGraceMs: 0 });
   exitIfCannotListen(server, 'HEALTH_PORT', config.healthPort!, config.host);
   server.listen({ port: config.healthPort, host: config.host }, () => {
     const address = server.address();

@@ -102,15 +102,31 @@ describe('HTTP server limits', () => {
     expect(ms).toBeLessThan(LIMITS.idleTimeoutMs + LATE_MS);
   });
 
-  it('closes an idle keep-alive connection after the keep-alive timeout it states and the grace, never past the idle timeout', async () => {
-    const { answer, ms } = await rawExchange(await listen(), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  it('closes an idle keep-alive connection after the timeout it states, the grace the idle timeout leaves, and the second node adds', async () => {
+    const limits = { ...LIMITS, keepAliveTimeoutMs: 500, idleTimeoutMs: 3000 };
+    const { answer, ms } = await rawExchange(await listen(limits), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(statusLine(answer)).toBe('HTTP/1.1 200 OK');
     expect(answer).toContain('Keep-Alive: timeout=0');
-    // The grace is cut to what the idle timeout leaves: 1,000 ms of KEEP_ALIVE_GRACE_MS here.
-    expect(keepAliveGraceMs(LIMITS)).toBe(LIMITS.idleTimeoutMs - LIMITS.keepAliveTimeoutMs);
-    expect(ms).toBeGreaterThanOrEqual(LIMITS.idleTimeoutMs - 50);
-    // Node adds up to a second of its own to the keep-alive timeout.
-    expect(ms).toBeLessThan(LIMITS.idleTimeoutMs + 1000 + LATE_MS);
+    // The grace is cut to what the idle timeout leaves: 2,500 ms of KEEP_ALIVE_GRACE_MS here.
+    expect(keepAliveGraceMs(limits)).toBe(limits.idleTimeoutMs - limits.keepAliveTimeoutMs);
+    expect(ms).toBeGreaterThanOrEqual(limits.idleTimeoutMs + 1000 - 50);
+    expect(ms).toBeLessThan(limits.idleTimeoutMs + 1000 + LATE_MS);
+  });
+
+  it("states the keep-alive timeout without the grace in node's own 417 to an unknown expectation too", async () => {
+    const port = await listen({ ...LIMITS, keepAliveTimeoutMs: 1000, idleTimeoutMs: 30_000 });
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes('\r\n\r\n')) socket.destroy();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received));
+    });
+    expect(statusLine(answer)).toBe('HTTP/1.1 417 Expectation Failed');
+    expect(answer).toContain('Keep-Alive: timeout=1\r\n');
   });
 
   it('answers a request sent on a keep-alive connection after the timeout it states has passed, within the grace', async () => {
