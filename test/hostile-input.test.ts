@@ -35,10 +35,11 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-/** Sends `count` requests, `concurrency` at a time; returns every answer's status and code, and the slowest (its own time: startStopwatch). */
+/** Sends `count` requests, `concurrency` at a time; returns every answer's status and code, and the slowest, on the wall and its own time (startStopwatch). */
 async function flood(count: number, concurrency: number, body: (index: number) => unknown, headers: Record<string, string> = {}) {
   const codes = new Set<string>();
   let slowestMs = 0;
+  let slowestOwnMs = 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -48,11 +49,13 @@ async function flood(count: number, concurrency: number, body: (index: number) =
         const answer = await postJson(gateway.url, body(index), headers);
         const parsed = JSON.parse(answer.text) as { errors?: Array<{ extensions?: { code?: string } }> };
         codes.add(`${answer.status} ${parsed.errors?.[0]?.extensions?.code ?? 'OK'}`);
-        slowestMs = Math.max(slowestMs, stop().ownMs);
+        const { wallMs, ownMs } = stop();
+        slowestMs = Math.max(slowestMs, wallMs);
+        slowestOwnMs = Math.max(slowestOwnMs, ownMs);
       }
     }),
   );
-  return { codes: [...codes], slowestMs };
+  return { codes: [...codes], slowestMs, slowestOwnMs };
 }
 
 describe('hostile input against a production gateway', () => {
@@ -67,7 +70,7 @@ describe('hostile input against a production gateway', () => {
     const rssAfter = gateway.rssMiB();
     report('distinct 1 MB operationName x600', {
       answers: figures.result.codes.join('|'),
-      slowestAnswerMs: figures.result.slowestMs,
+      slowestAnswerMs: figures.result.slowestMs, slowestAnswerOwnMs: figures.result.slowestOwnMs,
       healthMaxMs: figures.healthMaxMs, healthMaxOwnMs: figures.healthMaxOwnMs,
       healthFailures: figures.healthFailures,
       rssBeforeMiB: rssBefore,
@@ -97,7 +100,7 @@ describe('hostile input against a production gateway', () => {
     const rssAfter = gateway.rssMiB();
     report(attack, {
       answers: figures.result.codes.join('|'),
-      slowestAnswerMs: figures.result.slowestMs,
+      slowestAnswerMs: figures.result.slowestMs, slowestAnswerOwnMs: figures.result.slowestOwnMs,
       healthMaxMs: figures.healthMaxMs, healthMaxOwnMs: figures.healthMaxOwnMs,
       healthFailures: figures.healthFailures,
       rssBeforeMiB: rssBefore,
@@ -271,12 +274,12 @@ describe('hostile bodies against a production gateway', () => {
     const rssBefore = gateway.rssMiB();
     const figures = await whileProbingHealth(gateway, () => flood(10, 10, () => body, { authorization }));
     const rssAfter = gateway.rssMiB();
-    report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, healthMaxMs: figures.healthMaxMs, healthMaxOwnMs: figures.healthMaxOwnMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
+    report('10 × 8 MB of empty objects', { answers: figures.result.codes.join('|'), slowestAnswerMs: figures.result.slowestMs, slowestAnswerOwnMs: figures.result.slowestOwnMs, healthMaxMs: figures.healthMaxMs, healthMaxOwnMs: figures.healthMaxOwnMs, healthFailures: figures.healthFailures, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter });
     // Each is refused before it is parsed: for its values (400), or, when ten 8 MB bodies at once do not fit in the
     // held-body budget (70 MiB on this 512 MiB heap), for their memory first (429).
     expect(figures.result.codes).toContain('400 BAD_REQUEST');
     expect(figures.result.codes.filter((code) => code !== '400 BAD_REQUEST' && code !== '429 RATE_LIMITED')).toEqual([]);
-    expect(figures.result.slowestMs).toBeLessThan(2_000);
+    expect(figures.result.slowestOwnMs).toBeLessThan(2_000);
     expect(figures.healthMaxOwnMs).toBeLessThan(HEALTH_BOUND_MS);
     expect(rssAfter).toBeLessThan(BURST_RSS_CEILING_MIB);
     expect(gateway.alive()).toBe(true);
