@@ -58,7 +58,7 @@ async function underAttack<T>(name: string, attack: () => Promise<T>): Promise<{
     rssBeforeMiB: rssBefore,
     rssAfterMiB: gateway.rssMiB(),
   });
-  // The gateway's own times (startStopwatch): on a busy machine, other processes' share of the CPU is left out.
+  // The gateway's own times (startStopwatch): the CPU waits that work outside the gateway caused are left out.
   return { result: figures.result, ms: figures.attackOwnMs, healthMaxMs: figures.healthMaxOwnMs };
 }
 

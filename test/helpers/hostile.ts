@@ -67,7 +67,7 @@ export function rssMiBOf(pid: number): number {
 }
 
 /** What Linux's scheduler counted for a process's threads (/proc/<pid>/task/<tid>/schedstat), in ms. */
-export interface SchedulerCounts {
+interface SchedulerCounts {
   /** Time the main thread (which runs the event loop) spent runnable but waiting for a CPU. */
   mainWaitMs: number;
   /** CPU time of every other thread of the process (V8's collector helpers, libuv's pool, loaders). */
@@ -87,7 +87,7 @@ function threadSchedstat(path: string): [number, number] | undefined {
 }
 
 /** The scheduler's counts for process `pid` now; zeros where the kernel does not say (or the process is gone). */
-export function schedulerCounts(pid: number): SchedulerCounts {
+function schedulerCounts(pid: number): SchedulerCounts {
   const counts = { mainWaitMs: 0, otherThreadsCpuMs: 0, cpuMs: 0 };
   let threads: string[] = [];
   try {
@@ -114,7 +114,7 @@ function ownThreadWaitMs(): number {
 const PROC_STAT_MS_PER_TICK = 10;
 
 /** CPU time the whole machine has spent busy (every CPU, anything but idle and I/O wait), in ms; 0 where unknown. */
-export function machineBusyMs(): number {
+function machineBusyMs(): number {
   try {
     const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).map(Number);
     return (user! + nice! + system! + irq! + softirq! + steal!) * PROC_STAT_MS_PER_TICK;
@@ -145,22 +145,33 @@ export interface StopwatchTime {
  * all but exactly, as nothing is left out of them.)
  */
 export function startStopwatch(gatewayPid: number): () => StopwatchTime {
-  const started = performance.now();
-  const gatewayBefore = schedulerCounts(gatewayPid);
-  const testWaitBefore = ownThreadWaitMs();
-  const machineBefore = machineBusyMs();
-  return () => {
-    const wallMs = performance.now() - started;
-    const gateway = schedulerCounts(gatewayPid);
-    const gatewayCpuMs = gateway.cpuMs - gatewayBefore.cpuMs;
-    const otherThreadsCpuMs = gateway.otherThreadsCpuMs - gatewayBefore.otherThreadsCpuMs;
-    const outsideCpuMs = Math.max(0, machineBusyMs() - machineBefore - gatewayCpuMs);
-    const shareOf = (waitMs: number, competingOwnCpuMs: number) =>
-      outsideCpuMs + competingOwnCpuMs > 0 ? (Math.max(0, waitMs) * outsideCpuMs) / (outsideCpuMs + competingOwnCpuMs) : 0;
-    const gatewayWaitMs = shareOf(gateway.mainWaitMs - gatewayBefore.mainWaitMs, otherThreadsCpuMs);
-    const testWaitMs = shareOf(ownThreadWaitMs() - testWaitBefore, gatewayCpuMs);
-    return { wallMs, ownMs: Math.max(0, wallMs - Math.max(gatewayWaitMs, testWaitMs)) };
-  };
+  const from = markNow(gatewayPid);
+  return () => timeBetween(from, markNow(gatewayPid));
+}
+
+/** What a stopwatch reads at one moment. */
+interface StopwatchMark {
+  at: number;
+  gateway: SchedulerCounts;
+  testWaitMs: number;
+  machineBusyMs: number;
+}
+
+function markNow(gatewayPid: number): StopwatchMark {
+  return { at: performance.now(), gateway: schedulerCounts(gatewayPid), testWaitMs: ownThreadWaitMs(), machineBusyMs: machineBusyMs() };
+}
+
+/** The time from one mark to a later one, on the wall and the gateway's own (see startStopwatch). */
+function timeBetween(from: StopwatchMark, to: StopwatchMark): StopwatchTime {
+  const wallMs = to.at - from.at;
+  const gatewayCpuMs = to.gateway.cpuMs - from.gateway.cpuMs;
+  const otherThreadsCpuMs = to.gateway.otherThreadsCpuMs - from.gateway.otherThreadsCpuMs;
+  const outsideCpuMs = Math.max(0, to.machineBusyMs - from.machineBusyMs - gatewayCpuMs);
+  const shareOf = (waitMs: number, competingOwnCpuMs: number) =>
+    outsideCpuMs + competingOwnCpuMs > 0 ? (Math.max(0, waitMs) * outsideCpuMs) / (outsideCpuMs + competingOwnCpuMs) : 0;
+  const gatewayWaitMs = shareOf(to.gateway.mainWaitMs - from.gateway.mainWaitMs, otherThreadsCpuMs);
+  const testWaitMs = shareOf(to.testWaitMs - from.testWaitMs, gatewayCpuMs);
+  return { wallMs, ownMs: Math.max(0, wallMs - Math.max(gatewayWaitMs, testWaitMs)) };
 }
 
 /** How a service behaved while an attack ran. */
@@ -188,14 +199,17 @@ export async function whileProbingHealth<T>(gateway: Pick<ProductionGateway, 'po
   let healthProbes = 0;
   let healthFailures = 0;
   const probing = (async () => {
+    // Probes follow one another at once: each one's end mark is the next one's start (a mark reads a dozen /proc files).
+    let from = markNow(pid);
     while (running) {
-      const stop = startStopwatch(pid);
       // A probe that fails is a figure of the attack, not an error of the test run: counted, and timed like the rest.
       await fetch(`http://127.0.0.1:${gateway.port}/health`).then(
         (response) => response.arrayBuffer(),
         () => (healthFailures += 1),
       );
-      const { wallMs, ownMs } = stop();
+      const to = markNow(pid);
+      const { wallMs, ownMs } = timeBetween(from, to);
+      from = to;
       healthMaxMs = Math.max(healthMaxMs, wallMs);
       healthMaxOwnMs = Math.max(healthMaxOwnMs, ownMs);
       healthProbes += 1;
