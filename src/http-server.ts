@@ -226,6 +226,40 @@ export function serveBetweenPolls(app: RequestListener, perPoll: number, servedF
   return Object.defineProperty(listener, 'waiting', { get: () => first.length + waiting.length }) as QueuingRequestListener;
 }
 
+/** The 'invalidRequestUrl' event: a request was refused 400 because no URL can be built from its Host and target. */
+export const INVALID_REQUEST_URL_EVENT = 'invalidRequestUrl';
+
+/** What is wrong with a request whose URL cannot be built: its Host header, or its request target. */
+export type RequestUrlProblem = 'host' | 'target';
+
+const REQUEST_URL_PROBLEM_MESSAGES: Record<RequestUrlProblem, string> = {
+  host: "The Host header is not a valid host: send the server's host name or IP address, with a port from 0 to 65535 if any.",
+  target: 'The request target is not a valid URL path: send a path such as /graphql, with its query string percent-encoded.',
+};
+
+/**
+ * Whether the app can build this request's URL, `http://<Host><target>`, as the WHATWG URL parser reads it; if
+ * not, which part is at fault. The app's fetch adapter (@whatwg-node/server) builds that URL before graphql-yoga
+ * sees the request, outside yoga's error masking: a Host such as `[x`, `a b` or `a:99999` made it answer 500 with
+ * its stack trace (file paths of the bundle) in plain text. A request without Host (HTTP/1.0; node refuses
+ * HTTP/1.1 without one) gets the listening address from the adapter, which always parses.
+ */
+export function requestUrlProblem(request: IncomingMessage): RequestUrlProblem | undefined {
+  const { host } = request.headers;
+  if (host === undefined || URL.canParse(`http://${host}${request.url ?? ''}`)) return undefined;
+  return URL.canParse(`http://${host}/`) ? 'target' : 'host';
+}
+
+/**
+ * Answers 400 BAD_REQUEST in the error contract's shape, naming the part at fault without repeating it, and
+ * closes the connection: a client that sends a broken Host is not one whose later requests can be trusted to parse.
+ */
+function refuseRequestUrl(response: ServerResponse, problem: RequestUrlProblem): void {
+  const body = JSON.stringify({ errors: [{ message: REQUEST_URL_PROBLEM_MESSAGES[problem], extensions: { code: 'BAD_REQUEST', retryable: false } }] });
+  response.shouldKeepAlive = false;
+  response.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}
+
 /** Whether `request` is a GET or HEAD of one of `paths`, whatever its query string: a health probe. */
 export function isProbeRequest(request: IncomingMessage, paths: ReadonlySet<string>): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -249,15 +283,13 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   const bounded = boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL, servedFirst));
   const graceMs = keepAliveGraceMs(limits);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs + graceMs;
-  server.on(
-    'request',
-    graceMs === 0
-      ? bounded
-      : (request: IncomingMessage, response: ServerResponse) => {
-          stateKeepAliveTimeout(response, limits.keepAliveTimeoutMs);
-          bounded(request, response);
-        },
-  );
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (graceMs > 0) stateKeepAliveTimeout(response, limits.keepAliveTimeoutMs);
+    const problem = requestUrlProblem(request);
+    if (problem === undefined) return void bounded(request, response);
+    refuseRequestUrl(response, problem);
+    server.emit(INVALID_REQUEST_URL_EVENT, problem);
+  });
   // `Expect: 100-continue` asks whether to send the body. Node says yes to every such request before the app sees
   // it, inviting even a body the app will refuse on its headers (too large, a wrong type, CSRF); handled as a plain
   // request, the invitation is the body reader's to send (writeContinue, when it starts reading), and a request

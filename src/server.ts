@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { HEALTH_PROBE_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
-import { MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer, isProbeRequest } from './http-server.js';
+import { INVALID_REQUEST_URL_EVENT, MAX_PIPELINED_REQUESTS, PIPELINE_OVERFLOW_EVENT, createHttpServer, isProbeRequest } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** How often draining checks whether every connection has finished. */
@@ -78,6 +78,15 @@ async function main(): Promise<void> {
   server.on(PIPELINE_OVERFLOW_EVENT, () => {
     gateway.metrics.countRejection('pipelined_requests');
     warnPipelining();
+  });
+  // Answered before the app sees them (so without a request line in the log): counted, and a warning now and then.
+  const warnInvalidUrl = warnOncePerPeriod(
+    () => logger.warn('request refused: no URL can be built from its Host header and request target'),
+    (refused) => logger.warn({ refused, periodMs: DROPPED_CONNECTIONS_LOG_MS }, 'requests refused for an invalid Host header or request target'),
+  );
+  server.on(INVALID_REQUEST_URL_EVENT, () => {
+    gateway.metrics.countRejection('invalid_request_url');
+    warnInvalidUrl();
   });
   let inFlight = 0;
   let stopping = false;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CONNECTIONS_CHECK_INTERVAL_MS,
   DEFAULT_HTTP_SERVER_LIMITS,
+  INVALID_REQUEST_URL_EVENT,
   MAX_HEADERS_COUNT,
   MAX_PIPELINED_REQUESTS,
   MAX_REQUESTS_SERVED_PER_POLL,
@@ -13,6 +14,7 @@ import {
   PIPELINE_OVERFLOW_EVENT,
   createHttpServer,
   keepAliveGraceMs,
+  requestUrlProblem,
   serveBetweenPolls,
   type HttpServerLimits,
 } from '../src/http-server.js';
@@ -274,6 +276,56 @@ describe('HTTP server limits', () => {
     });
     // 8 MiB of base64 plus 64 KiB of request at 50 KB/s (slow 3G upload) is within the request timeout.
     expect(((8 * 1024 * 1024 + 64 * 1024) / 50_000) * 1000).toBeLessThan(DEFAULT_HTTP_SERVER_LIMITS.requestTimeoutMs);
+  });
+});
+
+describe('requests whose URL cannot be built', () => {
+  // What the WHATWG URL parser refuses in `http://<Host><target>`, the URL the app's fetch adapter builds.
+  it.each([
+    ['[x', '/graphql', 'host'],
+    ['a b', '/graphql', 'host'],
+    ['a:99999', '/health', 'host'],
+    ['a:-1', '/health', 'host'],
+    ['[::1', '/health', 'host'],
+    ['1.2.3.999', '/health', 'host'],
+    ['xn--a', '/health', 'host'],
+    ['a%zz', '/health', 'host'],
+    ['a', ':99999', 'target'],
+    ['a', '/graphql?query=%7B__typename%7D', undefined],
+    ['a:0', '/health', undefined],
+    ['[::1]:8080', '/health', undefined],
+    ['127.0.0.1:65535', '/health', undefined],
+    ['EXAMPLE.com.', '/health', undefined],
+    ['xn--bcher-kva.example', '/health', undefined],
+    [undefined, '/health', undefined],
+  ])('Host %j, target %j: %s', (host, url, problem) => {
+    expect(requestUrlProblem({ headers: host === undefined ? {} : { host }, url } as IncomingMessage)).toBe(problem);
+  });
+
+  it('answers them 400 BAD_REQUEST and closes, without the app, and emits INVALID_REQUEST_URL_EVENT', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+      seen.push(request.headers.host ?? '');
+      response.end('served');
+    }, LIMITS);
+    servers.push(server);
+    const events: unknown[] = [];
+    server.on(INVALID_REQUEST_URL_EVENT, (problem: unknown) => events.push(problem));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const refused = await rawExchange(port, 'GET /health HTTP/1.1\r\nHost: a:99999\r\n\r\n');
+    expect(statusLine(refused.answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(refused.answer).toMatch(/\r\nConnection: close\r\n/);
+    expect(JSON.parse(refused.answer.split('\r\n\r\n')[1] ?? '')).toEqual({
+      errors: [{ message: "The Host header is not a valid host: send the server's host name or IP address, with a port from 0 to 65535 if any.", extensions: { code: 'BAD_REQUEST', retryable: false } }],
+    });
+    const target = await rawExchange(port, 'GET :99999 HTTP/1.1\r\nHost: a\r\n\r\n');
+    // node's own parser may refuse such a target first; either way the app never sees it.
+    expect(statusLine(target.answer)).toBe('HTTP/1.1 400 Bad Request');
+    const served = await rawExchange(port, 'GET /health HTTP/1.1\r\nHost: a:8080\r\nConnection: close\r\n\r\n');
+    expect(served.answer).toMatch(/served$/);
+    expect(seen).toEqual(['a:8080']);
+    expect(events).toContain('host');
   });
 });
 

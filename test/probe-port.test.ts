@@ -78,3 +78,43 @@ describe('the probe port', () => {
     expect(gateway.alive()).toBe(true);
   }, 60_000);
 });
+
+/** One raw request with `host` as its Host header (and `connection`, a header line); resolves with the whole answer once the server closes. */
+function withHost(port: number, path: string, host: string, connection = ''): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket: Socket = connect({ host: '127.0.0.1', port }, () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${connection}\r\n`));
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+describe('a Host header no URL can be built from', () => {
+  // The fetch adapter under graphql-yoga built the request's URL from the Host outside yoga's error masking, and
+  // answered these 500 with its stack trace in plain text, on every path of both ports.
+  const hosts = ['[ZZMARKER', 'ZZMARKER here', 'zzmarker:99999', 'zzmarker.999.1.1.999', 'zz%zzmarker'];
+  it.each(hosts)('is refused 400 BAD_REQUEST without a stack or an echo on both ports: Host %j', async (host) => {
+    const paths: Array<[number, string]> = [[gateway.port, '/graphql?query=%7B__typename%7D'], [gateway.port, '/health'], [gateway.port, '/metrics'], [probePort, '/health']];
+    for (const [port, path] of paths) {
+      const answer = await withHost(port, path, host);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head.split('\r\n')[0], `${path} on port ${port}`).toBe('HTTP/1.1 400 Bad Request');
+      expect(head).toMatch(/\r\nConnection: close/i);
+      expect(JSON.parse(body)).toEqual({
+        errors: [{ message: "The Host header is not a valid host: send the server's host name or IP address, with a port from 0 to 65535 if any.", extensions: { code: 'BAD_REQUEST', retryable: false } }],
+      });
+      expect(answer.toLowerCase()).not.toContain('zzmarker');
+    }
+  });
+
+  it('is counted in faceid_gateway_rejections_total, and a valid Host is still served', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    expect(metrics).toContain(`faceid_gateway_rejections_total{reason="invalid_request_url"} ${hosts.length * 3}`);
+    for (const host of ['localhost', `127.0.0.1:${gateway.port}`, '[::1]:8080', 'EXAMPLE.com.', 'xn--bcher-kva.example']) {
+      expect((await withHost(gateway.port, '/health', host, 'Connection: close\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    }
+  });
+});
+
