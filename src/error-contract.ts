@@ -63,7 +63,8 @@ export function useClientClosedRequests(): Plugin {
 function inferCode(error: GraphQLError): ErrorCode {
   const status = (error.extensions?.http as { status?: number } | undefined)?.status;
   if (status === 413) return 'REQUEST_ENTITY_TOO_LARGE';
-  if (status === 405 || (status !== undefined && status >= 400 && status < 500)) return 'BAD_REQUEST';
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
+  if (status !== undefined && status >= 400 && status < 500) return 'BAD_REQUEST';
   if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
   // Raised while executing (it has a path): the document was valid, so no validation failed.
   if (error.path?.length) return 'INTERNAL_SERVER_ERROR';
@@ -91,8 +92,10 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
   const current = error.extensions?.code;
   if (isErrorCode(current) && typeof error.extensions.retryable === 'boolean' && hasOnlyDocumentedExtensions(error)) return error;
   const documented = Object.fromEntries(Object.entries(error.extensions ?? {}).filter(([key]) => DOCUMENTED_EXTENSIONS.has(key)));
-  const code = isErrorCode(current) ? current : inferCode(error);
   const http = error.extensions?.http as Record<string, unknown> | undefined;
+  // One code per status: yoga calls its 405s (a mutation over GET, a method other than GET and POST) BAD_REQUEST,
+  // while the gateway's own 405 is METHOD_NOT_ALLOWED; a client should not need the status to tell them apart.
+  const code = http?.status === 405 ? 'METHOD_NOT_ALLOWED' : isErrorCode(current) ? current : inferCode(error);
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,

@@ -221,7 +221,7 @@ describe('request hardening', () => {
     expect(mutation.headers.get('allow')).toBe('POST');
     expect(((await mutation.json()) as any).errors[0]).toEqual({
       message: 'Can only perform a mutation operation from a POST request.',
-      extensions: { code: 'BAD_REQUEST', retryable: false },
+      extensions: { code: 'METHOD_NOT_ALLOWED', retryable: false },
     });
     expect(emulator.requests).toHaveLength(0);
   });

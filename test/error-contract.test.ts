@@ -10,7 +10,8 @@ const node = parse('{ a }').definitions[0]!;
 describe('the error contract', () => {
   it.each([
     ['a 413 from the body limit', new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } }), 'REQUEST_ENTITY_TOO_LARGE', false],
-    ['a 405 without a code', new GraphQLError('Can only perform a mutation operation from a POST request.', { extensions: { http: { status: 405 } } }), 'BAD_REQUEST', false],
+    ['a 405 without a code', new GraphQLError('Can only perform a mutation operation from a POST request.', { extensions: { http: { status: 405 } } }), 'METHOD_NOT_ALLOWED', false],
+    ["yoga's 405, which it calls BAD_REQUEST", new GraphQLError('GraphQL only supports GET and POST requests.', { extensions: { http: { status: 405, headers: { Allow: 'GET, POST' } }, code: 'BAD_REQUEST' } }), 'METHOD_NOT_ALLOWED', false],
     ['a syntax error', new GraphQLError('Syntax Error: Expected Name, found <EOF>.'), 'GRAPHQL_PARSE_FAILED', false],
     ['a validation error with locations', new GraphQLError('Cannot query field "x" on type "Query".', { nodes: node }), 'GRAPHQL_VALIDATION_FAILED', false],
     ['an execution error with locations and a path', new GraphQLError('Cannot return null for non-nullable field Query.a.', { nodes: node, path: ['a'] }), 'INTERNAL_SERVER_ERROR', false],

@@ -63,7 +63,8 @@ const WELL_FORMED_FAILURES = [
 const MALFORMED_REQUESTS = [
   ['a body that is not JSON', 'BAD_REQUEST', 400, { headers: { 'content-type': 'application/json' }, body: '{"query": ' }],
   ['no query', 'BAD_REQUEST', 400, json({ variables: {} })],
-  ['a mutation over GET', 'BAD_REQUEST', 405, { method: 'GET', url: `http://gateway.test/graphql?query=${encodeURIComponent(SELFIE.query)}` }],
+  ['a PUT', 'METHOD_NOT_ALLOWED', 405, { method: 'PUT', ...json({ query: '{ __typename }' }) }],
+  ['a mutation over GET', 'METHOD_NOT_ALLOWED', 405, { method: 'GET', url: `http://gateway.test/graphql?query=${encodeURIComponent(SELFIE.query)}` }],
   ['a form POST', 'CSRF_PREVENTED', 403, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent('{ __typename }')}` }],
   ['a body over the limit', 'REQUEST_ENTITY_TOO_LARGE', 413, json({ query: '{ __typename }', variables: { padding: 'A'.repeat(MAX_REQUEST_BODY_BYTES) } })],
 ] as const;
