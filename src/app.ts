@@ -17,7 +17,7 @@ import { createMetrics, useMetricsEndpoint, type GatewayMetrics } from './observ
 import { READINESS_ENDPOINT, useReadiness } from './observability/readiness.js';
 import { createRequestTracker } from './observability/request-log.js';
 import { NO_TRUSTED_PROXIES, createClientAddressOf, type NodeServerContext, type TrustedProxies } from './protection/client-address.js';
-import { corsPolicy } from './protection/cors.js';
+import { corsPolicy, useVaryOnOrigin } from './protection/cors.js';
 import { useCsrfPrevention } from './protection/csrf.js';
 import { useHeaderCountLimit } from './protection/header-count.js';
 import { MAX_HEADERS_COUNT } from './http-server.js';
@@ -154,6 +154,8 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
 
   const { plugins: graphiqlPlugins, ...graphiqlSettings } = graphiqlOptions(graphiql);
   plugins.push(...graphiqlPlugins);
+  const corsOrigins = dependencies.corsOrigins ?? ['*'];
+  if (corsOrigins.length > 0) plugins.push(useVaryOnOrigin());
 
   return createYoga<NodeServerContext, GatewayServices>({
     schema: createSchema(),
@@ -166,7 +168,7 @@ export function createApp(dependencies: AppDependencies): GatewayApp {
     maxRequestBodySize: false,
     parserAndValidationCache: createDocumentCaches(),
     batching: batchingLimit > 0 ? { limit: batchingLimit } : false,
-    cors: corsPolicy(dependencies.corsOrigins ?? ['*']),
+    cors: corsPolicy(corsOrigins),
     context: async ({ request, ...serverContext }) => {
       const trace = tracker.traceOf(request);
       const caller = await callerOf(request, serverContext);

@@ -239,6 +239,21 @@ describe('request hardening', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
   });
 
+  it.each([
+    ['a listed origin', ['https://app.example.com'], { origin: 'https://app.example.com' }, 'Origin'],
+    ['an origin not listed', ['https://app.example.com'], { origin: 'https://evil.example.com' }, 'Origin'],
+    ['no Origin, with origins listed', ['https://app.example.com'], {}, 'Origin'],
+    ['no Origin, any origin allowed', ['*'], {}, 'Origin'],
+    ['an Origin, with CORS off', [], { origin: 'https://app.example.com' }, null],
+  ])('says Vary: Origin to caches when the answer depends on it: %s', async (_case, corsOrigins, headers, vary) => {
+    const { app } = await start({ app: { corsOrigins } });
+    const query = await app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers });
+    expect(query.status).toBe(200);
+    expect(query.headers.get('vary')).toBe(vary);
+    const preflight = await app.fetch('http://gateway.test/graphql', { method: 'OPTIONS', headers: { ...headers, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('vary')).toBe(vary);
+  });
+
   it('allows in the CORS preflight the headers mainstream clients and tracing send', async () => {
     const { app } = await start({ app: { corsOrigins: ['https://app.example.com'] } });
     const requested = [

@@ -2,7 +2,7 @@
  * CORS: only listed origins get an `Access-Control-Allow-Origin`, and it names the caller's own origin (yoga
  * would otherwise send a single configured origin to everyone). No list, no cross-origin access.
  */
-import type { YogaServerOptions } from 'graphql-yoga';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import { API_KEY_HEADER } from '../auth/authenticate.js';
 import { REQUEST_ID_HEADER } from '../observability/request-log.js';
 import { CSRF_HEADER } from './csrf.js';
@@ -61,4 +61,28 @@ export function corsPolicy(origins: readonly string[]): YogaServerOptions<object
     // credentialed request can do nothing an uncredentialed one cannot.
     return origin !== null && origins.includes(origin) ? { ...shared, origin, credentials: true } : false;
   };
+}
+
+/**
+ * `Vary: Origin` on every answer when CORS is on (any list of origins, `*` included): whether an answer carries
+ * `Access-Control-Allow-Origin`, and which, depends on the request's Origin, so a shared cache (a CDN in front of
+ * GET queries) must key it by Origin. yoga says so only when it reflects one of several origins: a listed origin's
+ * answer (one origin at a time here), or an answer to a request without Origin, was cacheable for everyone, and a
+ * cache could hand one origin's CORS answer to another, or an answer without CORS headers to a browser.
+ */
+export function useVaryOnOrigin(): Plugin {
+  return {
+    onResponse({ response }) {
+      addVary(response.headers, 'Origin');
+    },
+  };
+}
+
+/** Adds `name` to the Vary header unless it, or `*`, is there already. */
+function addVary(headers: Headers, name: string): void {
+  const current = headers.get('vary');
+  if (!current) return void headers.set('vary', name);
+  const lower = name.toLowerCase();
+  if (current.split(',').some((token) => ['*', lower].includes(token.trim().toLowerCase()))) return;
+  headers.set('vary', `${current}, ${name}`);
 }
