@@ -193,9 +193,9 @@ export function echoFreeMessage(error: GraphQLError, options: { suggestions: boo
     // The string's value is printed raw, quotes and all: no pattern for quoted text could tell where it ends.
     message = `${match[1]}.`;
   } else if (/^Unexpected parameter "[^]*" in the request body\.$/.test(message)) {
-    // yoga prints the body's key raw: a quote inside it would end a quoted span early.
+    // yoga prints the body's key raw, control and bidirectional-override characters included: only a name is kept.
     const key = message.slice('Unexpected parameter "'.length, -'" in the request body.'.length);
-    if (key.includes('"') || key.length > MAX_QUOTED_TEXT_IN_MESSAGE) message = 'Unexpected parameter "…" in the request body.';
+    message = `Unexpected parameter ${quotedName(key) ?? '"…"'} in the request body.`;
   }
   message = message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, text: string) => (text.length > MAX_QUOTED_TEXT_IN_MESSAGE ? '"…"' : quoted));
   if (!options.suggestions) message = message.replace(/ ?Did you mean [^]*\?$/, '');

@@ -132,6 +132,22 @@ describe('error messages', () => {
   });
 
   it.each([
+    ['a name', 'doc_id', 'Unexpected parameter "doc_id" in the request body.'],
+    ['control and bidirectional-override characters', 'a\u202eb\n\u0000', 'Unexpected parameter "…" in the request body.'],
+    ['a quote', 'a"b', 'Unexpected parameter "…" in the request body.'],
+    ['a space', 'a b', 'Unexpected parameter "…" in the request body.'],
+    ['a name over 64 characters', 'k'.repeat(65), 'Unexpected parameter "…" in the request body.'],
+  ])('repeat an unexpected body key only when it is a short name: %s', async (_case, key, message) => {
+    const response = await open.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', [key]: 1 }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: Array<{ message: string }> }).errors.map((error) => error.message)).toEqual([message]);
+  });
+
+  it.each([
     ['a misspelt field', '{ gatewy { region } }', 'Cannot query field "gatewy" on type "Query". Did you mean "gateway"?', 'Cannot query field "gatewy" on type "Query".'],
     [
       'a misspelt enum literal',
