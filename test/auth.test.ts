@@ -16,6 +16,20 @@ beforeEach(() => harness.emulator.clearRecords());
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The token with the last character of its signature swapped for the one that differs in the lowest bit: the same
+ * bytes when decoded (an HS256 signature is 43 characters, whose last carries 2 spare bits), another text.
+ */
+function respellLastCharacter(token: string): string {
+  const last = token[token.length - 1]!;
+  const respelled = BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(last) ^ 1]!;
+  expect(Buffer.from(token.split('.')[2]!, 'base64url').equals(Buffer.from(`${token.split('.')[2]!.slice(0, -1)}${respelled}`, 'base64url'))).toBe(true);
+  return `${token.slice(0, -1)}${respelled}`;
+}
+
 describe('authentication', () => {
   it('refuses a mutation without credentials: UNAUTHENTICATED, 401, no upstream call', async () => {
     const response = await sendGraphQL(harness.app, SELFIE);
@@ -60,6 +74,7 @@ describe('authentication', () => {
     ['a valid token with padding after its signature', async () => `${await signToken({ scope: 'faceid:selfie' })}=`, 'the token is not a valid JWT'],
     ['a valid token with padding after its payload', async () => (await signToken({ scope: 'faceid:selfie' })).replace(/\.([^.]+)$/, '=.$1'), 'the token is not a valid JWT'],
     ['a token of four parts', async () => `${await signToken({ scope: 'faceid:selfie' })}.e30`, 'the token is not a valid JWT'],
+    ['a valid token whose signature ends in another spelling of the same bytes', async () => respellLastCharacter(await signToken({ scope: 'faceid:selfie' })), 'the token is not a valid JWT'],
   ])('refuses %s with the reason, 401, and no upstream call', async (_case, makeToken, reason) => {
     const response = await sendGraphQL(harness.app, SELFIE, { headers: bearer(await makeToken()) });
     expect(response.status).toBe(401);

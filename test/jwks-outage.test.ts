@@ -141,9 +141,9 @@ function unauthenticatedBody(reason: string) {
   return { errors: [{ message: `Authentication failed: ${reason}.`, extensions: { code: 'UNAUTHENTICATED', retryable: false } }] };
 }
 
-/** An unsigned junk token an anonymous client can make up: `{"alg":"RS256"}.{}.<signature>`. */
+/** An unsigned junk token an anonymous client can make up, well-formed up to its signature: `{"alg":"RS256"}.{}.<signature>`. */
 function junkToken(index: number): string {
-  return `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.AAAA${index.toString(36)}`;
+  return `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.${Buffer.from(`junk signature ${index}`).toString('base64url')}`;
 }
 
 /** The auth log's lines, without what pino adds to every line. */
@@ -303,7 +303,7 @@ describe('when the JWKS endpoint is healthy', () => {
     ['a token signed by a key the issuer does not publish', (setup) => setup.sign('user-1', { key: otherPrivateKey }), 'the token signature does not verify'],
     ['a token whose kid the refetched key set does not hold', (setup) => setup.sign('user-1', { kid: 'key-2' }), 'no key of the issuer matches the token'],
     ['an expired token', (setup) => setup.sign('user-1', { expiresInSeconds: -60 }), 'the token has expired'],
-    ['an unsigned junk token', async () => junkToken(0), 'the token is not a valid JWT'],
+    ['an unsigned junk token', async () => junkToken(0), 'the token signature does not verify'],
   ])('still refuses %s with UNAUTHENTICATED', async (_name, makeToken, reason) => {
     const setup = await setUp();
     const response = await setup.send(await makeToken(setup));

@@ -19,6 +19,23 @@ import { createRemoteKeys } from './jwks.js';
 /** A JWS in compact serialization: three base64url parts without padding, separated by dots. */
 const JWS_COMPACT_FORM = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/**
+ * The characters that may end a canonical base64url part, by the part's length modulo 4: after two characters of a
+ * group the last one carries 4 spare bits, after three 2, and canonically those bits are zero; a single character
+ * cannot end a part. Decoders ignore the spare bits, so the last character of each part had 4 or 16 spellings that
+ * decode alike: variants of one token, each verified and remembered on its own.
+ */
+const CANONICAL_LAST_CHARACTERS: ReadonlyArray<string | undefined> = [undefined, '', 'AQgw', 'AEIMQUYcgkosw048'];
+
+/** Whether `token` is a JWS in compact form whose three parts are canonical base64url (one token, one text). */
+function isCompactJws(token: string): boolean {
+  if (!JWS_COMPACT_FORM.test(token)) return false;
+  return token.split('.').every((part) => {
+    const allowed = CANONICAL_LAST_CHARACTERS[part.length % 4];
+    return allowed === undefined || allowed.includes(part[part.length - 1]!);
+  });
+}
+
 /** Every scope the gateway knows. */
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 
@@ -274,9 +291,9 @@ export function createAuthenticator(settings: AuthSettings, authenticatorOptions
         throw unauthenticated('the Authorization header must be "Bearer <token>"');
       }
       if (!verifyJwt) throw unauthenticated('this gateway does not accept Bearer tokens; use an API key');
-      // jose decodes base64url leniently (padding, stray characters): held to the compact form here, one token has
-      // one text, so a holder cannot mint variants of it that are verified and cached one by one.
-      if (!JWS_COMPACT_FORM.test(token)) throw unauthenticated('the token is not a valid JWT');
+      // jose decodes base64url leniently (padding, stray characters, spare bits): held to the canonical compact form
+      // here, one token has one text, so a holder cannot mint variants of it that are verified and cached one by one.
+      if (!isCompactJws(token)) throw unauthenticated('the token is not a valid JWT');
       const checkedAt = now();
       const payload = await verifiedClaims(verifyJwt, token, checkedAt);
       const problem = lifetimeProblem(payload, Math.floor(checkedAt / 1000), maxLifetimeSeconds, clockTolerance);
