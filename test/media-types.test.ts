@@ -46,7 +46,23 @@ describe('media types of a POST', () => {
     expect(body.errors[0]!.message).not.toContain(contentType.split(';')[0]);
   });
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'application/graphql+json', 'APPLICATION/JSON', 'Application/Json; charset=UTF-8'])('runs a body of type %s', async (contentType) => {
+  it.each([
+    'application/json; charset=utf-16',
+    'application/json; charset=iso-8859-1',
+    'application/json;charset="UTF-16LE"',
+    'application/x-www-form-urlencoded; charset=windows-1252',
+    'application/graphql; charset=shift_jis',
+  ])('refuses a body said to be in another charset than UTF-8, which it would be misread as: %s', async (contentType) => {
+    const body = contentType.startsWith('application/x-www-form-urlencoded') ? `query=${encodeURIComponent('{ __typename }')}` : contentType.startsWith('application/graphql;') ? '{ __typename }' : '{"query":"{ __typename }"}';
+    const response = await post(contentType, body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'The request body must be UTF-8: send it with charset=utf-8 in its Content-Type, or with no charset.', extensions: { code: 'BAD_REQUEST', retryable: false } }],
+    });
+  });
+
+  it.each(['application/json', 'application/json; charset=utf-8', 'application/json; charset="utf-8"', 'application/json;charset=utf8', 'application/graphql+json', 'APPLICATION/JSON', 'Application/Json; charset=UTF-8'])('runs a body of type %s', async (contentType) => {
     const response = await post(contentType, '{"query":"{ __typename }"}');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });

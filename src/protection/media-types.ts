@@ -19,7 +19,19 @@ function mediaTypeOf(contentType: string | null): string {
 }
 
 /**
- * Refuses multipart POSTs, and POSTs of a type no parser reads, with 400 BAD_REQUEST saying what to send. A media
+ * The labels of UTF-8 in the WHATWG Encoding Standard; yoga decodes every body as UTF-8 whatever its charset says.
+ */
+const UTF8_LABELS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'x-unicode20utf8']);
+
+/** The charset parameter of a Content-Type header, unquoted and lower-cased; undefined when it has none. */
+function charsetOf(contentType: string): string | undefined {
+  return /;\s*charset\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(contentType)?.slice(1).find((value) => value !== undefined)?.toLowerCase();
+}
+
+/**
+ * Refuses multipart POSTs, POSTs of a type no parser reads, and bodies said to be in a charset other than UTF-8,
+ * with 400 BAD_REQUEST saying what to send. yoga decodes every body as UTF-8: a Latin-1 `é` became U+FFFD in the
+ * variables and reached Tencent so, and a UTF-16 body failed as JSON with no word on why. A media
  * type is case-insensitive (RFC 9110), but yoga picks its parser by comparing it as written: one in capitals is
  * lower-cased first, so `APPLICATION/JSON` is read as JSON rather than refused.
  */
@@ -40,6 +52,10 @@ export function useSupportedMediaTypes(): Plugin {
         });
       }
       if (!requestParser) throw refusal('BAD_REQUEST', `The request's Content-Type is not one this API reads: ${SUPPORTED_MEDIA_TYPES_MESSAGE}.`, { headers: { Connection: 'close' } });
+      const charset = charsetOf(request.headers.get('content-type') ?? '');
+      if (charset !== undefined && !UTF8_LABELS.has(charset)) {
+        throw refusal('BAD_REQUEST', 'The request body must be UTF-8: send it with charset=utf-8 in its Content-Type, or with no charset.', { headers: { Connection: 'close' } });
+      }
     },
   };
 }
