@@ -156,4 +156,15 @@ describe('a request that accepts a stream', () => {
     const sdkToken = /"sdkToken":"([^"]+)"/.exec(text)?.[1];
     expect(sdkToken).toMatch(/^[0-9A-F-]{36}$/);
   });
+
+  it('answers server-sent events without `Content-Encoding: none`, which is no content coding', async () => {
+    const response = await harness.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    await response.text();
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect([...response.headers.keys()].map((name) => name.toLowerCase())).not.toContain('content-encoding');
+  });
 });

@@ -452,6 +452,17 @@ describe('personal data in results', () => {
     for (const response of [selfie, ekyc, unknown]) expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('sends a single Cache-Control, no-store, over server-sent events too', async () => {
+    const response = await harness.app.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ selfieVerificationResult(sdkToken: "F0000000-0000-4000-8000-000000000000") { outcome } }' }),
+    });
+    await response.text();
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect([...response.headers.entries()].filter(([name]) => name.toLowerCase() === 'cache-control')).toEqual([['cache-control', 'no-store']]);
+  });
+
   it('sends no no-store header on responses without results', async () => {
     const response = await harness.graphql('{ gateway { region } }');
 

@@ -51,5 +51,10 @@ export function useAcceptableAnswers(): Plugin {
     onResultProcess({ resultProcessor, setResultProcessor }) {
       if (!resultProcessor) setResultProcessor(processRegularResult, 'application/json');
     },
+    onResponse({ response }) {
+      // yoga's server-sent events say `Content-Encoding: none`, which is no content coding (RFC 9110 §8.4.1): a
+      // strict client or proxy may refuse to decode the stream. The stream is sent as it is, so the header goes.
+      if (response.headers.get('content-encoding') === 'none') response.headers.delete('content-encoding');
+    },
   };
 }

@@ -84,5 +84,8 @@ function addVary(headers: Headers, name: string): void {
   if (!current) return void headers.set('vary', name);
   const lower = name.toLowerCase();
   if (current.split(',').some((token) => ['*', lower].includes(token.trim().toLowerCase()))) return;
+  // Deleted first: headers built from an object keep their case, and the fetch ponyfill's set() under another case
+  // adds a second header instead of replacing the first.
+  headers.delete('vary');
   headers.set('vary', `${current}, ${name}`);
 }

@@ -71,7 +71,11 @@ export function useResultResponsePolicy(resultTypeNames: ReadonlySet<string>): P
       }
     },
     onResponse({ request, response }) {
-      if (carrying.has(request)) response.headers.set('cache-control', 'no-store');
+      if (!carrying.has(request)) return;
+      // Deleted first: yoga builds some answers' headers from an object ('Cache-Control: no-cache' for server-sent
+      // events), and the fetch ponyfill's set() under another case added a second header instead of replacing it.
+      response.headers.delete('cache-control');
+      response.headers.set('cache-control', 'no-store');
     },
   };
 }
