@@ -227,6 +227,21 @@ function withValidationBudgetExplained(error: GraphQLError): GraphQLError {
   );
 }
 
+/** The same error without the HTTP status it asks for (its code, `retryable` and headers stay). */
+function withoutHttpStatus(error: GraphQLError): GraphQLError {
+  const http = error.extensions?.http as Record<string, unknown> | undefined;
+  if (http?.status === undefined) return error;
+  const { status: _status, ...rest } = http;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, http: rest },
+  });
+}
+
 /** Options of the error contract. */
 export interface ErrorContractOptions {
   /** Keep graphql-js's "Did you mean …?" suggestions; false when introspection is off. @default true */
@@ -242,13 +257,14 @@ export function useErrorContract(options: ErrorContractOptions = {}): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Symbol.asyncIterator in result) return;
-      const withCodes = (item: ExecutionResult): ExecutionResult =>
-        item.errors?.length
-          ? {
-              ...item,
-              errors: item.errors.map((error: GraphQLError) => withDocumentedCode(withEchoFreeMessage(withValidationBudgetExplained(error), messageOptions))),
-            }
-          : item;
+      const withCodes = (item: ExecutionResult): ExecutionResult => {
+        if (!item.errors?.length) return item;
+        const errors = item.errors.map((error: GraphQLError) => withDocumentedCode(withEchoFreeMessage(withValidationBudgetExplained(error), messageOptions)));
+        // GraphQL over HTTP: a response whose `data` is not null MUST have a 2xx status, and yoga takes the largest
+        // status among the errors (a router's `_entities` with one unknown token of two was answered 404 with the
+        // other's result in it, which a client reading the status would throw away).
+        return { ...item, errors: item.data == null ? errors : errors.map(withoutHttpStatus) };
+      };
       setResult(Array.isArray(result) ? result.map(withCodes) : withCodes(result));
     },
   };

@@ -299,6 +299,29 @@ describe('results as federation entities keyed by sdkToken', () => {
     expect(guarded.emulator.requests.map((request) => request.action).sort()).toEqual(['GetFaceIdResultIntl', 'GetSdkVerificationResult']);
   });
 
+  it.each(['application/graphql-response+json', 'application/json'])(
+    'answers a partial result (one reference of two unknown) 200 with the other result and the error code, to %s',
+    async (accept) => {
+      const selfie = (await guarded.faceid.getSelfieToken({})).sdkToken;
+      const unknown = 'F0000000-0000-4000-8000-000000000000';
+
+      const response = await resolve(
+        [
+          { __typename: 'SelfieVerificationResult', sdkToken: selfie },
+          { __typename: 'SelfieVerificationResult', sdkToken: unknown },
+        ],
+        { 'x-api-key': BACKEND_KEY, accept },
+      );
+
+      // GraphQL over HTTP: a response whose data is not null MUST have a 2xx status.
+      expect(response.status).toBe(200);
+      expect(response.body.data!._entities).toEqual([{ sdkToken: selfie, outcome: 'NOT_FINISHED' }, null]);
+      expect(response.body.errors!.map((error) => [error.path, error.extensions])).toEqual([
+        [['_entities', 1], { code: 'SDK_TOKEN_UNKNOWN', retryable: false, tencentCode: 'InvalidParameterValue.BizTokenIllegal', requestId: expect.any(String) }],
+      ]);
+    },
+  );
+
   it.each<[string, unknown, string]>([
     ['a number for sdkToken', { __typename: 'SelfieVerificationResult', sdkToken: 5 }, 'representations[0].sdkToken'],
     ['null for sdkToken', { __typename: 'EkycVerificationResult', sdkToken: null }, 'representations[0].sdkToken'],
