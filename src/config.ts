@@ -229,7 +229,7 @@ export function loadConfig(env: Environment, runtime: RuntimeFacts = {}): Config
   const persistedOperationsOnly = flag('PERSISTED_OPERATIONS_ONLY', false);
   // GraphiQL sends query text and reads the schema by introspection: off by default where either is refused.
   const introspection = flag('INTROSPECTION', !production);
-  const graphiql = flag('GRAPHIQL', !production && !persistedOperationsOnly);
+  const graphiql = flag('GRAPHIQL', !production && !persistedOperationsOnly && introspection);
   if (graphiql && !introspection) problems.push('GRAPHIQL=true needs INTROSPECTION=true: GraphiQL reads the schema by introspection');
   if (graphiql && persistedOperationsOnly) {
     problems.push('GRAPHIQL=true cannot work with PERSISTED_OPERATIONS_ONLY=true: GraphiQL sends query text, which that mode refuses');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
+import { refusal } from './errors.js';
 
 /** The operation GraphiQL opens with. */
 export const GRAPHIQL_EXAMPLE_OPERATION = `# Mint a selfie verification SDK token. Press the run button.
@@ -17,7 +18,7 @@ mutation GetSelfieToken {
 
 /** Yoga's GraphiQL options, and the plugin that delivers the page: off, or on with the offline renderer and the example operation. */
 export function graphiqlOptions(enabled: boolean): Pick<YogaServerOptions<object, object>, 'graphiql' | 'renderGraphiQL'> & { plugins: Plugin[] } {
-  if (!enabled) return { graphiql: false, plugins: [] };
+  if (!enabled) return { graphiql: false, plugins: [useGraphiQLOffNotice()] };
   const renderer = createPageRenderer();
   return {
     // Headers typed in GraphiQL are a bearer token or an API key more often than not: kept for the page's life only,
@@ -25,6 +26,24 @@ export function graphiqlOptions(enabled: boolean): Pick<YogaServerOptions<object
     graphiql: { title: 'faceid-gateway', defaultQuery: GRAPHIQL_EXAMPLE_OPERATION, shouldPersistHeaders: false },
     renderGraphiQL: renderer.render,
     plugins: [useGraphiQLDelivery(renderer.rendered)],
+  };
+}
+
+/** What a browser opening the endpoint is told when GraphiQL is off. */
+export const GRAPHIQL_OFF_MESSAGE =
+  'This gateway does not serve GraphiQL (GRAPHIQL=false): send a GraphQL request instead, a POST of application/json {"query": …} or a GET with ?query=.';
+
+/**
+ * With GraphiQL off, a browser's GET of the endpoint (an HTML Accept, no operation) is told so, where yoga said
+ * "Must provide query string.", which reads as a broken page rather than a switch.
+ */
+function useGraphiQLOffNotice(): Plugin {
+  return {
+    onRequestParse({ request, url }) {
+      if (request.method !== 'GET' || !(request.headers.get('accept') ?? '').includes('text/html')) return;
+      if (url.searchParams.has('query') || url.searchParams.has('extensions')) return;
+      throw refusal('BAD_REQUEST', GRAPHIQL_OFF_MESSAGE);
+    },
   };
 }
 

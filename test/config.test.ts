@@ -181,6 +181,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ GRAPHIQL: 'false' }).graphiql).toBe(false);
   });
 
+  it('turns GraphiQL off by default when introspection is off, rather than refusing to start', () => {
+    const config = loadConfig({ INTROSPECTION: 'false' });
+    expect([config.introspection, config.graphiql]).toEqual([false, false]);
+  });
+
   it('turns GraphiQL off by default in persisted-operations mode', () => {
     expect(loadConfig({ PERSISTED_OPERATIONS_ONLY: 'true' }).graphiql).toBe(false);
   });

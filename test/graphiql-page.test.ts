@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphiqlOptions } from '../src/graphiql.js';
+import { GRAPHIQL_OFF_MESSAGE, graphiqlOptions } from '../src/graphiql.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -98,5 +98,22 @@ describe('the GraphiQL page', () => {
     for (const socket of sockets) socket.destroy();
     // A copy each would be 40 × 9 MB, 360 MB; the kernel's own buffers are not counted in the process's RSS.
     expect(grown).toBeLessThan(120 * 1024 * 1024);
+  });
+});
+
+describe('the endpoint with GraphiQL off', () => {
+  it('tells a browser that GraphiQL is off, and still answers a GET query and a non-browser GET', async () => {
+    const harness = await startHarness({ app: { graphiql: false } });
+    try {
+      const page = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: BROWSER_ACCEPT } });
+      expect(page.status).toBe(400);
+      expect(await page.json()).toEqual({ errors: [{ message: GRAPHIQL_OFF_MESSAGE, extensions: { code: 'BAD_REQUEST', retryable: false } }] });
+      const query = await harness.app.fetch(`http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: BROWSER_ACCEPT } });
+      expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+      const bare = await harness.app.fetch('http://gateway.test/graphql', { headers: { accept: 'application/json' } });
+      expect(((await bare.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe('Must provide query string.');
+    } finally {
+      await harness.close();
+    }
   });
 });

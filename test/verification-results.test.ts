@@ -316,7 +316,7 @@ describe('results as federation entities keyed by sdkToken', () => {
       // GraphQL over HTTP: a response whose data is not null MUST have a 2xx status.
       expect(response.status).toBe(200);
       expect(response.body.data!._entities).toEqual([{ sdkToken: selfie, outcome: 'NOT_FINISHED' }, null]);
-      expect(response.body.errors!.map((error) => [error.path, error.extensions])).toEqual([
+      expect(response.body.errors!.map((error) => [(error as { path?: unknown }).path, error.extensions])).toEqual([
         [['_entities', 1], { code: 'SDK_TOKEN_UNKNOWN', retryable: false, tencentCode: 'InvalidParameterValue.BizTokenIllegal', requestId: expect.any(String) }],
       ]);
     },
