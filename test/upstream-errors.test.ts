@@ -219,6 +219,19 @@ describe('transport failures are UPSTREAM_UNAVAILABLE and retried', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it('tells a call whose deadline passed in the queue to wait as long as its next request would, not a fixed second', async () => {
+    // 1 a second: four calls of one caller are granted at 0, 1, 2 and 3 s; the last two run out of time at 1.5 s,
+    // when the caller still has a call queued for 3 s (a new one would go after it).
+    const { emulator, graphql } = await start({ client: { rateLimitPerSecond: 1, maxQueueWaitMs: 10_000, totalTimeoutMs: 1500 } });
+    const responses = await Promise.all(Array.from({ length: 4 }, () => graphql(SELFIE_MUTATION, { input: {} })));
+    const refused = responses.filter((response) => response.status === 429).map((response) => response.body.errors![0]!.extensions as { code: string; retryAfter: number });
+    // At least the last two (a busy machine may delay the second grant past the deadline too).
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(refused.map((extensions) => extensions.code))).toEqual(new Set(['RATE_LIMITED']));
+    expect(Math.max(...refused.map((extensions) => extensions.retryAfter))).toBeGreaterThanOrEqual(2);
+    expect(emulator.requests).toHaveLength(4 - refused.length);
+  });
+
   it('answers UPSTREAM_UNAVAILABLE when nothing listens at the endpoint', async () => {
     const { graphql } = await start({ client: { endpoint: 'http://127.0.0.1:1', retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } } });
     const response = await graphql(EKYC_MUTATION, { input: {} });

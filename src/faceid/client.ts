@@ -197,7 +197,10 @@ const TOKEN_ACTIONS: ReadonlySet<FaceIdActionName> = new Set([FaceIdAction.GetFa
 /** How long a caller refused for the memory that answers hold is asked to wait: held answers are sent within seconds. */
 const HELD_ANSWER_RETRY_AFTER_SECONDS = 1;
 
-/** How long a caller whose call ran out of time in the queue is asked to wait: the queue was full of turns. */
+/**
+ * The least a caller whose call ran out of time in the queue is asked to wait; it is told the wait its next request
+ * would have, when that is longer (the queue was full of other callers' turns, and still is).
+ */
 const QUEUE_DEADLINE_RETRY_AFTER_SECONDS = 1;
 
 /** Default retry policy. */
@@ -474,7 +477,7 @@ export function createFaceIdClient(options: FaceIdClientOptions): FaceIdClient {
           throw new RateLimitedError(`The call to ${action} waited ${options.totalTimeoutMs} ms in the gateway's queue without a turn; retry in a moment.`, {
             action,
             cause: error,
-            retryAfterSeconds: QUEUE_DEADLINE_RETRY_AFTER_SECONDS,
+            retryAfterSeconds: Math.max(QUEUE_DEADLINE_RETRY_AFTER_SECONDS, throttle.expectedWaitMs(callerId) / 1000),
           });
         }
         if (deadlinePassed()) {
