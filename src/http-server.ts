@@ -314,6 +314,7 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
       socket.destroy();
     });
   });
+  lingerAfterClosingAnswers(server);
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, node destroys a socket idle for this long.
@@ -339,6 +340,42 @@ export function keepAliveGraceMs(limits: HttpServerLimits): number {
  */
 function stateKeepAliveTimeout(response: ServerResponse, timeoutMs: number): void {
   (response as ServerResponse & { _keepAliveTimeout: number })._keepAliveTimeout = timeoutMs;
+}
+
+/**
+ * How long a connection closed by an answer is still read (and what arrives dropped) while the client goes on
+ * uploading the body that answer refused: five seconds of a 3G upload, about the rest of an 8 MiB image on a good
+ * link. @default 5000
+ */
+export const LINGER_AFTER_CLOSING_ANSWER_MS = 5_000;
+
+/**
+ * Closes a connection whose closing answer (Connection: close) went out before its request's body had arrived as
+ * nginx's lingering close does: the answer and a FIN are sent, and what the client still sends is read and dropped
+ * until it stops, up to LINGER_AFTER_CLOSING_ANSWER_MS, before the socket is destroyed. Node destroyed it at once,
+ * and a socket closed with unread data answers the client's next segment with a reset, which can reach the client
+ * before it has read the answer: node's fetch, uploading a 9 MB body, got `EPIPE` instead of the 413 4 times in 10,
+ * and a router forwarding an image past the limit reported an internal error instead of REQUEST_ENTITY_TOO_LARGE.
+ */
+function lingerAfterClosingAnswers(server: Server): void {
+  const latestRequest = new WeakMap<Socket, IncomingMessage>();
+  server.on('request', (request: IncomingMessage) => latestRequest.set(request.socket, request));
+  server.on('connection', (socket: Socket) => {
+    const destroySoon = socket.destroySoon.bind(socket);
+    socket.destroySoon = () => {
+      const request = latestRequest.get(socket);
+      if (!request || request.complete || socket.destroyed || socket.readableEnded) return destroySoon();
+      socket.end();
+      const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_CLOSING_ANSWER_MS);
+      linger.unref();
+      socket.once('close', () => clearTimeout(linger));
+      // The client stopped sending (its FIN): nothing more to drop.
+      socket.once('end', () => socket.destroy());
+      // Node's parser still reads the socket and drops the refused body (the request was dumped); a request parsed
+      // after it is one the server must not run (RFC 9112 §9.6), and the server answers none after a closing one.
+      socket.resume();
+    };
+  });
 }
 
 /** Longest a refused CONNECT's socket is kept for its answer to be read. */

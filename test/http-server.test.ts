@@ -7,6 +7,7 @@ import {
   CONNECTIONS_CHECK_INTERVAL_MS,
   DEFAULT_HTTP_SERVER_LIMITS,
   INVALID_REQUEST_URL_EVENT,
+  LINGER_AFTER_CLOSING_ANSWER_MS,
   MAX_HEADERS_COUNT,
   MAX_PIPELINED_REQUESTS,
   MAX_REQUESTS_SERVED_PER_POLL,
@@ -326,6 +327,41 @@ describe('requests whose URL cannot be built', () => {
     expect(served.answer).toMatch(/served$/);
     expect(seen).toEqual(['a:8080']);
     expect(events).toContain('host');
+  });
+});
+
+describe('a closing answer to a request whose body is still arriving', () => {
+  // Whether a client still uploading reads the answer: test/slow-clients.test.ts, with node's fetch and the gateway.
+  /** A server whose app answers 413 with Connection: close at once, without reading the body. */
+  async function refusingServer(): Promise<number> {
+    const server = createHttpServer((_request: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"too large"}]}');
+    }, { ...LIMITS, requestTimeoutMs: 30_000, idleTimeoutMs: 30_000 });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  it('closes the connection LINGER_AFTER_CLOSING_ANSWER_MS after the answer if the client keeps sending', async () => {
+    const port = await refusingServer();
+    // A client that keeps its side open after the server's FIN and sends 200 KB a second of a 100 MB body.
+    const { answer, ms } = await new Promise<{ answer: string; ms: number }>((resolve) => {
+      const started = performance.now();
+      let received = '';
+      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () =>
+        socket.write('POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n'),
+      );
+      const drip = setInterval(() => socket.writable && socket.write('a'.repeat(20_000)), 100);
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve({ answer: received, ms: performance.now() - started });
+      });
+    });
+    expect(statusLine(answer)).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(ms).toBeGreaterThanOrEqual(LINGER_AFTER_CLOSING_ANSWER_MS - 100);
+    expect(ms).toBeLessThan(LINGER_AFTER_CLOSING_ANSWER_MS + LATE_MS);
   });
 });
 

@@ -136,6 +136,22 @@ describe('slow and excess clients', () => {
     );
   }, 60_000);
 
+  it('has node fetch, still uploading a body over the limit, read the 413 REQUEST_ENTITY_TOO_LARGE rather than fail on a reset', async () => {
+    const port = await startGateway({});
+    const body = Buffer.alloc(9_000_000, 'a');
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+        const answer = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+        outcomes.push(`${response.status} ${answer.errors[0]!.extensions.code}`);
+      } catch (error) {
+        outcomes.push(`failed: ${String((error as { cause?: { code?: string } }).cause?.code ?? error)}`);
+      }
+    }
+    expect(outcomes).toEqual(Array.from({ length: 20 }, () => '413 REQUEST_ENTITY_TOO_LARGE'));
+  });
+
   it('closes connections past HTTP_MAX_CONNECTIONS at once, and serves again when the holders are cut', async () => {
     const port = await startGateway({ HTTP_MAX_CONNECTIONS: '300' });
     const opened = await openDrips(port, 500);
