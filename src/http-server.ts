@@ -283,7 +283,10 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
   const bounded = boundPipelining(server, limits.maxPipelinedRequests ?? MAX_PIPELINED_REQUESTS, serveBetweenPolls(app, MAX_REQUESTS_SERVED_PER_POLL, servedFirst));
   const graceMs = keepAliveGraceMs(limits);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs + graceMs;
+  const isLingering = lingerAfterClosingAnswers(server);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // A request the client sent after the body a closing answer refused: never run (RFC 9112 §9.6).
+    if (isLingering(request.socket)) return;
     if (graceMs > 0) stateKeepAliveTimeout(response, limits.keepAliveTimeoutMs);
     const problem = requestUrlProblem(request);
     if (problem === undefined) return void bounded(request, response);
@@ -314,7 +317,6 @@ export function createHttpServer(app: RequestListener, limits: HttpServerLimits,
       socket.destroy();
     });
   });
-  lingerAfterClosingAnswers(server);
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, node destroys a socket idle for this long.
@@ -356,15 +358,20 @@ export const LINGER_AFTER_CLOSING_ANSWER_MS = 5_000;
  * and a socket closed with unread data answers the client's next segment with a reset, which can reach the client
  * before it has read the answer: node's fetch, uploading a 9 MB body, got `EPIPE` instead of the 413 4 times in 10,
  * and a router forwarding an image past the limit reported an internal error instead of REQUEST_ENTITY_TOO_LARGE.
+ * Returns whether a socket lingers: a request parsed from it then is not to be run.
  */
-function lingerAfterClosingAnswers(server: Server): void {
+function lingerAfterClosingAnswers(server: Server): (socket: Socket) => boolean {
   const latestRequest = new WeakMap<Socket, IncomingMessage>();
-  server.on('request', (request: IncomingMessage) => latestRequest.set(request.socket, request));
+  const lingering = new WeakSet<Socket>();
+  server.on('request', (request: IncomingMessage) => {
+    if (!lingering.has(request.socket)) latestRequest.set(request.socket, request);
+  });
   server.on('connection', (socket: Socket) => {
     const destroySoon = socket.destroySoon.bind(socket);
     socket.destroySoon = () => {
       const request = latestRequest.get(socket);
       if (!request || request.complete || socket.destroyed || socket.readableEnded) return destroySoon();
+      lingering.add(socket);
       socket.end();
       const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_CLOSING_ANSWER_MS);
       linger.unref();
@@ -372,10 +379,11 @@ function lingerAfterClosingAnswers(server: Server): void {
       // The client stopped sending (its FIN): nothing more to drop.
       socket.once('end', () => socket.destroy());
       // Node's parser still reads the socket and drops the refused body (the request was dumped); a request parsed
-      // after it is one the server must not run (RFC 9112 §9.6), and the server answers none after a closing one.
+      // after it is one the server must not run (RFC 9112 §9.6): the returned check tells the listener so.
       socket.resume();
     };
   });
+  return (socket) => lingering.has(socket);
 }
 
 /** Longest a refused CONNECT's socket is kept for its answer to be read. */

@@ -342,6 +342,37 @@ describe('a closing answer to a request whose body is still arriving', () => {
     return (server.address() as AddressInfo).port;
   }
 
+  it('runs no request the client sends after the refused body while the connection lingers', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+      seen.push(`${request.method} ${request.url}`);
+      response.writeHead(413, { connection: 'close' }).end();
+    }, LIMITS);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
+      let sentMore = false;
+      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () =>
+        socket.write(`POST /mint HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n${'a'.repeat(1000)}`),
+      );
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        // The answer came: the rest of the body, then a pipelined request.
+        if (!received.includes('\r\n\r\n') || sentMore) return;
+        sentMore = true;
+        socket.write(`${'a'.repeat(1000)}GET /second HTTP/1.1\r\nHost: a\r\n\r\n`);
+        setTimeout(() => socket.end(), 300);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received));
+    });
+    expect(answer.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(statusLine(answer)).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(seen).toEqual(['POST /mint']);
+  });
+
   it('closes the connection LINGER_AFTER_CLOSING_ANSWER_MS after the answer if the client keeps sending', async () => {
     const port = await refusingServer();
     // A client that keeps its side open after the server's FIN and sends 200 KB a second of a 100 MB body.
