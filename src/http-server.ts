@@ -378,8 +378,10 @@ function lingerAfterClosingAnswers(server: Server): (socket: Socket) => boolean 
       socket.once('close', () => clearTimeout(linger));
       // The client stopped sending (its FIN): nothing more to drop.
       socket.once('end', () => socket.destroy());
-      // Node's parser still reads the socket and drops the refused body (the request was dumped); a request parsed
-      // after it is one the server must not run (RFC 9112 §9.6): the returned check tells the listener so.
+      // Node's parser still reads the socket; the request flows with nobody reading it, so the rest of the refused
+      // body is dropped as it comes rather than buffered (the app's reader paused it when it stopped reading). A
+      // request parsed after it is one the server must not run (RFC 9112 §9.6): the returned check tells the listener.
+      request.resume();
       socket.resume();
     };
   });
