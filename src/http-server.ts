@@ -345,44 +345,43 @@ function stateKeepAliveTimeout(response: ServerResponse, timeoutMs: number): voi
 }
 
 /**
- * How long a connection closed by an answer is still read (and what arrives dropped) while the client goes on
- * uploading the body that answer refused: five seconds of a 3G upload, about the rest of an 8 MiB image on a good
- * link. @default 5000
+ * How long a connection whose closing answer went out while its request's body was still arriving is kept before
+ * it is destroyed: time for the client to read the answer, however busy its event loop. @default 5000
  */
 export const LINGER_AFTER_CLOSING_ANSWER_MS = 5_000;
 
 /**
- * Closes a connection whose closing answer (Connection: close) went out before its request's body had arrived as
- * nginx's lingering close does: the answer and a FIN are sent, and what the client still sends is read and dropped
- * until it stops, up to LINGER_AFTER_CLOSING_ANSWER_MS, before the socket is destroyed. Node destroyed it at once,
- * and a socket closed with unread data answers the client's next segment with a reset, which can reach the client
- * before it has read the answer: node's fetch, uploading a 9 MB body, got `EPIPE` instead of the 413 4 times in 10,
- * and a router forwarding an image past the limit reported an internal error instead of REQUEST_ENTITY_TOO_LARGE.
- * Returns whether a socket lingers: a request parsed from it then is not to be run.
+ * Closes a connection whose closing 413 answer went out before its request's body had arrived in two steps, as
+ * nginx's lingering close does: the answer and a FIN are sent at once, and the socket is destroyed
+ * LINGER_AFTER_CLOSING_ANSWER_MS later. Node destroyed it at once, and a socket closed with unread data answers the
+ * client's next segment with a reset, which can reach the client before it has read the answer: node's fetch,
+ * uploading a 9 MB body, got `EPIPE` instead of the 413 4 times in 10, and a router forwarding an image past the
+ * limit reported an internal error instead of REQUEST_ENTITY_TOO_LARGE. Unlike nginx, the rest of the upload is not
+ * read meanwhile: parsing it would cost what the body bounds spare (a body of a million one-byte chunks), and the
+ * client's writes simply stall. Returns whether a socket lingers: a request parsed from it then is not to be run.
  */
 function lingerAfterClosingAnswers(server: Server): (socket: Socket) => boolean {
-  const latestRequest = new WeakMap<Socket, IncomingMessage>();
+  const latestRequest = new WeakMap<Socket, [IncomingMessage, ServerResponse]>();
   const lingering = new WeakSet<Socket>();
-  server.on('request', (request: IncomingMessage) => {
-    if (!lingering.has(request.socket)) latestRequest.set(request.socket, request);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!lingering.has(request.socket)) latestRequest.set(request.socket, [request, response]);
   });
   server.on('connection', (socket: Socket) => {
     const destroySoon = socket.destroySoon.bind(socket);
     socket.destroySoon = () => {
-      const request = latestRequest.get(socket);
-      if (!request || request.complete || socket.destroyed || socket.readableEnded) return destroySoon();
+      const [request, response] = latestRequest.get(socket) ?? [];
+      // Only a body refused for its size: the other refusals mid-body keep their connection (an upload over the
+      // held-body budget is read to its end) or are cut at once for what their rest would cost (too many pieces).
+      if (!request || request.complete || response?.statusCode !== 413 || socket.destroyed || socket.readableEnded) return destroySoon();
       lingering.add(socket);
       socket.end();
       const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_CLOSING_ANSWER_MS);
       linger.unref();
       socket.once('close', () => clearTimeout(linger));
-      // The client stopped sending (its FIN): nothing more to drop.
-      socket.once('end', () => socket.destroy());
-      // Node's parser still reads the socket; the request flows with nobody reading it, so the rest of the refused
-      // body is dropped as it comes rather than buffered (the app's reader paused it when it stopped reading). A
-      // request parsed after it is one the server must not run (RFC 9112 §9.6): the returned check tells the listener.
-      request.resume();
-      socket.resume();
+      // Nothing more is read: parsing the rest of the upload would cost what the body bounds were set to spare (a
+      // body of one-byte chunks), and the client needs only time to read the answer. A request node parsed from
+      // what it had read already is one the server must not run (RFC 9112 §9.6): the returned check says so.
+      socket.pause();
     };
   });
   return (socket) => lingering.has(socket);
