@@ -63,7 +63,6 @@ export function useClientClosedRequests(): Plugin {
 function inferCode(error: GraphQLError): ErrorCode {
   const status = (error.extensions?.http as { status?: number } | undefined)?.status;
   if (status === 413) return 'REQUEST_ENTITY_TOO_LARGE';
-  if (status === 405) return 'METHOD_NOT_ALLOWED';
   if (status !== undefined && status >= 400 && status < 500) return 'BAD_REQUEST';
   if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
   // Raised while executing (it has a path): the document was valid, so no validation failed.
@@ -96,21 +95,26 @@ export function withDocumentedCode(error: GraphQLError): GraphQLError {
   // One code per status: yoga calls its 405s (a mutation over GET, a method other than GET and POST) BAD_REQUEST,
   // while the gateway's own 405 is METHOD_NOT_ALLOWED; a client should not need the status to tell them apart.
   const code = http?.status === 405 ? 'METHOD_NOT_ALLOWED' : isErrorCode(current) ? current : inferCode(error);
+  return withExtensions(error, {
+    ...documented,
+    code,
+    retryable: ERROR_CODES[code].retryable,
+    // Without a status yoga answers 500 when there is no data and an error is `unexpected` (a masked bug), and
+    // 200 otherwise: a bug told by its code is flagged so, whatever yoga knew of it.
+    ...(http ? { http: { ...http, ...statusOverride(code, http), spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
+    ...(!http && code === 'INTERNAL_SERVER_ERROR' ? { unexpected: true } : {}),
+  });
+}
+
+/** The same error (message, location, path and cause) with `extensions` instead of its own. */
+function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     originalError: error.originalError,
-    extensions: {
-      ...documented,
-      code,
-      retryable: ERROR_CODES[code].retryable,
-      // Without a status yoga answers 500 when there is no data and an error is `unexpected` (a masked bug), and
-      // 200 otherwise: a bug told by its code is flagged so, whatever yoga knew of it.
-      ...(http ? { http: { ...http, ...statusOverride(code, http), spec: ERROR_CODES[code].answersJsonWith200 } } : {}),
-      ...(!http && code === 'INTERNAL_SERVER_ERROR' ? { unexpected: true } : {}),
-    },
+    extensions,
   });
 }
 
@@ -232,14 +236,7 @@ function withoutHttpStatus(error: GraphQLError): GraphQLError {
   const http = error.extensions?.http as Record<string, unknown> | undefined;
   if (http?.status === undefined) return error;
   const { status: _status, ...rest } = http;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, http: rest },
-  });
+  return withExtensions(error, { ...error.extensions, http: rest });
 }
 
 /** Options of the error contract. */
