@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 // Node's own, not the global: a test that fakes the global timers still gets its requests served.
 import { setImmediate } from 'node:timers';
+import { ERROR_CODES } from './errors.js';
 
 /** The connection limits; each is a configuration variable (see config.ts). */
 export interface HttpServerLimits {
@@ -255,9 +256,10 @@ export function requestUrlProblem(request: IncomingMessage): RequestUrlProblem |
  * closes the connection: a client that sends a broken Host is not one whose later requests can be trusted to parse.
  */
 function refuseRequestUrl(response: ServerResponse, problem: RequestUrlProblem): void {
-  const body = JSON.stringify({ errors: [{ message: REQUEST_URL_PROBLEM_MESSAGES[problem], extensions: { code: 'BAD_REQUEST', retryable: false } }] });
+  const { status, retryable } = ERROR_CODES.BAD_REQUEST;
+  const body = JSON.stringify({ errors: [{ message: REQUEST_URL_PROBLEM_MESSAGES[problem], extensions: { code: 'BAD_REQUEST', retryable } }] });
   response.shouldKeepAlive = false;
-  response.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
 /** Whether `request` is a GET or HEAD of one of `paths`, whatever its query string: a health probe. */
